@@ -1,0 +1,3 @@
+export * from "./field.js";
+export * from "./metadata.js";
+export * from "./names.js";
