@@ -25,7 +25,7 @@ describe("name formats", () => {
     assert.equal(isDns1123Label("a.b").length, 1);
     assert.deepEqual(isDns1035Label("my-svc"), []);
     assert.deepEqual(isDns1035Label("1abc"), [
-      "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name', or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+      "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
     ]);
   });
 

@@ -34,7 +34,8 @@ const labelValue = anchored(LABEL_VALUE_FMT);
 
 export function regexError(message: string, fmt: string, ...examples: string[]): string {
   if (examples.length === 0) return `${message} (regex used for validation is '${fmt}')`;
-  const shown = examples.map((e) => `'${e}', `).join("or ");
+  // Go appends "', " after each example and " or " between them, hence the double space.
+  const shown = examples.map((e) => `'${e}', `).join(" or ");
   return `${message} (e.g. ${shown}regex used for validation is '${fmt}')`;
 }
 
