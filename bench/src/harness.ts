@@ -1,0 +1,39 @@
+// What every suite returns and how results are written to bench/results/<suite>.json.
+import { arch, cpus, platform, release, totalmem } from "node:os";
+
+export interface BenchResult {
+  name: string;
+  value: number;
+  unit: string;
+  /** Human-readable target, e.g. "<= 5" or "floor" where the result is a reference, not a goal. */
+  target: string;
+  /** null where there is no target to pass or miss. */
+  pass: boolean | null;
+  note?: string;
+}
+
+export interface SuiteReport {
+  suite: string;
+  date: string;
+  machine: MachineInfo;
+  results: BenchResult[];
+}
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  memoryGiB: number;
+  node: string;
+  os: string;
+}
+
+export function machineInfo(): MachineInfo {
+  const cpu = cpus();
+  return {
+    cpuModel: cpu[0]?.model ?? "unknown",
+    cores: cpu.length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    os: `${platform()} ${release()} ${arch()}`,
+  };
+}

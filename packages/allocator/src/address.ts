@@ -1,0 +1,112 @@
+// Address and CIDR parsing at the edge of the allocator: text in, numbers out.
+// Everything past this module works on numbers (bigint for whole addresses,
+// plain numbers for offsets inside a pool), never on strings.
+import ipaddr from "ipaddr.js";
+import { InvalidAddressError, InvalidCidrError } from "./errors.js";
+
+export type Family = 4 | 6;
+
+export const FAMILY_BITS: Record<Family, number> = { 4: 32, 6: 128 };
+
+export interface Address {
+  family: Family;
+  value: bigint;
+}
+
+export interface Cidr {
+  family: Family;
+  /** First address of the range. */
+  base: bigint;
+  prefixLength: number;
+}
+
+function parseAddressText(text: unknown): ipaddr.IPv4 | ipaddr.IPv6 {
+  if (typeof text !== "string") throw new InvalidAddressError(text, "must be a string");
+  if (text.includes("%")) throw new InvalidAddressError(text, "zone identifiers are not allowed");
+  if (ipaddr.IPv4.isValid(text)) {
+    // ipaddr.js also accepts "10.1" and hex forms; an operator means four decimals.
+    if (!ipaddr.IPv4.isValidFourPartDecimal(text)) {
+      throw new InvalidAddressError(text, "IPv4 addresses must be four decimal octets");
+    }
+    return ipaddr.IPv4.parse(text);
+  }
+  if (ipaddr.IPv6.isValid(text)) {
+    const v6 = ipaddr.IPv6.parse(text);
+    if (v6.isIPv4MappedAddress()) {
+      throw new InvalidAddressError(text, "IPv4-mapped IPv6 addresses are not allowed; use the IPv4 form");
+    }
+    return v6;
+  }
+  throw new InvalidAddressError(text, "not an IPv4 or IPv6 address");
+}
+
+function toBigInt(ip: ipaddr.IPv4 | ipaddr.IPv6): bigint {
+  let value = 0n;
+  for (const byte of ip.toByteArray()) value = (value << 8n) | BigInt(byte);
+  return value;
+}
+
+export function parseAddress(text: unknown): Address {
+  const ip = parseAddressText(text);
+  return { family: ip.kind() === "ipv4" ? 4 : 6, value: toBigInt(ip) };
+}
+
+/**
+ * Parses `a.b.c.d/n` or `x::/n`. With `strict`, host bits must be zero
+ * (`10.0.0.1/24` is refused rather than silently widened).
+ */
+export function parseCidr(text: unknown, strict = true): Cidr {
+  if (typeof text !== "string") throw new InvalidCidrError(text, "must be a string");
+  const slash = text.indexOf("/");
+  if (slash < 0) throw new InvalidCidrError(text, "missing /prefix-length");
+  const prefixText = text.slice(slash + 1);
+  let address: Address;
+  try {
+    address = parseAddress(text.slice(0, slash));
+  } catch (cause) {
+    throw new InvalidCidrError(text, (cause as Error).message, { cause });
+  }
+  const bits = FAMILY_BITS[address.family];
+  if (!/^(0|[1-9][0-9]{0,2})$/.test(prefixText) || Number(prefixText) > bits) {
+    throw new InvalidCidrError(text, `prefix length must be a whole number from 0 to ${bits}`);
+  }
+  const prefixLength = Number(prefixText);
+  const hostBits = BigInt(bits - prefixLength);
+  const base = (address.value >> hostBits) << hostBits;
+  if (strict && base !== address.value) {
+    throw new InvalidCidrError(
+      text,
+      `host bits are set; the network is ${formatAddress(address.family, base)}/${prefixLength}`,
+    );
+  }
+  return { family: address.family, base, prefixLength };
+}
+
+export function formatAddress(family: Family, value: bigint): string {
+  if (family === 4) {
+    const n = Number(value);
+    return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+  }
+  const parts: number[] = new Array(8);
+  for (let i = 7, v = value; i >= 0; i--, v >>= 16n) parts[i] = Number(v & 0xffffn);
+  return new ipaddr.IPv6(parts).toString();
+}
+
+export function formatCidr(cidr: Cidr): string {
+  return `${formatAddress(cidr.family, cidr.base)}/${cidr.prefixLength}`;
+}
+
+/** Number of addresses in the CIDR. */
+export function cidrSize(cidr: Cidr): bigint {
+  return 1n << BigInt(FAMILY_BITS[cidr.family] - cidr.prefixLength);
+}
+
+export function cidrContains(cidr: Cidr, address: Address): boolean {
+  return (
+    address.family === cidr.family && address.value >= cidr.base && address.value < cidr.base + cidrSize(cidr)
+  );
+}
+
+export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+  return a.family === b.family && a.base < b.base + cidrSize(b) && b.base < a.base + cidrSize(a);
+}

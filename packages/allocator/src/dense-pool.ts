@@ -1,0 +1,453 @@
+// A pool small enough to map every address: one bit per address in shared
+// memory, plus hint trees so that finding a free address reads a handful of
+// words however full the pool is.
+//
+// Concurrency: an address belongs to whoever sets its bit with
+// Atomics.compareExchange (or clears it with Atomics.and), so no two threads
+// ever get the same address. Hint bits are brought in line with the words
+// they summarise by a write-then-reread loop (syncWord, syncBlock): every
+// thread that changes a word syncs its hints afterwards, and the last writer
+// of a hint has re-read the word after writing, so once the racing threads
+// are done each hint agrees with its words. See layout.ts for which reads
+// are plain loads and why.
+import { SharedLayoutError } from "./errors.js";
+import { HintTree, lowestBit } from "./hint-tree.js";
+import { type DenseLayout, denseLayout, HEADER, LAYOUT_MAGIC, LAYOUT_VERSION } from "./layout.js";
+
+export interface PoolCounts {
+  total: number;
+  allocated: number;
+  reserved: number;
+  /** Addresses neither allocated nor reserved: what automatic allocation can still hand out. */
+  free: number;
+}
+
+export interface ConsistencyReport {
+  consistent: boolean;
+  counts: PoolCounts;
+  problems: string[];
+}
+
+enum BlockState {
+  Full = 0,
+  Partial = 1,
+  Empty = 2,
+}
+
+export function popcount(word: number): number {
+  let v = word - ((word >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** The lowest `count` set bits of `word` (all of them if it has fewer). */
+function lowestBits(word: number, count: number): number {
+  if (count >= 32) return word;
+  let taken = 0;
+  let rest = word;
+  for (let i = 0; i < count && rest !== 0; i++) {
+    const bit = rest & -rest;
+    taken |= bit;
+    rest ^= bit;
+  }
+  return taken;
+}
+
+export class DensePool {
+  readonly buffer: SharedArrayBuffer;
+  readonly layout: DenseLayout;
+  private readonly m: Int32Array;
+  private readonly wordsWithFree: HintTree;
+  private readonly partialBlocks: HintTree;
+  private readonly emptyBlocks: HintTree;
+  /** Mask of the addresses that exist in a word (pools smaller than 32 addresses use part of one word). */
+  private readonly validMask: number;
+  private readonly blockLength: number;
+  /** This thread's allocated counter (see HEADER.COUNTER_SLOTS); 0 means the shared, atomic one. */
+  private readonly counterSlot: number;
+  private readonly scratch = new Int32Array(1);
+
+  private constructor(buffer: SharedArrayBuffer, layout: DenseLayout) {
+    this.buffer = buffer;
+    this.layout = layout;
+    this.m = new Int32Array(buffer);
+    this.wordsWithFree = new HintTree(this.m, layout.wordsWithFree);
+    this.partialBlocks = new HintTree(this.m, layout.partialBlocks);
+    this.emptyBlocks = new HintTree(this.m, layout.emptyBlocks);
+    this.validMask = layout.size >= 32 ? -1 : (1 << layout.size) - 1;
+    this.blockLength = 2 ** layout.blockShift;
+    const slot = Atomics.add(this.m, HEADER.NEXT_COUNTER_SLOT, 1) + 1;
+    this.counterSlot = slot < HEADER.COUNTER_SLOT_COUNT ? slot : 0;
+  }
+
+  static create(size: number, blockShift: number): DensePool {
+    const layout = denseLayout(size, blockShift);
+    const buffer = new SharedArrayBuffer(layout.totalWords * 4);
+    const m = new Int32Array(buffer);
+    m[HEADER.MAGIC] = LAYOUT_MAGIC;
+    m[HEADER.VERSION] = LAYOUT_VERSION;
+    m[HEADER.SIZE] = size;
+    m[HEADER.BLOCK_SHIFT] = blockShift;
+    const pool = new DensePool(buffer, layout);
+    for (let w = 0; w < layout.leafWords; w++) pool.wordsWithFree.set(w);
+    for (let b = 0; b < layout.blocks; b++) pool.emptyBlocks.set(b);
+    return pool;
+  }
+
+  /** Opens, in this thread, a pool created by another thread on the same shared memory. */
+  static attach(buffer: SharedArrayBuffer): DensePool {
+    const m = new Int32Array(buffer);
+    if (m.length < HEADER.LENGTH || Atomics.load(m, HEADER.MAGIC) !== LAYOUT_MAGIC) {
+      throw new SharedLayoutError("bad magic");
+    }
+    const version = Atomics.load(m, HEADER.VERSION);
+    if (version !== LAYOUT_VERSION) throw new SharedLayoutError(`layout version ${version}`);
+    const layout = denseLayout(Atomics.load(m, HEADER.SIZE), Atomics.load(m, HEADER.BLOCK_SHIFT));
+    if (layout.totalWords * 4 !== buffer.byteLength)
+      throw new SharedLayoutError("buffer size does not match");
+    return new DensePool(buffer, layout);
+  }
+
+  get size(): number {
+    return this.layout.size;
+  }
+
+  private addAllocated(n: number): void {
+    const index = HEADER.COUNTER_SLOTS + this.counterSlot;
+    if (this.counterSlot === 0) Atomics.add(this.m, index, n);
+    else Atomics.store(this.m, index, this.m[index]! + n);
+  }
+
+  /** Addresses of the word that automatic allocation may hand out (fresh read). */
+  private freeInWord(word: number): number {
+    const l = this.layout;
+    return (
+      ~(Atomics.load(this.m, l.allocated + word) | Atomics.load(this.m, l.reserved + word)) & this.validMask
+    );
+  }
+
+  private syncWord(word: number): void {
+    for (;;) {
+      const hasFree = this.freeInWord(word) !== 0;
+      if (hasFree !== this.wordsWithFree.has(word)) {
+        if (hasFree) this.wordsWithFree.set(word);
+        else this.wordsWithFree.clear(word);
+      }
+      if ((this.freeInWord(word) !== 0) === hasFree) return;
+    }
+  }
+
+  private blockState(block: number): BlockState {
+    const shift = this.layout.blockShift;
+    let hasFree: boolean;
+    let inUse: boolean;
+    if (shift >= 5) {
+      const first = (block << shift) >>> 5;
+      hasFree = this.wordsWithFree.findInRange(first, first + (this.blockLength >>> 5)) >= 0;
+      inUse = Atomics.load(this.m, this.layout.blockWordsInUse + block) > 0;
+    } else {
+      const start = block << shift;
+      const mask = (1 << this.blockLength) - 1;
+      hasFree = ((this.freeInWord(start >>> 5) >>> (start & 31)) & mask) !== 0;
+      inUse = ((Atomics.load(this.m, this.layout.allocated + (start >>> 5)) >>> (start & 31)) & mask) !== 0;
+    }
+    if (!hasFree) return BlockState.Full;
+    return inUse ? BlockState.Partial : BlockState.Empty;
+  }
+
+  /** Brings the partial/empty hints of a block in line with its words. */
+  private syncBlock(block: number): void {
+    for (;;) {
+      const state = this.blockState(block);
+      const partial = state === BlockState.Partial;
+      const empty = state === BlockState.Empty;
+      if (partial !== this.partialBlocks.has(block)) {
+        if (partial) this.partialBlocks.set(block);
+        else this.partialBlocks.clear(block);
+      }
+      if (empty !== this.emptyBlocks.has(block)) {
+        if (empty) this.emptyBlocks.set(block);
+        else this.emptyBlocks.clear(block);
+      }
+      if (this.blockState(block) === state) return;
+    }
+  }
+
+  /**
+   * Claims up to `want` free addresses of one block, lowest first, writing
+   * their offsets to `out` from `at`. Returns how many it claimed.
+   */
+  private claimInBlock(block: number, want: number, out: Int32Array, at: number): number {
+    const l = this.layout;
+    const shift = l.blockShift;
+    const wide = shift >= 5;
+    const start = block << shift;
+    const firstWord = start >>> 5;
+    const endWord = wide ? firstWord + (this.blockLength >>> 5) : firstWord + 1;
+    const blockMask = wide ? -1 : ((1 << this.blockLength) - 1) << (start & 31);
+    const m = this.m;
+    let got = 0;
+    let blockChanged = false;
+    let word = wide ? this.wordsWithFree.findInRange(firstWord, endWord) : firstWord;
+    while (word >= 0 && got < want) {
+      const current = m[l.allocated + word]!;
+      const freeWord = ~(current | m[l.reserved + word]!) & this.validMask;
+      const free = freeWord & blockMask;
+      if (free !== 0) {
+        const take = lowestBits(free, want - got);
+        const seen = Atomics.compareExchange(m, l.allocated + word, current, current | take);
+        // Lost a race for this word: read it again.
+        if (seen !== current) continue;
+        const base = word << 5;
+        for (let bits = take; bits !== 0; bits &= bits - 1) out[at + got++] = base + lowestBit(bits);
+        if (wide && current === 0) {
+          Atomics.add(m, l.blockWordsInUse + block, 1);
+          blockChanged = true;
+        }
+        if ((freeWord & ~take) !== 0) {
+          if (!wide && (free & ~take) === 0) blockChanged = true;
+          if (!wide && current === 0) blockChanged = true;
+          continue;
+        }
+      }
+      // The word has nothing more for automatic allocation: settle its hint and move on.
+      this.syncWord(word);
+      blockChanged = true;
+      word = wide ? this.wordsWithFree.findInRange(word + 1, endWord) : -1;
+    }
+    if (got > 0) this.addAllocated(got);
+    if (blockChanged) this.syncBlock(block);
+    return got;
+  }
+
+  private nextBlock(): number {
+    const partial = this.partialBlocks.findFirst();
+    return partial >= 0 ? partial : this.emptyBlocks.findFirst();
+  }
+
+  /** Allocates the next free address (partly used blocks first, lowest first); its offset, or -1 when full. */
+  allocate(): number {
+    return this.allocateMany(1, this.scratch, 0) === 1 ? this.scratch[0]! : -1;
+  }
+
+  /** Allocates up to `count` addresses in policy order into `out`; returns how many it got. */
+  allocateMany(count: number, out: Int32Array, at = 0): number {
+    let got = 0;
+    while (got < count) {
+      const block = this.nextBlock();
+      if (block < 0) break;
+      const n = this.claimInBlock(block, count - got, out, at + got);
+      // A hinted block with nothing free: the hint was stale; fix it and look again.
+      if (n === 0) this.syncBlock(block);
+      got += n;
+    }
+    return got;
+  }
+
+  /** Claims one specific address (reserved or not). False if it is already allocated. */
+  claim(offset: number): boolean {
+    this.checkOffset(offset);
+    const l = this.layout;
+    const word = offset >>> 5;
+    const bit = 1 << (offset & 31);
+    let current = this.m[l.allocated + word]!;
+    for (;;) {
+      if ((current & bit) !== 0) return false;
+      const seen = Atomics.compareExchange(this.m, l.allocated + word, current, current | bit);
+      if (seen === current) break;
+      current = seen;
+    }
+    this.addAllocated(1);
+    const reserved = this.m[l.reserved + word]!;
+    if ((reserved & bit) !== 0) Atomics.add(this.m, HEADER.RESERVED_ALLOCATED, 1);
+    const block = offset >>> l.blockShift;
+    const wide = l.blockShift >= 5;
+    if (wide && current === 0) Atomics.add(this.m, l.blockWordsInUse + block, 1);
+    const wordFull = (~(current | bit | reserved) & this.validMask) === 0;
+    if (wordFull) this.syncWord(word);
+    if (current === 0 || wordFull || !wide) this.syncBlock(block);
+    return true;
+  }
+
+  /** Frees an address. False if it was not allocated. */
+  release(offset: number): boolean {
+    this.checkOffset(offset);
+    const l = this.layout;
+    const word = offset >>> 5;
+    const bit = 1 << (offset & 31);
+    const old = Atomics.and(this.m, l.allocated + word, ~bit);
+    if ((old & bit) === 0) return false;
+    this.addAllocated(-1);
+    const reserved = this.m[l.reserved + word]!;
+    if ((reserved & bit) !== 0) Atomics.sub(this.m, HEADER.RESERVED_ALLOCATED, 1);
+    const block = offset >>> l.blockShift;
+    const wide = l.blockShift >= 5;
+    const wordEmptied = old === bit;
+    if (wide && wordEmptied) Atomics.sub(this.m, l.blockWordsInUse + block, 1);
+    const wasFull = (~(old | reserved) & this.validMask) === 0;
+    if (wasFull && (reserved & bit) === 0) this.syncWord(word);
+    if (wordEmptied || !wide || !this.partialBlocks.has(block)) this.syncBlock(block);
+    return true;
+  }
+
+  isAllocated(offset: number): boolean {
+    this.checkOffset(offset);
+    return (Atomics.load(this.m, this.layout.allocated + (offset >>> 5)) & (1 << (offset & 31))) !== 0;
+  }
+
+  isReserved(offset: number): boolean {
+    this.checkOffset(offset);
+    return (Atomics.load(this.m, this.layout.reserved + (offset >>> 5)) & (1 << (offset & 31))) !== 0;
+  }
+
+  /**
+   * Marks [from, to) reserved (or not). Reservations change on the main thread
+   * only; an address claimed while it is being reserved stays claimed.
+   * Returns how many addresses changed state.
+   */
+  setReserved(from: number, to: number, reserved: boolean): number {
+    if (from < 0 || to > this.layout.size || from > to) {
+      throw new RangeError(`range [${from}, ${to}) is outside the pool of ${this.layout.size} addresses`);
+    }
+    const l = this.layout;
+    let changed = 0;
+    for (let i = from; i < to; ) {
+      const word = i >>> 5;
+      const shift = i & 31;
+      const span = Math.min(32 - shift, to - i);
+      const mask = (span === 32 ? -1 : ((1 << span) - 1) << shift) & this.validMask;
+      const old = reserved
+        ? Atomics.or(this.m, l.reserved + word, mask)
+        : Atomics.and(this.m, l.reserved + word, ~mask);
+      const flipped = (reserved ? ~old : old) & mask;
+      if (flipped !== 0) {
+        const n = popcount(flipped);
+        const allocatedToo = popcount(flipped & Atomics.load(this.m, l.allocated + word));
+        Atomics.add(this.m, HEADER.RESERVED, reserved ? n : -n);
+        Atomics.add(this.m, HEADER.RESERVED_ALLOCATED, reserved ? allocatedToo : -allocatedToo);
+        changed += n;
+        this.syncWord(word);
+        const firstBlock = (word << 5) >>> l.blockShift;
+        const lastBlock = Math.min(((word << 5) + 31) >>> l.blockShift, l.blocks - 1);
+        for (let b = firstBlock; b <= lastBlock; b++) this.syncBlock(b);
+      }
+      i += span;
+    }
+    return changed;
+  }
+
+  allocatedCount(): number {
+    let total = 0;
+    for (let s = 0; s < HEADER.COUNTER_SLOT_COUNT; s++)
+      total += Atomics.load(this.m, HEADER.COUNTER_SLOTS + s);
+    return total;
+  }
+
+  counts(): PoolCounts {
+    const allocated = this.allocatedCount();
+    const reserved = Atomics.load(this.m, HEADER.RESERVED);
+    const both = Atomics.load(this.m, HEADER.RESERVED_ALLOCATED);
+    return {
+      total: this.layout.size,
+      allocated,
+      reserved,
+      free: this.layout.size - allocated - reserved + both,
+    };
+  }
+
+  /** Indexes of the blocks holding at least one allocation, ascending. */
+  blocksInUse(): number[] {
+    const l = this.layout;
+    const blocks: number[] = [];
+    let last = -1;
+    for (let w = 0; w < l.leafWords; w++) {
+      for (let bits = Atomics.load(this.m, l.allocated + w); bits !== 0; bits &= bits - 1) {
+        const block = ((w << 5) + lowestBit(bits)) >>> l.blockShift;
+        if (block !== last) blocks.push(block);
+        last = block;
+        // A wide block spans whole words: one hit settles the word.
+        if (l.blockShift >= 5) break;
+      }
+    }
+    return blocks;
+  }
+
+  /** Offsets of every allocated address, ascending. */
+  allocatedOffsets(): number[] {
+    const l = this.layout;
+    const offsets: number[] = [];
+    for (let w = 0; w < l.leafWords; w++) {
+      for (let bits = Atomics.load(this.m, l.allocated + w); bits !== 0; bits &= bits - 1) {
+        offsets.push((w << 5) + lowestBit(bits));
+      }
+    }
+    return offsets;
+  }
+
+  /**
+   * Recounts every counter from the bitmaps and checks every hint; with
+   * `repair`, rewrites counters and hints from the bitmaps. Run it when no
+   * other thread is writing, or the report may show a race in flight.
+   */
+  scan(repair = false): ConsistencyReport {
+    const l = this.layout;
+    const problems: string[] = [];
+    let allocated = 0;
+    let reserved = 0;
+    let both = 0;
+    const wordsInUse = new Int32Array(l.blocks);
+    for (let w = 0; w < l.leafWords; w++) {
+      const a = Atomics.load(this.m, l.allocated + w) & this.validMask;
+      const r = Atomics.load(this.m, l.reserved + w) & this.validMask;
+      allocated += popcount(a);
+      reserved += popcount(r);
+      both += popcount(a & r);
+      if (a !== 0 && l.blockShift >= 5) wordsInUse[(w << 5) >>> l.blockShift]!++;
+      if (((~(a | r) & this.validMask) !== 0) !== this.wordsWithFree.has(w)) {
+        problems.push(`word ${w}: free-address hint does not match the bitmap`);
+        if (repair) this.syncWord(w);
+      }
+    }
+    for (let b = 0; b < l.blocks; b++) {
+      if (l.blockShift >= 5) {
+        const stored = Atomics.load(this.m, l.blockWordsInUse + b);
+        if (stored !== wordsInUse[b]) {
+          problems.push(`block ${b}: counts ${stored} words in use, bitmap has ${wordsInUse[b]}`);
+          if (repair) Atomics.store(this.m, l.blockWordsInUse + b, wordsInUse[b]!);
+        }
+      }
+      const state = this.blockState(b);
+      if (
+        (state === BlockState.Partial) !== this.partialBlocks.has(b) ||
+        (state === BlockState.Empty) !== this.emptyBlocks.has(b)
+      ) {
+        problems.push(`block ${b}: partial/empty hints do not match its state`);
+        if (repair) this.syncBlock(b);
+      }
+    }
+    const stored: [number, number, string][] = [
+      [this.allocatedCount(), allocated, "allocated"],
+      [Atomics.load(this.m, HEADER.RESERVED), reserved, "reserved"],
+      [Atomics.load(this.m, HEADER.RESERVED_ALLOCATED), both, "reserved and allocated"],
+    ];
+    for (const [count, actual, what] of stored) {
+      if (count !== actual) problems.push(`pool counts ${count} ${what}, bitmap has ${actual}`);
+    }
+    if (repair && stored[0]![0] !== allocated) {
+      for (let s = 1; s < HEADER.COUNTER_SLOT_COUNT; s++) Atomics.store(this.m, HEADER.COUNTER_SLOTS + s, 0);
+      Atomics.store(this.m, HEADER.COUNTER_SLOTS, allocated);
+    }
+    if (repair) {
+      Atomics.store(this.m, HEADER.RESERVED, reserved);
+      Atomics.store(this.m, HEADER.RESERVED_ALLOCATED, both);
+    }
+    const counts = { total: l.size, allocated, reserved, free: l.size - allocated - reserved + both };
+    return { consistent: problems.length === 0, counts, problems };
+  }
+
+  private checkOffset(offset: number): void {
+    if (!Number.isInteger(offset) || offset < 0 || offset >= this.layout.size) {
+      throw new RangeError(`offset ${offset} is outside the pool of ${this.layout.size} addresses`);
+    }
+  }
+}
