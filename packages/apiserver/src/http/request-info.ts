@@ -1,0 +1,79 @@
+// Splits a resource URL into its parts, the way kube-apiserver's RequestInfo resolver does.
+import { BadRequestError } from "../errors.js";
+
+export type Verb = "get" | "list" | "watch" | "create" | "update" | "patch" | "delete" | "deletecollection";
+
+export interface ResourceRequest {
+  group: string;
+  version: string;
+  /** "" for cluster-wide requests and cluster-scoped resources. */
+  namespace: string;
+  resource: string;
+  name: string;
+  subresource: string;
+  verb: Verb;
+}
+
+// Subresources of a namespace itself, not resources inside it.
+const namespaceSubresources = new Set(["status", "finalize"]);
+
+function verbFor(method: string, hasName: boolean, watch: boolean): Verb {
+  switch (method) {
+    case "GET":
+    case "HEAD":
+      return watch ? "watch" : hasName ? "get" : "list";
+    case "POST":
+      return "create";
+    case "PUT":
+      return "update";
+    case "PATCH":
+      return "patch";
+    case "DELETE":
+      return hasName ? "delete" : "deletecollection";
+    default:
+      throw new BadRequestError(`unsupported method ${method}`);
+  }
+}
+
+/** Parses /api/v1/... and /apis/<group>/<version>/...; undefined for any other path. */
+export function parseResourceRequest(
+  method: string,
+  path: string,
+  query: URLSearchParams,
+): ResourceRequest | undefined {
+  const parts = path
+    .split("/")
+    .filter((p) => p.length > 0)
+    .map(decodeURIComponent);
+  let group: string;
+  let rest: string[];
+  if (parts[0] === "api" && parts.length >= 3) {
+    group = "";
+    rest = parts.slice(1);
+  } else if (parts[0] === "apis" && parts.length >= 4) {
+    group = parts[1]!;
+    rest = parts.slice(2);
+  } else {
+    return undefined;
+  }
+  const version = rest[0]!;
+  let tail = rest.slice(1);
+  let namespace = "";
+  if (tail[0] === "namespaces" && tail.length > 1) {
+    namespace = tail[1]!;
+    if (tail.length > 2 && !namespaceSubresources.has(tail[2]!)) tail = tail.slice(2);
+  }
+  const [resource, name = "", subresource = ""] = tail;
+  if (!resource || tail.length > 3) return undefined;
+  const watchParam = query.get("watch");
+  const watch = watchParam === "true" || watchParam === "1";
+  return {
+    group,
+    version,
+    namespace,
+    resource,
+    name,
+    subresource,
+    verb: verbFor(method, name !== "", watch),
+  };
+}

@@ -1,0 +1,132 @@
+// The one in-memory store of every object, with a single resourceVersion counter shared by all
+// resources, as etcd gives kube-apiserver. Objects handed out are never mutated afterwards:
+// every write stores a new object.
+import { GoneError } from "../errors.js";
+import type { KubeObject } from "../types.js";
+import { type Change, ChangeLog, type ChangeType } from "./changelog.js";
+
+export type ChangeListener = (change: Change) => void;
+
+function objectKey(namespace: string, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+function withResourceVersion(object: KubeObject, rv: number): KubeObject {
+  return { ...object, metadata: { ...object.metadata, resourceVersion: String(rv) } };
+}
+
+export class Store {
+  private rv: number;
+  private readonly buckets = new Map<string, Map<string, KubeObject>>();
+  private readonly log: ChangeLog;
+  private readonly listeners = new Set<ChangeListener>();
+
+  constructor(options: { changeWindow: number; firstResourceVersion?: number }) {
+    this.log = new ChangeLog(options.changeWindow);
+    this.rv = options.firstResourceVersion ?? 1;
+  }
+
+  get resourceVersion(): number {
+    return this.rv;
+  }
+
+  get changes(): ChangeLog {
+    return this.log;
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get(resourceKey: string, namespace: string, name: string): KubeObject | undefined {
+    return this.buckets.get(resourceKey)?.get(objectKey(namespace, name));
+  }
+
+  /** Current objects of a resource, in one namespace or (namespace "") in all. */
+  list(resourceKey: string, namespace: string): KubeObject[] {
+    const bucket = this.buckets.get(resourceKey);
+    if (!bucket) return [];
+    const items = [...bucket.values()];
+    return namespace ? items.filter((o) => o.metadata?.namespace === namespace) : items;
+  }
+
+  count(resourceKey: string): number {
+    return this.buckets.get(resourceKey)?.size ?? 0;
+  }
+
+  /** The objects as they were at resourceVersion `at`, rebuilt by undoing later changes. */
+  listAt(resourceKey: string, namespace: string, at: number): KubeObject[] {
+    if (at >= this.rv) return this.list(resourceKey, namespace);
+    if (this.log.isExpired(at))
+      throw new GoneError(`too old resource version: ${at} (${this.log.oldestResumableRv})`);
+    const state = new Map<string, KubeObject>();
+    for (const o of this.list(resourceKey, namespace)) {
+      state.set(objectKey(o.metadata?.namespace ?? "", o.metadata?.name ?? ""), o);
+    }
+    const later = this.log
+      .since(at)
+      .filter((c) => c.resourceKey === resourceKey && (!namespace || c.namespace === namespace));
+    for (let i = later.length - 1; i >= 0; i--) {
+      const change = later[i]!;
+      const key = objectKey(change.namespace, change.name);
+      if (change.previous) state.set(key, change.previous);
+      else state.delete(key);
+    }
+    return [...state.values()];
+  }
+
+  /** Stores a new or changed object under a fresh resourceVersion and returns what was stored. */
+  put(resourceKey: string, object: KubeObject): KubeObject {
+    const namespace = object.metadata?.namespace ?? "";
+    const name = object.metadata?.name ?? "";
+    let bucket = this.buckets.get(resourceKey);
+    if (!bucket) {
+      bucket = new Map();
+      this.buckets.set(resourceKey, bucket);
+    }
+    const key = objectKey(namespace, name);
+    const previous = bucket.get(key);
+    const stored = withResourceVersion(object, ++this.rv);
+    bucket.set(key, stored);
+    this.record(previous ? "MODIFIED" : "ADDED", resourceKey, namespace, name, stored, previous);
+    return stored;
+  }
+
+  /** Removes an object; the DELETED change carries the deletion's resourceVersion. */
+  remove(
+    resourceKey: string,
+    namespace: string,
+    name: string,
+    lastState?: KubeObject,
+  ): KubeObject | undefined {
+    const bucket = this.buckets.get(resourceKey);
+    const key = objectKey(namespace, name);
+    const previous = bucket?.get(key);
+    if (!bucket || !previous) return undefined;
+    bucket.delete(key);
+    const deleted = withResourceVersion(lastState ?? previous, ++this.rv);
+    this.record("DELETED", resourceKey, namespace, name, deleted, previous);
+    return deleted;
+  }
+
+  /** Drops every object of a resource (a CRD was deleted), emitting DELETED for each. */
+  removeAll(resourceKey: string): void {
+    for (const o of this.list(resourceKey, ""))
+      this.remove(resourceKey, o.metadata?.namespace ?? "", o.metadata?.name ?? "");
+    this.buckets.delete(resourceKey);
+  }
+
+  private record(
+    type: ChangeType,
+    resourceKey: string,
+    namespace: string,
+    name: string,
+    object: KubeObject,
+    previous: KubeObject | undefined,
+  ): void {
+    const change: Change = { rv: this.rv, type, resourceKey, namespace, name, object, previous };
+    this.log.append(change);
+    for (const listener of this.listeners) listener(change);
+  }
+}
