@@ -1,0 +1,101 @@
+// watch: a chunked stream of JSON events, one per line, as kube-apiserver writes them.
+import type { ServerResponse } from "node:http";
+import { BadRequestError, GoneError } from "../errors.js";
+import { groupVersion } from "../registry/resource-type.js";
+import type { Change } from "../storage/changelog.js";
+import type { KubeObject } from "../types.js";
+import type { OperationContext } from "./context.js";
+import { selectionFilter } from "./selection.js";
+import { includeObjectParam, toTable, wantsTable } from "./table.js";
+
+type EventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+
+const initialEventsEndAnnotation = "k8s.io/initial-events-end";
+
+/** Streams events until the client goes away, the timeout passes or a fault closes it. */
+export function watchObjects(ctx: OperationContext, res: ServerResponse): void {
+  const { type, request, state, query } = ctx;
+  const namespace = type.namespaced ? request.namespace : "";
+  const filter = selectionFilter(type, query);
+  const rvParam = query.get("resourceVersion") ?? "";
+  if (rvParam && !/^\d+$/.test(rvParam))
+    throw new BadRequestError(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
+  const bookmarks = query.get("allowWatchBookmarks") === "true";
+  const sendInitialEvents = query.get("sendInitialEvents") === "true";
+  const timeoutSeconds = Number(query.get("timeoutSeconds") ?? "0");
+  const table = wantsTable(ctx.req);
+  const include = table ? includeObjectParam(query) : "Object";
+  let sentColumns = false;
+
+  res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-cache, private" });
+  res.flushHeaders();
+
+  const write = (eventType: EventType, object: unknown): void => {
+    let payload = object;
+    if (table && (eventType === "ADDED" || eventType === "MODIFIED" || eventType === "DELETED")) {
+      const rv = (object as KubeObject).metadata?.resourceVersion ?? "";
+      payload = toTable(type, [object as KubeObject], { resourceVersion: rv }, include, !sentColumns);
+      sentColumns = true;
+    }
+    res.write(`${JSON.stringify({ type: eventType, object: payload })}\n`);
+  };
+  const bookmark = (annotations?: Record<string, string>): void => {
+    const metadata: Record<string, unknown> = { resourceVersion: String(state.store.resourceVersion) };
+    if (annotations) metadata.annotations = annotations;
+    write("BOOKMARK", { kind: type.kind, apiVersion: groupVersion(type), metadata });
+  };
+
+  const timers: NodeJS.Timeout[] = [];
+  let unsubscribe = (): void => {};
+  let untrack = (): void => {};
+  let closed = false;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    for (const timer of timers) clearTimeout(timer);
+    unsubscribe();
+    untrack();
+    res.end();
+  };
+
+  const deliver = (change: Change): void => {
+    if (change.resourceKey !== type.storeKey || (namespace && change.namespace !== namespace)) return;
+    const now = change.type === "DELETED" ? undefined : type.fromStored(change.object);
+    const before = change.previous ? type.fromStored(change.previous) : undefined;
+    const nowMatches = now !== undefined && filter(now);
+    const beforeMatches = before !== undefined && filter(before);
+    if (change.type === "DELETED") {
+      if (beforeMatches) write("DELETED", type.fromStored(change.object));
+    } else if (nowMatches) write(beforeMatches ? "MODIFIED" : "ADDED", now);
+    else if (beforeMatches) write("DELETED", now);
+  };
+
+  const startAtCurrent = !rvParam || rvParam === "0" || sendInitialEvents;
+  if (startAtCurrent) {
+    for (const stored of state.store.list(type.storeKey, namespace)) {
+      const object = type.fromStored(stored);
+      if (filter(object)) write("ADDED", object);
+    }
+    if (sendInitialEvents && bookmarks) bookmark({ [initialEventsEndAnnotation]: "true" });
+  } else {
+    const from = Number(rvParam);
+    if (state.store.changes.isExpired(from)) {
+      const gone = new GoneError(
+        `too old resource version: ${from} (${state.store.changes.oldestResumableRv})`,
+      );
+      write("ERROR", gone.toStatus());
+      res.end();
+      return;
+    }
+    for (const change of state.store.changes.since(from)) deliver(change);
+  }
+  unsubscribe = state.store.onChange(deliver);
+  untrack = state.faults.trackWatch(close);
+  ctx.req.on("close", close);
+  res.on("close", close);
+  if (timeoutSeconds > 0) timers.push(setTimeout(close, timeoutSeconds * 1000));
+  if (bookmarks) {
+    const interval = setInterval(() => bookmark(), state.bookmarkIntervalMs);
+    timers.push(interval);
+  }
+}

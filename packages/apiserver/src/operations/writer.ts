@@ -1,0 +1,284 @@
+// The write path shared by create, update, patch and delete: system metadata, optimistic
+// concurrency, the status subresource, generation, finalizers, admission and field validation.
+import { randomUUID } from "node:crypto";
+import {
+  AlreadyExistsError,
+  BadRequestError,
+  ConflictError,
+  InvalidError,
+  NotFoundError,
+  StatusError,
+} from "../errors.js";
+import type { ResourceType, Subresource } from "../registry/resource-type.js";
+import type { KubeObject, ObjectMeta } from "../types.js";
+import { generateName, validateObjectMeta, validateObjectMetaUpdate } from "../validation/index.js";
+import type { ServerState } from "./context.js";
+import { deepEqual } from "./deep-equal.js";
+
+export type FieldValidation = "Strict" | "Warn" | "Ignore";
+
+export interface WriteOptions {
+  fieldValidation: FieldValidation;
+  dryRun: boolean;
+}
+
+export interface WriteResult {
+  object: KubeObject;
+  warnings: string[];
+  created: boolean;
+}
+
+export function parseFieldValidation(value: string | null): FieldValidation {
+  if (value === null || value === "") return "Warn";
+  if (value === "Strict" || value === "Warn" || value === "Ignore") return value;
+  throw new BadRequestError(`fieldValidation parameter unsupported: ${value}`);
+}
+
+/** Seconds-precision RFC 3339, as Kubernetes writes metav1.Time. */
+export function kubeTimestamp(date = new Date()): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}
+
+function ref(type: ResourceType, name: string) {
+  return { resource: type.resource, group: type.group, name };
+}
+
+function unknownFieldProblems(type: ResourceType, unknown: string[], options: WriteOptions): string[] {
+  if (unknown.length === 0 || options.fieldValidation === "Ignore") return [];
+  const problems = unknown.map((path) => `unknown field "${path}"`);
+  if (options.fieldValidation === "Warn") return problems;
+  const prefix = type.custom
+    ? ""
+    : `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: `;
+  throw new BadRequestError(`${prefix}strict decoding error: ${problems.join(", ")}`);
+}
+
+function throwIfInvalid(type: ResourceType, name: string, causes: import("../types.js").FieldCause[]): void {
+  if (causes.length > 0) throw new InvalidError(type.kind, type.group, name, causes);
+}
+
+function namespaceCheck(state: ServerState, type: ResourceType, namespace: string, name: string): void {
+  if (!type.namespaced) return;
+  const ns = state.store.get("namespaces", "", namespace);
+  if (!ns) throw new NotFoundError({ resource: "namespaces", group: "", name: namespace });
+  if (ns.metadata?.deletionTimestamp) {
+    throw new StatusError(
+      403,
+      "Forbidden",
+      `${type.group ? `${type.resource}.${type.group}` : type.resource} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+      { name, ...(type.group ? { group: type.group } : {}), kind: type.resource },
+    );
+  }
+}
+
+/** Everything but metadata and status: a change here bumps metadata.generation. */
+function specPart(object: KubeObject): Record<string, unknown> {
+  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = object;
+  return rest;
+}
+
+function storedForm(type: ResourceType, object: KubeObject): KubeObject {
+  return type.toStored(object);
+}
+
+export function create(
+  state: ServerState,
+  type: ResourceType,
+  namespace: string,
+  incoming: KubeObject,
+  options: WriteOptions,
+): WriteResult {
+  const meta: ObjectMeta = { ...(incoming.metadata ?? {}) };
+  if (type.namespaced) {
+    if (meta.namespace && namespace && meta.namespace !== namespace) {
+      throw new BadRequestError(
+        "the namespace of the provided object does not match the namespace sent on the request",
+      );
+    }
+    meta.namespace = namespace || meta.namespace || "";
+  } else {
+    delete meta.namespace;
+  }
+  if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
+  for (const key of [
+    "uid",
+    "resourceVersion",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "managedFields",
+    "generation",
+    "selfLink",
+  ]) {
+    delete meta[key];
+  }
+  const name = meta.name ?? "";
+  let object: KubeObject = { ...incoming, apiVersion: incoming.apiVersion, kind: type.kind, metadata: meta };
+  // The status of a new object is not the client's to set when status is a subresource.
+  if (type.hasStatus) delete object.status;
+  throwIfInvalid(type, name, validateObjectMeta(meta, type.namespaced, type.nameValidator));
+  const admitted = type.admit({ object, operation: "create", subresource: "" });
+  const warnings = [
+    ...unknownFieldProblems(type, admitted.unknownFields, options),
+    ...(admitted.warnings ?? []),
+  ];
+  throwIfInvalid(type, name, admitted.causes);
+  object = admitted.object;
+  namespaceCheck(state, type, meta.namespace ?? "", name);
+  if (state.store.get(type.storeKey, meta.namespace ?? "", name))
+    throw new AlreadyExistsError(ref(type, name));
+  object = {
+    ...object,
+    metadata: {
+      ...object.metadata,
+      uid: randomUUID(),
+      creationTimestamp: kubeTimestamp(),
+      ...(type.tracksGeneration ? { generation: 1 } : {}),
+    },
+  };
+  if (options.dryRun) return { object, warnings, created: true };
+  const stored = state.store.put(type.storeKey, storedForm(type, object));
+  state.afterWrite(type, stored, false);
+  return { object: type.fromStored(stored), warnings, created: true };
+}
+
+/**
+ * Replaces an object (PUT, or the result of a patch). `incoming` is in the served form.
+ * The main resource keeps the stored status; the status subresource changes only status.
+ */
+export function update(
+  state: ServerState,
+  type: ResourceType,
+  namespace: string,
+  name: string,
+  incoming: KubeObject,
+  subresource: Subresource,
+  options: WriteOptions,
+): WriteResult {
+  const ns = type.namespaced ? namespace : "";
+  const storedOld = state.store.get(type.storeKey, ns, name);
+  const incomingName = incoming.metadata?.name;
+  if (incomingName !== undefined && incomingName !== name) {
+    throw new BadRequestError(
+      `the name of the object (${incomingName}) does not match the name on the URL (${name})`,
+    );
+  }
+  if (!storedOld) {
+    if (type.allowCreateOnUpdate && subresource === "") {
+      return create(state, type, ns, { ...incoming, metadata: { ...incoming.metadata, name } }, options);
+    }
+    throw new NotFoundError(ref(type, name));
+  }
+  const old = type.fromStored(storedOld);
+  const oldMeta = old.metadata ?? {};
+  const requestedRv = incoming.metadata?.resourceVersion;
+  if (requestedRv && requestedRv !== oldMeta.resourceVersion) throw new ConflictError(ref(type, name));
+  if (!requestedRv && !type.allowUnconditionalUpdate) {
+    throwIfInvalid(
+      type,
+      name,
+      validateObjectMetaUpdate({ ...incoming.metadata, resourceVersion: "" }, oldMeta),
+    );
+  }
+  let next: KubeObject;
+  if (subresource === "status") {
+    next = { ...old, metadata: { ...oldMeta } };
+    if (incoming.status === undefined) delete next.status;
+    else next.status = incoming.status;
+  } else {
+    const meta: ObjectMeta = {
+      ...(incoming.metadata ?? {}),
+      name,
+      uid: oldMeta.uid,
+      creationTimestamp: oldMeta.creationTimestamp,
+      resourceVersion: oldMeta.resourceVersion,
+    };
+    if (type.namespaced) meta.namespace = ns;
+    else delete meta.namespace;
+    for (const key of ["deletionTimestamp", "deletionGracePeriodSeconds", "generation"] as const) {
+      if (oldMeta[key] === undefined) delete meta[key];
+      else meta[key] = oldMeta[key] as never;
+    }
+    delete meta.managedFields;
+    next = { ...incoming, apiVersion: old.apiVersion, kind: type.kind, metadata: meta };
+    if (type.hasStatus) {
+      if (old.status === undefined) delete next.status;
+      else next.status = old.status;
+    }
+  }
+  throwIfInvalid(type, name, validateObjectMetaUpdate(next.metadata, oldMeta));
+  const admitted = type.admit({ object: next, oldObject: old, operation: "update", subresource });
+  const warnings = [
+    ...unknownFieldProblems(type, admitted.unknownFields, options),
+    ...(admitted.warnings ?? []),
+  ];
+  throwIfInvalid(type, name, admitted.causes);
+  next = admitted.object;
+  if (deepEqual(next, old)) return { object: old, warnings, created: false };
+  if (type.tracksGeneration && !deepEqual(specPart(next), specPart(old))) {
+    next = { ...next, metadata: { ...next.metadata, generation: (oldMeta.generation ?? 1) + 1 } };
+  }
+  if (options.dryRun) return { object: next, warnings, created: false };
+  if (next.metadata?.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
+    // The last finalizer is gone: the pending deletion completes now.
+    const deleted = state.store.remove(type.storeKey, ns, name, storedForm(type, next))!;
+    finishRemoval(state, type, deleted);
+    return { object: type.fromStored(deleted), warnings, created: false };
+  }
+  const stored = state.store.put(type.storeKey, storedForm(type, next));
+  state.afterWrite(type, stored, false);
+  return { object: type.fromStored(stored), warnings, created: false };
+}
+
+function finishRemoval(state: ServerState, type: ResourceType, deleted: KubeObject): void {
+  type.released(deleted);
+  state.afterWrite(type, deleted, true);
+}
+
+export interface DeletePreconditions {
+  uid?: string;
+  resourceVersion?: string;
+}
+
+/**
+ * Deletes an object, or only marks it (deletionTimestamp) while finalizers remain.
+ * Returns the object as it ends up, and whether it is gone.
+ */
+export function remove(
+  state: ServerState,
+  type: ResourceType,
+  namespace: string,
+  name: string,
+  preconditions: DeletePreconditions,
+  dryRun: boolean,
+): { object: KubeObject; gone: boolean } {
+  const ns = type.namespaced ? namespace : "";
+  const stored = state.store.get(type.storeKey, ns, name);
+  if (!stored) throw new NotFoundError(ref(type, name));
+  const meta = stored.metadata ?? {};
+  if (preconditions.uid && preconditions.uid !== meta.uid) {
+    throw new ConflictError(
+      ref(type, name),
+      `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${meta.uid ?? ""}`,
+    );
+  }
+  if (preconditions.resourceVersion && preconditions.resourceVersion !== meta.resourceVersion) {
+    throw new ConflictError(
+      ref(type, name),
+      `Precondition failed: ResourceVersion in precondition: ${preconditions.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ""}`,
+    );
+  }
+  if ((meta.finalizers ?? []).length > 0) {
+    if (meta.deletionTimestamp || dryRun) return { object: type.fromStored(stored), gone: false };
+    const marked = state.store.put(type.storeKey, {
+      ...stored,
+      metadata: { ...meta, deletionTimestamp: kubeTimestamp(), deletionGracePeriodSeconds: 0 },
+    });
+    state.afterWrite(type, marked, false);
+    return { object: type.fromStored(marked), gone: false };
+  }
+  if (dryRun) return { object: type.fromStored(stored), gone: true };
+  const deleted = state.store.remove(type.storeKey, ns, name)!;
+  finishRemoval(state, type, deleted);
+  return { object: type.fromStored(deleted), gone: true };
+}

@@ -1,0 +1,154 @@
+// startApiServer: wires the store, registry, router and TLS into a running HTTPS server.
+import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { builtinTypes } from "./builtin/index.js";
+import { RequestCounters } from "./counters.js";
+import { InvalidOptionError } from "./errors.js";
+import { Faults } from "./faults.js";
+import { renderKubeconfig } from "./kubeconfig.js";
+import { crdWritten } from "./lifecycle/crds.js";
+import { namespaceDeleted } from "./lifecycle/namespaces.js";
+import type { ServerState } from "./operations/context.js";
+import { create, type WriteOptions } from "./operations/writer.js";
+import { Registry } from "./registry/registry.js";
+import type { ResourceType } from "./registry/resource-type.js";
+import { createRouter } from "./router.js";
+import { Store } from "./storage/store.js";
+import { generateServingCertificates } from "./tls.js";
+import type { KubeObject } from "./types.js";
+import { versionInfo } from "./version.js";
+
+export interface ApiServerOptions {
+  /** Address to bind; loopback unless told otherwise. */
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Bearer token clients must send; random when absent. */
+  token?: string;
+  /** Reported by /version; kubectl's dispatcher picks kubectl.1.<minor> from it. */
+  kubernetesVersion?: string;
+  /** How many changes are kept for watch resumption and exact lists; older versions get 410. */
+  changeWindow?: number;
+  /** Interval between BOOKMARK events on watches that allow them. */
+  bookmarkIntervalMs?: number;
+  /** CRD manifests (YAML, any number of documents per file) installed at start. */
+  crdDirectory?: string;
+}
+
+export interface ApiServer {
+  url: string;
+  caPem: string;
+  token: string;
+  kubeconfig(): string;
+  writeKubeconfig(path: string): void;
+  faults: Faults;
+  counters: RequestCounters;
+  stop(): Promise<void>;
+}
+
+const defaultNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
+const internalWrite: WriteOptions = { fieldValidation: "Ignore", dryRun: false };
+
+function validateOptions(options: ApiServerOptions): void {
+  const { port, changeWindow, bookmarkIntervalMs } = options;
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new InvalidOptionError("port", "must be an integer from 0 to 65535");
+  }
+  if (changeWindow !== undefined && (!Number.isInteger(changeWindow) || changeWindow < 1)) {
+    throw new InvalidOptionError("changeWindow", "must be a positive integer");
+  }
+  if (bookmarkIntervalMs !== undefined && !(bookmarkIntervalMs > 0)) {
+    throw new InvalidOptionError("bookmarkIntervalMs", "must be a positive number of milliseconds");
+  }
+  if (options.token !== undefined && !/^[\x21-\x7e]+$/.test(options.token)) {
+    throw new InvalidOptionError("token", "must be non-empty printable ASCII without spaces");
+  }
+}
+
+function readManifests(directory: string): KubeObject[] {
+  const files = readdirSync(directory)
+    .filter((f) => /\.(ya?ml|json)$/.test(f))
+    .sort();
+  return files.flatMap((file) =>
+    parseAllDocuments(readFileSync(join(directory, file), "utf8"))
+      .map((doc) => doc.toJS() as unknown)
+      .filter((o): o is KubeObject => typeof o === "object" && o !== null),
+  );
+}
+
+function find(registry: Registry, group: string, resource: string): ResourceType {
+  const type = registry.all().find((t) => t.group === group && t.resource === resource);
+  if (!type) throw new Error(`built-in resource ${resource} missing`);
+  return type;
+}
+
+export async function startApiServer(options: ApiServerOptions = {}): Promise<ApiServer> {
+  validateOptions(options);
+  const host = options.host ?? "127.0.0.1";
+  const token = options.token ?? randomBytes(24).toString("base64url");
+  const version = versionInfo(options.kubernetesVersion ?? "1.32.4");
+  const certificates = await generateServingCertificates();
+  const registry = new Registry();
+  for (const type of builtinTypes()) registry.add(type);
+  const faults = new Faults();
+  const counters = new RequestCounters();
+  const state: ServerState = {
+    store: new Store({ changeWindow: options.changeWindow ?? 10_000 }),
+    registry,
+    faults,
+    bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
+    afterWrite: (type, object, deleted) => {
+      if (type.group === "apiextensions.k8s.io" && type.resource === "customresourcedefinitions") {
+        crdWritten(state, type, object, deleted);
+      } else if (type.group === "" && type.resource === "namespaces" && deleted) {
+        namespaceDeleted(state, object.metadata?.name ?? "");
+      }
+    },
+  };
+
+  const namespaces = find(registry, "", "namespaces");
+  for (const name of defaultNamespaces) {
+    create(state, namespaces, "", { metadata: { name } }, internalWrite);
+  }
+  if (options.crdDirectory) {
+    const crds = find(registry, "apiextensions.k8s.io", "customresourcedefinitions");
+    for (const manifest of readManifests(options.crdDirectory))
+      create(state, crds, "", manifest, internalWrite);
+  }
+
+  let address = "";
+  const server = createServer(
+    { cert: certificates.certPem, key: certificates.keyPem, keepAlive: true },
+    createRouter({ state, counters, token, version, serverAddress: () => address }),
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const bound = server.address() as AddressInfo;
+  const hostPart = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
+  address = `${hostPart}:${bound.port}`;
+  const url = `https://${address}`;
+  const kubeconfig = () => renderKubeconfig({ url, caPem: certificates.caPem, token });
+
+  return {
+    url,
+    caPem: certificates.caPem,
+    token,
+    kubeconfig,
+    writeKubeconfig: (path) => writeFileSync(path, kubeconfig(), { mode: 0o600 }),
+    faults,
+    counters,
+    stop: async () => {
+      faults.closeWatches();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
