@@ -41,7 +41,7 @@ export function popcount(word: number): number {
 }
 
 /** The lowest `count` set bits of `word` (all of them if it has fewer). */
-function lowestBits(word: number, count: number): number {
+export function lowestBits(word: number, count: number): number {
   if (count >= 32) return word;
   let taken = 0;
   let rest = word;
@@ -63,11 +63,11 @@ export class DensePool {
   /** Mask of the addresses that exist in a word (pools smaller than 32 addresses use part of one word). */
   private readonly validMask: number;
   private readonly blockLength: number;
-  /** This thread's allocated counter (see HEADER.COUNTER_SLOTS); 0 means the shared, atomic one. */
-  private readonly counterSlot: number;
-  private readonly scratch = new Int32Array(1);
+  /** Whether this thread created the pool and so owns HEADER.OWNER_ALLOCATED. */
+  private readonly owner: boolean;
+  private readonly scratch = new Float64Array(1);
 
-  private constructor(buffer: SharedArrayBuffer, layout: DenseLayout) {
+  private constructor(buffer: SharedArrayBuffer, layout: DenseLayout, owner: boolean) {
     this.buffer = buffer;
     this.layout = layout;
     this.m = new Int32Array(buffer);
@@ -76,8 +76,7 @@ export class DensePool {
     this.emptyBlocks = new HintTree(this.m, layout.emptyBlocks);
     this.validMask = layout.size >= 32 ? -1 : (1 << layout.size) - 1;
     this.blockLength = 2 ** layout.blockShift;
-    const slot = Atomics.add(this.m, HEADER.NEXT_COUNTER_SLOT, 1) + 1;
-    this.counterSlot = slot < HEADER.COUNTER_SLOT_COUNT ? slot : 0;
+    this.owner = owner;
   }
 
   static create(size: number, blockShift: number): DensePool {
@@ -88,7 +87,7 @@ export class DensePool {
     m[HEADER.VERSION] = LAYOUT_VERSION;
     m[HEADER.SIZE] = size;
     m[HEADER.BLOCK_SHIFT] = blockShift;
-    const pool = new DensePool(buffer, layout);
+    const pool = new DensePool(buffer, layout, true);
     for (let w = 0; w < layout.leafWords; w++) pool.wordsWithFree.set(w);
     for (let b = 0; b < layout.blocks; b++) pool.emptyBlocks.set(b);
     return pool;
@@ -105,7 +104,7 @@ export class DensePool {
     const layout = denseLayout(Atomics.load(m, HEADER.SIZE), Atomics.load(m, HEADER.BLOCK_SHIFT));
     if (layout.totalWords * 4 !== buffer.byteLength)
       throw new SharedLayoutError("buffer size does not match");
-    return new DensePool(buffer, layout);
+    return new DensePool(buffer, layout, false);
   }
 
   get size(): number {
@@ -113,9 +112,8 @@ export class DensePool {
   }
 
   private addAllocated(n: number): void {
-    const index = HEADER.COUNTER_SLOTS + this.counterSlot;
-    if (this.counterSlot === 0) Atomics.add(this.m, index, n);
-    else Atomics.store(this.m, index, this.m[index]! + n);
+    if (this.owner) Atomics.store(this.m, HEADER.OWNER_ALLOCATED, this.m[HEADER.OWNER_ALLOCATED]! + n);
+    else Atomics.add(this.m, HEADER.SHARED_ALLOCATED, n);
   }
 
   /** Addresses of the word that automatic allocation may hand out (fresh read). */
@@ -177,7 +175,7 @@ export class DensePool {
    * Claims up to `want` free addresses of one block, lowest first, writing
    * their offsets to `out` from `at`. Returns how many it claimed.
    */
-  private claimInBlock(block: number, want: number, out: Int32Array, at: number): number {
+  private claimInBlock(block: number, want: number, out: Float64Array, at: number): number {
     const l = this.layout;
     const shift = l.blockShift;
     const wide = shift >= 5;
@@ -204,11 +202,9 @@ export class DensePool {
           Atomics.add(m, l.blockWordsInUse + block, 1);
           blockChanged = true;
         }
-        if ((freeWord & ~take) !== 0) {
-          if (!wide && (free & ~take) === 0) blockChanged = true;
-          if (!wide && current === 0) blockChanged = true;
-          continue;
-        }
+        // Several small blocks share a word: any claim may change this one's state.
+        if (!wide) blockChanged = true;
+        if ((freeWord & ~take) !== 0) continue;
       }
       // The word has nothing more for automatic allocation: settle its hint and move on.
       this.syncWord(word);
@@ -231,7 +227,7 @@ export class DensePool {
   }
 
   /** Allocates up to `count` addresses in policy order into `out`; returns how many it got. */
-  allocateMany(count: number, out: Int32Array, at = 0): number {
+  allocateMany(count: number, out: Float64Array, at = 0): number {
     let got = 0;
     while (got < count) {
       const block = this.nextBlock();
@@ -337,10 +333,7 @@ export class DensePool {
   }
 
   allocatedCount(): number {
-    let total = 0;
-    for (let s = 0; s < HEADER.COUNTER_SLOT_COUNT; s++)
-      total += Atomics.load(this.m, HEADER.COUNTER_SLOTS + s);
-    return total;
+    return Atomics.load(this.m, HEADER.OWNER_ALLOCATED) + Atomics.load(this.m, HEADER.SHARED_ALLOCATED);
   }
 
   counts(): PoolCounts {
@@ -434,8 +427,12 @@ export class DensePool {
       if (count !== actual) problems.push(`pool counts ${count} ${what}, bitmap has ${actual}`);
     }
     if (repair && stored[0]![0] !== allocated) {
-      for (let s = 1; s < HEADER.COUNTER_SLOT_COUNT; s++) Atomics.store(this.m, HEADER.COUNTER_SLOTS + s, 0);
-      Atomics.store(this.m, HEADER.COUNTER_SLOTS, allocated);
+      // The owner's counter is the owner's alone: put the difference in the shared one.
+      Atomics.store(
+        this.m,
+        HEADER.SHARED_ALLOCATED,
+        allocated - Atomics.load(this.m, HEADER.OWNER_ALLOCATED),
+      );
     }
     if (repair) {
       Atomics.store(this.m, HEADER.RESERVED, reserved);

@@ -22,16 +22,15 @@ export const HEADER = {
   RESERVED: 4,
   /** Addresses both reserved and allocated (claimed explicitly). */
   RESERVED_ALLOCATED: 5,
-  /** Next free index in COUNTER_SLOTS. */
-  NEXT_COUNTER_SLOT: 6,
   /**
-   * Allocated-address counters, one per attached thread: each is written by
-   * its own thread only, so a plain increment loses nothing; the pool total is
-   * their sum. Slot 0 is shared (Atomics.add) by threads that found no slot.
+   * Allocated addresses counted by the thread that created the pool: only
+   * that thread writes it, so its read-then-store loses nothing and needs no
+   * read-modify-write. The pool total is OWNER_ALLOCATED + SHARED_ALLOCATED.
    */
-  COUNTER_SLOTS: 8,
-  COUNTER_SLOT_COUNT: 56,
-  LENGTH: 64,
+  OWNER_ALLOCATED: 6,
+  /** Allocated addresses counted by every other thread, with Atomics.add. */
+  SHARED_ALLOCATED: 7,
+  LENGTH: 8,
 } as const;
 
 export const LAYOUT_MAGIC = 0x4c424950; // "LBIP"

@@ -1,0 +1,104 @@
+// The Piscina worker entry: one plain function over plain data. Pools travel
+// as SharedPool (a definition and its SharedArrayBuffer), so the worker and
+// the main thread claim in the same memory; nothing is kept between tasks.
+import { parseAddress } from "./address.js";
+import type { ConsistencyReport } from "./dense-pool.js";
+import { AllocatorError } from "./errors.js";
+import { AddressPool, type SharedPool } from "./pool.js";
+
+/** Automatic allocation for many requests: each lists, in preference order, indexes into `pools`. */
+export interface AllocateTask {
+  kind: "allocate";
+  pools: SharedPool[];
+  requests: number[][];
+}
+
+export interface AllocateResult {
+  kind: "allocate";
+  /** Per request: index into `pools` of the pool that served it, or -1 when none had a free address. */
+  pool: Int32Array;
+  /** Per request: the address as a handle of that pool (AddressPool.valueOfHandle). */
+  handle: Float64Array;
+}
+
+/** Rebuilds a pool's allocations from addresses found in use (e.g. Services' status at start). */
+export interface RebuildTask {
+  kind: "rebuild";
+  pool: SharedPool;
+  addresses: string[];
+}
+
+export interface RebuildResult {
+  kind: "rebuild";
+  claimed: number;
+  /** Addresses listed twice or already allocated, in input order. */
+  duplicates: string[];
+  /** Addresses that do not parse or lie outside the pool, with the reason. */
+  invalid: { address: string; reason: string }[];
+}
+
+/** Recounts a pool and checks its hints; `repair` rewrites what disagrees. */
+export interface ScanTask {
+  kind: "scan";
+  pool: SharedPool;
+  repair: boolean;
+}
+
+export interface ScanResult extends ConsistencyReport {
+  kind: "scan";
+}
+
+export type AllocatorTask = AllocateTask | RebuildTask | ScanTask;
+export type AllocatorResult = AllocateResult | RebuildResult | ScanResult;
+
+function allocate(task: AllocateTask): AllocateResult {
+  const pools = task.pools.map((shared) => AddressPool.attach(shared));
+  const pool = new Int32Array(task.requests.length).fill(-1);
+  const handle = new Float64Array(task.requests.length);
+  task.requests.forEach((preferences, i) => {
+    for (const index of preferences) {
+      const candidate = pools[index];
+      if (candidate && candidate.allocateHandles(1, handle, i) === 1) {
+        pool[i] = index;
+        return;
+      }
+    }
+  });
+  return { kind: "allocate", pool, handle };
+}
+
+function rebuild(task: RebuildTask): RebuildResult {
+  const pool = AddressPool.attach(task.pool);
+  const result: RebuildResult = { kind: "rebuild", claimed: 0, duplicates: [], invalid: [] };
+  for (const text of task.addresses) {
+    let value: bigint;
+    try {
+      const address = parseAddress(text);
+      if (address.family !== pool.spec.family || !pool.contains(address.value)) {
+        result.invalid.push({ address: text, reason: `not in pool ${pool.name} (${pool.spec.cidrText})` });
+        continue;
+      }
+      value = address.value;
+    } catch (error) {
+      if (!(error instanceof AllocatorError)) throw error;
+      result.invalid.push({ address: text, reason: error.message });
+      continue;
+    }
+    if (pool.claim(value)) result.claimed++;
+    else result.duplicates.push(text);
+  }
+  return result;
+}
+
+export function runAllocatorTask(task: AllocatorTask): AllocatorResult {
+  switch (task.kind) {
+    case "allocate":
+      return allocate(task);
+    case "rebuild":
+      return rebuild(task);
+    case "scan":
+      return { kind: "scan", ...AddressPool.attach(task.pool).scan(task.repair) };
+  }
+}
+
+export default runAllocatorTask;

@@ -1,0 +1,69 @@
+// Several Piscina workers and the main thread allocate from one pool at the
+// same time, in the same shared memory.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { Piscina } from "piscina";
+import { AddressPool, ALLOCATOR_WORKER_URL, type AllocateResult, type AllocatorTask } from "../src/index.js";
+
+const WORKERS = 3;
+let workers: Piscina<AllocatorTask, AllocateResult>;
+
+before(() => {
+  workers = new Piscina({ filename: ALLOCATOR_WORKER_URL, minThreads: WORKERS, maxThreads: WORKERS });
+});
+after(async () => {
+  await workers.destroy();
+});
+
+/** Runs `tasks` worker tasks of `batch` requests while the main thread allocates (and claims) in a loop. */
+async function race(pool: AddressPool, tasks: number, batch: number, mainLimit: number) {
+  const shared = pool.shared();
+  const pending = Array.from({ length: tasks }, () =>
+    workers.run({ kind: "allocate", pools: [shared], requests: Array.from({ length: batch }, () => [0]) }),
+  );
+  // Give the workers a moment to start, then compete with them from this thread.
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const mine: bigint[] = [];
+  for (let i = 0; i < mainLimit; i++) {
+    const value =
+      i % 10 === 0
+        ? pool.spec.cidr.base +
+          BigInt((i * 7919) % Number(pool.spec.size > 1n << 20n ? 1n << 20n : pool.spec.size))
+        : pool.allocate();
+    if (value === undefined) break;
+    if (i % 10 !== 0) mine.push(value);
+    else if (pool.claim(value)) mine.push(value);
+  }
+  const theirs: bigint[] = [];
+  for (const result of await Promise.all(pending)) {
+    result.pool.forEach((served, i) => {
+      if (served === 0) theirs.push(pool.valueOfHandle(result.handle[i]!));
+    });
+  }
+  return { mine, theirs };
+}
+
+describe("concurrent allocation", () => {
+  it("never hands out an address twice in a dense pool filled to the last address", async () => {
+    const pool = AddressPool.create({ name: "race", cidr: "10.64.0.0/16", blockSize: 26 });
+    const { mine, theirs } = await race(pool, 12, 6000, 1 << 20);
+    const all = [...mine, ...theirs];
+    assert.ok(theirs.length > 0, "the workers got addresses");
+    assert.ok(mine.length > 0, "the main thread got addresses");
+    assert.equal(new Set(all).size, all.length, "no address handed out twice");
+    assert.equal(all.length, 65536, "every address handed out exactly once");
+    assert.equal(pool.counts().allocated, 65536);
+    assert.equal(pool.counts().free, 0);
+    assert.deepEqual(pool.scan().problems, []);
+  });
+
+  it("never hands out an address twice in a sparse pool", async () => {
+    const pool = AddressPool.create({ name: "race6", cidr: "2001:db8:9::/64", blockSize: 122 });
+    const { mine, theirs } = await race(pool, 8, 3000, 20000);
+    const all = [...mine, ...theirs];
+    assert.equal(new Set(all).size, all.length, "no address handed out twice");
+    assert.equal(theirs.length, 24000);
+    assert.equal(pool.counts().allocated, all.length, "the count is exact");
+    assert.deepEqual(pool.scan().problems, []);
+  });
+});
