@@ -1,0 +1,90 @@
+// `lbipam apiserver`: runs the embedded API server with the project's CRDs until SIGTERM/SIGINT.
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { startApiServer } from "@lbipam/apiserver";
+import { pino } from "pino";
+import { usageError } from "./usage.js";
+
+const usage = `usage: lbipam apiserver [--listen HOST:PORT] [--kubeconfig-out FILE] [--crds DIR]
+                        [--kubernetes-version 1.32.4] [--token TOKEN]
+
+  --listen               address to serve on (default 127.0.0.1:0; port 0 picks a free port)
+  --kubeconfig-out       where to write a kubeconfig for kubectl and client-node (default lbipam.kubeconfig)
+  --crds                 directory of CRD manifests to install (default: the repository's deploy/crds)
+  --kubernetes-version   version reported by /version (kubectl's dispatcher picks its binary by it)
+  --token                bearer token clients must send (default: random)
+`;
+
+const defaultCrdDirectory = fileURLToPath(new URL("../../../../../deploy/crds", import.meta.url));
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** Parses `127.0.0.1:8443` or `[::1]:8443`; undefined when malformed. */
+export function parseListen(value: string): ListenAddress | undefined {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value);
+  if (!match) return undefined;
+  const port = Number(match[3]);
+  if (port > 65535) return undefined;
+  return { host: (match[1] ?? match[2])!, port };
+}
+
+export async function runApiServer(args: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        listen: { type: "string", default: "127.0.0.1:0" },
+        "kubeconfig-out": { type: "string", default: "lbipam.kubeconfig" },
+        crds: { type: "string", default: defaultCrdDirectory },
+        "kubernetes-version": { type: "string" },
+        token: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    return usageError(error instanceof Error ? error.message : String(error), usage);
+  }
+  if (values.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const listen = parseListen(String(values.listen));
+  if (!listen) return usageError(`--listen: "${String(values.listen)}" is not HOST:PORT`, usage);
+  const log = pino({ name: "lbipam-apiserver" });
+  const kubeconfigPath = resolve(String(values["kubeconfig-out"]));
+  let server: Awaited<ReturnType<typeof startApiServer>>;
+  try {
+    server = await startApiServer({
+      host: listen.host,
+      port: listen.port,
+      crdDirectory: String(values.crds),
+      ...(typeof values["kubernetes-version"] === "string"
+        ? { kubernetesVersion: values["kubernetes-version"] }
+        : {}),
+      ...(typeof values.token === "string" ? { token: values.token } : {}),
+    });
+  } catch (error) {
+    log.error({ err: error }, "apiserver failed to start");
+    return 1;
+  }
+  server.writeKubeconfig(kubeconfigPath);
+  log.info(
+    { url: server.url, kubeconfig: kubeconfigPath },
+    `apiserver ready at ${server.url}, kubeconfig ${kubeconfigPath}`,
+  );
+  const signal = await new Promise<NodeJS.Signals>((done) => {
+    process.once("SIGTERM", () => done("SIGTERM"));
+    process.once("SIGINT", () => done("SIGINT"));
+  });
+  log.info({ signal }, "apiserver stopping");
+  await server.stop();
+  log.info("apiserver stopped");
+  return 0;
+}
