@@ -206,7 +206,8 @@ function ruleMessage(compiled: CompiledRule, bindings: { self: CelInput; oldSelf
 
 /** `fieldPath` is relative to the rule's node, e.g. `.blockSize`. */
 function withFieldPath(path: string, fieldPath: string | undefined): string {
-  if (!fieldPath) return path;
+  // The root has no path: kube-apiserver prints the nil field.Path as "<nil>".
+  if (!fieldPath) return path === "" ? "<nil>" : path;
   return path === "" ? fieldPath.replace(/^\./, "") : path + fieldPath;
 }
 
