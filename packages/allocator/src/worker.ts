@@ -6,11 +6,20 @@ import type { ConsistencyReport } from "./dense-pool.js";
 import { AllocatorError } from "./errors.js";
 import { AddressPool, type SharedPool } from "./pool.js";
 
-/** Automatic allocation for many requests: each lists, in preference order, indexes into `pools`. */
+/**
+ * Automatic allocation for many requests, grouped: each group is `count`
+ * requests that share one preference list (indexes into `pools`, in order).
+ * Results come back one per request, groups in order.
+ */
 export interface AllocateTask {
   kind: "allocate";
   pools: SharedPool[];
-  requests: number[][];
+  groups: AllocateGroup[];
+}
+
+export interface AllocateGroup {
+  preferences: number[];
+  count: number;
 }
 
 export interface AllocateResult {
@@ -53,17 +62,21 @@ export type AllocatorResult = AllocateResult | RebuildResult | ScanResult;
 
 function allocate(task: AllocateTask): AllocateResult {
   const pools = task.pools.map((shared) => AddressPool.attach(shared));
-  const pool = new Int32Array(task.requests.length).fill(-1);
-  const handle = new Float64Array(task.requests.length);
-  task.requests.forEach((preferences, i) => {
-    for (const index of preferences) {
+  const total = task.groups.reduce((sum, group) => sum + group.count, 0);
+  const pool = new Int32Array(total).fill(-1);
+  const handle = new Float64Array(total);
+  let at = 0;
+  for (const group of task.groups) {
+    let done = 0;
+    for (const index of group.preferences) {
       const candidate = pools[index];
-      if (candidate && candidate.allocateHandles(1, handle, i) === 1) {
-        pool[i] = index;
-        return;
-      }
+      if (!candidate || done === group.count) continue;
+      const got = candidate.allocateHandles(group.count - done, handle, at + done);
+      pool.fill(index, at + done, at + done + got);
+      done += got;
     }
-  });
+    at += group.count;
+  }
   return { kind: "allocate", pool, handle };
 }
 

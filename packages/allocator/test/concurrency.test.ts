@@ -19,20 +19,23 @@ after(async () => {
 async function race(pool: AddressPool, tasks: number, batch: number, mainLimit: number) {
   const shared = pool.shared();
   const pending = Array.from({ length: tasks }, () =>
-    workers.run({ kind: "allocate", pools: [shared], requests: Array.from({ length: batch }, () => [0]) }),
+    workers.run({ kind: "allocate", pools: [shared], groups: [{ preferences: [0], count: batch }] }),
   );
-  // Give the workers a moment to start, then compete with them from this thread.
-  await new Promise((resolve) => setTimeout(resolve, 5));
+  // Start competing once the workers are allocating, so both sides run at once.
+  const gate = new Int32Array(new SharedArrayBuffer(4));
+  while (pool.counts().allocated === 0) Atomics.wait(gate, 0, 0, 1);
   const mine: bigint[] = [];
+  const span = pool.spec.size < 1n << 20n ? Number(pool.spec.size) : 1 << 20;
   for (let i = 0; i < mainLimit; i++) {
-    const value =
-      i % 10 === 0
-        ? pool.spec.cidr.base +
-          BigInt((i * 7919) % Number(pool.spec.size > 1n << 20n ? 1n << 20n : pool.spec.size))
-        : pool.allocate();
+    // Every tenth step claims a specific address instead of taking the next one.
+    if (i % 10 === 0) {
+      const value = pool.spec.cidr.base + BigInt((i * 7919) % span);
+      if (pool.claim(value)) mine.push(value);
+      continue;
+    }
+    const value = pool.allocate();
     if (value === undefined) break;
-    if (i % 10 !== 0) mine.push(value);
-    else if (pool.claim(value)) mine.push(value);
+    mine.push(value);
   }
   const theirs: bigint[] = [];
   for (const result of await Promise.all(pending)) {
@@ -45,24 +48,25 @@ async function race(pool: AddressPool, tasks: number, batch: number, mainLimit: 
 
 describe("concurrent allocation", () => {
   it("never hands out an address twice in a dense pool filled to the last address", async () => {
-    const pool = AddressPool.create({ name: "race", cidr: "10.64.0.0/16", blockSize: 26 });
-    const { mine, theirs } = await race(pool, 12, 6000, 1 << 20);
+    const pool = AddressPool.create({ name: "race", cidr: "10.64.0.0/12", blockSize: 26 });
+    const { mine, theirs } = await race(pool, 12, 100_000, 1 << 21);
     const all = [...mine, ...theirs];
     assert.ok(theirs.length > 0, "the workers got addresses");
     assert.ok(mine.length > 0, "the main thread got addresses");
     assert.equal(new Set(all).size, all.length, "no address handed out twice");
-    assert.equal(all.length, 65536, "every address handed out exactly once");
-    assert.equal(pool.counts().allocated, 65536);
+    assert.equal(all.length, 2 ** 20, "every address handed out exactly once");
+    assert.equal(pool.counts().allocated, 2 ** 20);
     assert.equal(pool.counts().free, 0);
     assert.deepEqual(pool.scan().problems, []);
   });
 
   it("never hands out an address twice in a sparse pool", async () => {
     const pool = AddressPool.create({ name: "race6", cidr: "2001:db8:9::/64", blockSize: 122 });
-    const { mine, theirs } = await race(pool, 8, 3000, 20000);
+    const { mine, theirs } = await race(pool, 8, 20_000, 100_000);
     const all = [...mine, ...theirs];
     assert.equal(new Set(all).size, all.length, "no address handed out twice");
-    assert.equal(theirs.length, 24000);
+    assert.equal(theirs.length, 160_000);
+    assert.ok(mine.length > 90_000);
     assert.equal(pool.counts().allocated, all.length, "the count is exact");
     assert.deepEqual(pool.scan().problems, []);
   });

@@ -17,7 +17,12 @@ describe("allocator worker tasks", () => {
     const result = runAllocatorTask({
       kind: "allocate",
       pools: [small.shared(), v6.shared()],
-      requests: [[0, 1], [0, 1], [0], [0], [0], [1], []],
+      groups: [
+        { preferences: [0, 1], count: 2 },
+        { preferences: [0], count: 3 },
+        { preferences: [1], count: 1 },
+        { preferences: [], count: 1 },
+      ],
     });
     assert.equal(result.kind, "allocate");
     if (result.kind !== "allocate") return;
@@ -68,7 +73,11 @@ describe("allocator worker tasks", () => {
       });
       assert.equal(rebuilt.kind === "rebuild" && rebuilt.claimed, 2);
       assert.ok(pool.isAllocated(pool.parse("10.8.3.255")), "the main thread sees the worker's claims");
-      const allocated = await workers.run({ kind: "allocate", pools: [pool.shared()], requests: [[0], [0]] });
+      const allocated = await workers.run({
+        kind: "allocate",
+        pools: [pool.shared()],
+        groups: [{ preferences: [0], count: 2 }],
+      });
       assert.equal(allocated.kind, "allocate");
       if (allocated.kind !== "allocate") return;
       // 10.8.0.0/24 and 10.8.3.0/24 are partly used: the lower one is filled first.
