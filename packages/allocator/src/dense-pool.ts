@@ -4,12 +4,12 @@
 //
 // Concurrency: an address belongs to whoever sets its bit with
 // Atomics.compareExchange (or clears it with Atomics.and), so no two threads
-// ever get the same address. Hint bits are brought in line with the words
-// they summarise by a write-then-reread loop (syncWord, syncBlock): every
-// thread that changes a word syncs its hints afterwards, and the last writer
-// of a hint has re-read the word after writing, so once the racing threads
-// are done each hint agrees with its words. See layout.ts for which reads
-// are plain loads and why.
+// ever get the same address. The block hints (partly used, unused) are
+// brought in line with the block's words by a write-then-reread loop
+// (syncBlock): every thread that changes a block syncs its hints afterwards,
+// and the last writer of a hint has re-read the words after writing, so once
+// the racing threads are done each hint agrees with its block. See layout.ts
+// for which reads are plain loads and why.
 import { SharedLayoutError } from "./errors.js";
 import { HintTree, lowestBit } from "./hint-tree.js";
 import { type DenseLayout, denseLayout, HEADER, LAYOUT_MAGIC, LAYOUT_VERSION } from "./layout.js";
@@ -57,12 +57,13 @@ export class DensePool {
   readonly buffer: SharedArrayBuffer;
   readonly layout: DenseLayout;
   private readonly m: Int32Array;
-  private readonly wordsWithFree: HintTree;
   private readonly partialBlocks: HintTree;
   private readonly emptyBlocks: HintTree;
   /** Mask of the addresses that exist in a word (pools smaller than 32 addresses use part of one word). */
   private readonly validMask: number;
   private readonly blockLength: number;
+  /** Whether blocks span whole words (32 addresses or more) rather than share one. */
+  private readonly wideBlocks: boolean;
   /** Whether this thread created the pool and so owns HEADER.OWNER_ALLOCATED. */
   private readonly owner: boolean;
   private readonly scratch = new Float64Array(1);
@@ -71,11 +72,11 @@ export class DensePool {
     this.buffer = buffer;
     this.layout = layout;
     this.m = new Int32Array(buffer);
-    this.wordsWithFree = new HintTree(this.m, layout.wordsWithFree);
     this.partialBlocks = new HintTree(this.m, layout.partialBlocks);
     this.emptyBlocks = new HintTree(this.m, layout.emptyBlocks);
     this.validMask = layout.size >= 32 ? -1 : (1 << layout.size) - 1;
     this.blockLength = 2 ** layout.blockShift;
+    this.wideBlocks = layout.blockShift >= 5;
     this.owner = owner;
   }
 
@@ -88,7 +89,6 @@ export class DensePool {
     m[HEADER.SIZE] = size;
     m[HEADER.BLOCK_SHIFT] = blockShift;
     const pool = new DensePool(buffer, layout, true);
-    for (let w = 0; w < layout.leafWords; w++) pool.wordsWithFree.set(w);
     for (let b = 0; b < layout.blocks; b++) pool.emptyBlocks.set(b);
     return pool;
   }
@@ -102,8 +102,7 @@ export class DensePool {
     const version = Atomics.load(m, HEADER.VERSION);
     if (version !== LAYOUT_VERSION) throw new SharedLayoutError(`layout version ${version}`);
     const layout = denseLayout(Atomics.load(m, HEADER.SIZE), Atomics.load(m, HEADER.BLOCK_SHIFT));
-    if (layout.totalWords * 4 !== buffer.byteLength)
-      throw new SharedLayoutError("buffer size does not match");
+    if (layout.totalWords * 4 !== buffer.byteLength) throw new SharedLayoutError("buffer size does not match");
     return new DensePool(buffer, layout, false);
   }
 
@@ -112,51 +111,46 @@ export class DensePool {
   }
 
   private addAllocated(n: number): void {
-    if (this.owner) Atomics.store(this.m, HEADER.OWNER_ALLOCATED, this.m[HEADER.OWNER_ALLOCATED]! + n);
+    if (this.owner) this.m[HEADER.OWNER_ALLOCATED]! += n;
     else Atomics.add(this.m, HEADER.SHARED_ALLOCATED, n);
   }
 
-  /** Addresses of the word that automatic allocation may hand out (fresh read). */
-  private freeInWord(word: number): number {
+  private firstWord(block: number): number {
+    return (block << this.layout.blockShift) >>> 5;
+  }
+
+  private endWord(block: number): number {
+    return this.wideBlocks ? this.firstWord(block) + (this.blockLength >>> 5) : this.firstWord(block) + 1;
+  }
+
+  /** The bits of the block's words that belong to it (all of them for wide blocks). */
+  private blockMask(block: number): number {
+    if (this.wideBlocks) return this.validMask;
+    return (((1 << this.blockLength) - 1) << ((block << this.layout.blockShift) & 31)) & this.validMask;
+  }
+
+  /** Reads the block's words (starting where a change was made, as it usually settles there). */
+  private blockState(block: number, from: number): BlockState {
     const l = this.layout;
-    return (
-      ~(Atomics.load(this.m, l.allocated + word) | Atomics.load(this.m, l.reserved + word)) & this.validMask
-    );
-  }
-
-  private syncWord(word: number): void {
-    for (;;) {
-      const hasFree = this.freeInWord(word) !== 0;
-      if (hasFree !== this.wordsWithFree.has(word)) {
-        if (hasFree) this.wordsWithFree.set(word);
-        else this.wordsWithFree.clear(word);
-      }
-      if ((this.freeInWord(word) !== 0) === hasFree) return;
-    }
-  }
-
-  private blockState(block: number): BlockState {
-    const shift = this.layout.blockShift;
-    let hasFree: boolean;
-    let inUse: boolean;
-    if (shift >= 5) {
-      const first = (block << shift) >>> 5;
-      hasFree = this.wordsWithFree.findInRange(first, first + (this.blockLength >>> 5)) >= 0;
-      inUse = Atomics.load(this.m, this.layout.blockWordsInUse + block) > 0;
-    } else {
-      const start = block << shift;
-      const mask = (1 << this.blockLength) - 1;
-      hasFree = ((this.freeInWord(start >>> 5) >>> (start & 31)) & mask) !== 0;
-      inUse = ((Atomics.load(this.m, this.layout.allocated + (start >>> 5)) >>> (start & 31)) & mask) !== 0;
+    const m = this.m;
+    const first = this.firstWord(block);
+    const end = this.endWord(block);
+    const mask = this.blockMask(block);
+    let hasFree = false;
+    let inUse = false;
+    for (let i = 0, w = from; i < end - first && !(hasFree && inUse); i++, w = w + 1 === end ? first : w + 1) {
+      const a = m[l.allocated + w]! & mask;
+      if (a !== 0) inUse = true;
+      if ((~(a | m[l.reserved + w]!) & mask) !== 0) hasFree = true;
     }
     if (!hasFree) return BlockState.Full;
     return inUse ? BlockState.Partial : BlockState.Empty;
   }
 
   /** Brings the partial/empty hints of a block in line with its words. */
-  private syncBlock(block: number): void {
+  private syncBlock(block: number, from = this.firstWord(block)): void {
     for (;;) {
-      const state = this.blockState(block);
+      const state = this.blockState(block, from);
       const partial = state === BlockState.Partial;
       const empty = state === BlockState.Empty;
       if (partial !== this.partialBlocks.has(block)) {
@@ -167,7 +161,7 @@ export class DensePool {
         if (empty) this.emptyBlocks.set(block);
         else this.emptyBlocks.clear(block);
       }
-      if (this.blockState(block) === state) return;
+      if (this.blockState(block, from) === state) return;
     }
   }
 
@@ -177,42 +171,28 @@ export class DensePool {
    */
   private claimInBlock(block: number, want: number, out: Float64Array, at: number): number {
     const l = this.layout;
-    const shift = l.blockShift;
-    const wide = shift >= 5;
-    const start = block << shift;
-    const firstWord = start >>> 5;
-    const endWord = wide ? firstWord + (this.blockLength >>> 5) : firstWord + 1;
-    const blockMask = wide ? -1 : ((1 << this.blockLength) - 1) << (start & 31);
     const m = this.m;
+    const end = this.endWord(block);
+    const mask = this.blockMask(block);
     let got = 0;
-    let blockChanged = false;
-    let word = wide ? this.wordsWithFree.findInRange(firstWord, endWord) : firstWord;
-    while (word >= 0 && got < want) {
+    let word = this.firstWord(block);
+    let last = word;
+    while (word < end && got < want) {
       const current = m[l.allocated + word]!;
-      const freeWord = ~(current | m[l.reserved + word]!) & this.validMask;
-      const free = freeWord & blockMask;
-      if (free !== 0) {
-        const take = lowestBits(free, want - got);
-        const seen = Atomics.compareExchange(m, l.allocated + word, current, current | take);
-        // Lost a race for this word: read it again.
-        if (seen !== current) continue;
-        const base = word << 5;
-        for (let bits = take; bits !== 0; bits &= bits - 1) out[at + got++] = base + lowestBit(bits);
-        if (wide && current === 0) {
-          Atomics.add(m, l.blockWordsInUse + block, 1);
-          blockChanged = true;
-        }
-        // Several small blocks share a word: any claim may change this one's state.
-        if (!wide) blockChanged = true;
-        if ((freeWord & ~take) !== 0) continue;
+      const free = ~(current | m[l.reserved + word]!) & mask;
+      if (free === 0) {
+        word++;
+        continue;
       }
-      // The word has nothing more for automatic allocation: settle its hint and move on.
-      this.syncWord(word);
-      blockChanged = true;
-      word = wide ? this.wordsWithFree.findInRange(word + 1, endWord) : -1;
+      const take = lowestBits(free, want - got);
+      // Lost a race for this word: read it again.
+      if (Atomics.compareExchange(m, l.allocated + word, current, current | take) !== current) continue;
+      const base = word << 5;
+      for (let bits = take; bits !== 0; bits &= bits - 1) out[at + got++] = base + lowestBit(bits);
+      last = word;
     }
     if (got > 0) this.addAllocated(got);
-    if (blockChanged) this.syncBlock(block);
+    this.syncBlock(block, last);
     return got;
   }
 
@@ -232,10 +212,8 @@ export class DensePool {
     while (got < count) {
       const block = this.nextBlock();
       if (block < 0) break;
-      const n = this.claimInBlock(block, count - got, out, at + got);
-      // A hinted block with nothing free: the hint was stale; fix it and look again.
-      if (n === 0) this.syncBlock(block);
-      got += n;
+      // A hinted block with nothing free (a stale hint) is settled by claimInBlock's sync.
+      got += this.claimInBlock(block, count - got, out, at + got);
     }
     return got;
   }
@@ -254,14 +232,8 @@ export class DensePool {
       current = seen;
     }
     this.addAllocated(1);
-    const reserved = this.m[l.reserved + word]!;
-    if ((reserved & bit) !== 0) Atomics.add(this.m, HEADER.RESERVED_ALLOCATED, 1);
-    const block = offset >>> l.blockShift;
-    const wide = l.blockShift >= 5;
-    if (wide && current === 0) Atomics.add(this.m, l.blockWordsInUse + block, 1);
-    const wordFull = (~(current | bit | reserved) & this.validMask) === 0;
-    if (wordFull) this.syncWord(word);
-    if (current === 0 || wordFull || !wide) this.syncBlock(block);
+    if ((this.m[l.reserved + word]! & bit) !== 0) Atomics.add(this.m, HEADER.RESERVED_ALLOCATED, 1);
+    this.syncBlock(offset >>> l.blockShift, word);
     return true;
   }
 
@@ -274,15 +246,10 @@ export class DensePool {
     const old = Atomics.and(this.m, l.allocated + word, ~bit);
     if ((old & bit) === 0) return false;
     this.addAllocated(-1);
-    const reserved = this.m[l.reserved + word]!;
-    if ((reserved & bit) !== 0) Atomics.sub(this.m, HEADER.RESERVED_ALLOCATED, 1);
+    if ((this.m[l.reserved + word]! & bit) !== 0) Atomics.sub(this.m, HEADER.RESERVED_ALLOCATED, 1);
     const block = offset >>> l.blockShift;
-    const wide = l.blockShift >= 5;
-    const wordEmptied = old === bit;
-    if (wide && wordEmptied) Atomics.sub(this.m, l.blockWordsInUse + block, 1);
-    const wasFull = (~(old | reserved) & this.validMask) === 0;
-    if (wasFull && (reserved & bit) === 0) this.syncWord(word);
-    if (wordEmptied || !wide || !this.partialBlocks.has(block)) this.syncBlock(block);
+    // A partly used block stays so unless this emptied its word; a full one never stays full.
+    if (old === bit || !this.wideBlocks || !this.partialBlocks.has(block)) this.syncBlock(block, word);
     return true;
   }
 
@@ -322,7 +289,6 @@ export class DensePool {
         Atomics.add(this.m, HEADER.RESERVED, reserved ? n : -n);
         Atomics.add(this.m, HEADER.RESERVED_ALLOCATED, reserved ? allocatedToo : -allocatedToo);
         changed += n;
-        this.syncWord(word);
         const firstBlock = (word << 5) >>> l.blockShift;
         const lastBlock = Math.min(((word << 5) + 31) >>> l.blockShift, l.blocks - 1);
         for (let b = firstBlock; b <= lastBlock; b++) this.syncBlock(b);
@@ -388,28 +354,15 @@ export class DensePool {
     let allocated = 0;
     let reserved = 0;
     let both = 0;
-    const wordsInUse = new Int32Array(l.blocks);
     for (let w = 0; w < l.leafWords; w++) {
       const a = Atomics.load(this.m, l.allocated + w) & this.validMask;
       const r = Atomics.load(this.m, l.reserved + w) & this.validMask;
       allocated += popcount(a);
       reserved += popcount(r);
       both += popcount(a & r);
-      if (a !== 0 && l.blockShift >= 5) wordsInUse[(w << 5) >>> l.blockShift]!++;
-      if (((~(a | r) & this.validMask) !== 0) !== this.wordsWithFree.has(w)) {
-        problems.push(`word ${w}: free-address hint does not match the bitmap`);
-        if (repair) this.syncWord(w);
-      }
     }
     for (let b = 0; b < l.blocks; b++) {
-      if (l.blockShift >= 5) {
-        const stored = Atomics.load(this.m, l.blockWordsInUse + b);
-        if (stored !== wordsInUse[b]) {
-          problems.push(`block ${b}: counts ${stored} words in use, bitmap has ${wordsInUse[b]}`);
-          if (repair) Atomics.store(this.m, l.blockWordsInUse + b, wordsInUse[b]!);
-        }
-      }
-      const state = this.blockState(b);
+      const state = this.blockState(b, this.firstWord(b));
       if (
         (state === BlockState.Partial) !== this.partialBlocks.has(b) ||
         (state === BlockState.Empty) !== this.emptyBlocks.has(b)

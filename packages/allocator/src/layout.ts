@@ -2,13 +2,14 @@
 // every worker derive the same layout from (size, blockShift), so only those
 // two numbers travel in the header; everything else is computed.
 //
-// Which accesses are Atomics and which are not: every write is an Atomics
-// read-modify-write or store, and so is every read a decision rests on (the
-// compare-exchange that claims an address, the re-reads that settle a hint).
-// Reads that only pick where to try (hints, the value a compare-exchange will
-// confirm) are plain loads: a stale value costs a retry, never a double
-// allocation, and an Atomics.load costs about 20 ns on this V8 against 1 ns
-// for a plain load (bench/results/allocator.json).
+// Which accesses are Atomics and which are not. Every change of an address
+// bit or a hint bit is an Atomics read-modify-write (compareExchange, and, or),
+// so no update is ever lost and no address is handed out twice. Reads are
+// plain loads: one that only picks where to try (a hint, the value a
+// compare-exchange will confirm) costs a retry when stale, and the re-reads
+// that settle a hint follow that thread's own Atomics read-modify-write, a
+// full barrier on the hardware V8 runs on. An Atomics.load costs about 20 ns
+// on this V8 against 1 ns for a plain load (docs/benchmarks.md).
 
 /** Words of the header at the start of every dense pool buffer (Int32 indexes). */
 export const HEADER = {
@@ -24,8 +25,8 @@ export const HEADER = {
   RESERVED_ALLOCATED: 5,
   /**
    * Allocated addresses counted by the thread that created the pool: only
-   * that thread writes it, so its read-then-store loses nothing and needs no
-   * read-modify-write. The pool total is OWNER_ALLOCATED + SHARED_ALLOCATED.
+   * that thread writes it, so a plain increment loses nothing. The pool
+   * total is OWNER_ALLOCATED + SHARED_ALLOCATED.
    */
   OWNER_ALLOCATED: 6,
   /** Allocated addresses counted by every other thread, with Atomics.add. */
@@ -55,10 +56,6 @@ export interface DenseLayout {
   allocated: number;
   /** Offset of the reservation bitmap (bit set = reserved). */
   reserved: number;
-  /** Offset of the per-block counters of words holding at least one allocation. */
-  blockWordsInUse: number;
-  /** Bit per leaf word: the word may have an address free for automatic allocation. */
-  wordsWithFree: HintTreeLayout;
   /** Bit per block: the block has allocations and may have a free address. */
   partialBlocks: HintTreeLayout;
   /** Bit per block: the block has no allocation and may have a free address. */
@@ -89,10 +86,7 @@ export function denseLayout(size: number, blockShift: number): DenseLayout {
   offset += leafWords;
   const reserved = offset;
   offset += leafWords;
-  const blockWordsInUse = offset;
-  offset += blocks;
-  const words = treeLayout(leafWords, offset);
-  const partial = treeLayout(blocks, words.end);
+  const partial = treeLayout(blocks, offset);
   const empty = treeLayout(blocks, partial.end);
   return {
     size,
@@ -101,8 +95,6 @@ export function denseLayout(size: number, blockShift: number): DenseLayout {
     leafWords,
     allocated,
     reserved,
-    blockWordsInUse,
-    wordsWithFree: words.tree,
     partialBlocks: partial.tree,
     emptyBlocks: empty.tree,
     totalWords: empty.end,
