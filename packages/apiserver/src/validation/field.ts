@@ -63,3 +63,8 @@ export function tooMany(field: string, actual: number, max: number): FieldCause 
 export function causeText(cause: FieldCause): string {
   return `${cause.field}: ${cause.message}`;
 }
+
+/** One Invalid cause per message of a format check. */
+export function invalidEach(field: string, value: unknown, messages: readonly string[]): FieldCause[] {
+  return messages.map((m) => invalid(field, value, m));
+}

@@ -1,0 +1,13 @@
+export * from "./allocators.js";
+export * from "./ip.js";
+export * from "./service.js";
+export { setServiceDefaults } from "./service-defaults.js";
+export type {
+  LoadBalancerIngress,
+  Service,
+  ServicePort,
+  ServiceSpec,
+  ServiceStatus,
+} from "./service-shape.js";
+export { validateServiceStatusUpdate } from "./service-status-validation.js";
+export { validateService, validateServiceUpdate } from "./service-validation.js";

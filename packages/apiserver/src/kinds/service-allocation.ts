@@ -1,0 +1,327 @@
+// Cluster IP, ipFamilies/ipFamilyPolicy and node port handling of kube-apiserver's Service
+// registry (pkg/registry/core/service/storage/alloc.go), as one transaction per write.
+import type { FieldCause } from "../types.js";
+import { invalid } from "../validation/field.js";
+import { AllocationError, type RangeAllocator, type ServiceAllocators } from "./allocators.js";
+import { type IPFamily, parseIP } from "./ip.js";
+import { validateClusterIPFields } from "./service-ip-validation.js";
+import {
+  allocatesNodePorts,
+  isHeadless,
+  needsClusterIP,
+  needsHealthCheckNodePort,
+  needsNodePorts,
+  type ServiceSpec,
+} from "./service-shape.js";
+
+/** A failed allocation: 422 with field causes, or 500 with kube's internal error text. */
+export class ServiceAllocationFailure extends Error {
+  constructor(
+    readonly status: 422 | 500,
+    readonly causes: FieldCause[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function invalidFailure(causes: FieldCause[]): ServiceAllocationFailure {
+  return new ServiceAllocationFailure(422, causes, "");
+}
+
+/** Values claimed by a write, released again if the write is abandoned; and values to free once it lands. */
+export class AllocationTransaction {
+  private readonly claimed: (() => void)[] = [];
+  private readonly deferred: (() => void)[] = [];
+
+  claim<T>(allocator: RangeAllocator<T>, value: T): void {
+    allocator.allocate(value);
+    this.claimed.push(() => allocator.release(value));
+  }
+
+  claimNext<T>(allocator: RangeAllocator<T>): T {
+    const value = allocator.allocateNext();
+    this.claimed.push(() => allocator.release(value));
+    return value;
+  }
+
+  releaseOnCommit<T>(allocator: RangeAllocator<T>, value: T): void {
+    this.deferred.push(() => allocator.release(value));
+  }
+
+  /** The write was stored: free what the old object held and no longer does. */
+  commit(): void {
+    for (const release of this.deferred.splice(0)) release();
+    this.claimed.length = 0;
+  }
+
+  /** The write failed: give back what it claimed. */
+  revert(): void {
+    for (const release of this.claimed.splice(0).reverse()) release();
+    this.deferred.length = 0;
+  }
+}
+
+const otherFamily = (family: string): IPFamily => (family === "IPv4" ? "IPv6" : "IPv4");
+
+function configuredFamilies(allocators: ServiceAllocators): IPFamily[] {
+  return (["IPv4", "IPv6"] as const).filter((f) => allocators.ips[f] !== undefined);
+}
+
+function sameList(a: readonly unknown[] | undefined, b: readonly unknown[] | undefined): boolean {
+  return JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
+}
+
+/** An unchanged PreferDualStack Service is not upgraded or downgraded when the cluster changes. */
+function unchangedPreferDualStack(spec: ServiceSpec, old: ServiceSpec | undefined): boolean {
+  if (!old || spec.ipFamilyPolicy === undefined || old.type !== spec.type) return false;
+  if (!["ClusterIP", "NodePort", "LoadBalancer"].includes(spec.type ?? "")) return false;
+  if (
+    spec.ipFamilyPolicy !== "PreferDualStack" ||
+    (old.ipFamilyPolicy ?? "PreferDualStack") !== "PreferDualStack"
+  ) {
+    return false;
+  }
+  return sameList(spec.clusterIPs, old.clusterIPs) && sameList(spec.ipFamilies, old.ipFamilies);
+}
+
+/** Defaults ipFamilyPolicy and ipFamilies and checks them against the cluster's families. */
+export function initIPFamilyFields(
+  spec: ServiceSpec,
+  old: ServiceSpec | undefined,
+  allocators: ServiceAllocators,
+): void {
+  if (spec.type === "ExternalName" || unchangedPreferDualStack(spec, old)) return;
+  const ips = spec.clusterIPs ?? [];
+  spec.ipFamilyPolicy ??=
+    ips.length === 2 || (spec.ipFamilies?.length ?? 0) === 2 ? "RequireDualStack" : "SingleStack";
+  const preErrors = validateClusterIPFields(spec);
+  if (preErrors.length > 0) throw invalidFailure(preErrors);
+  const configured = configuredFamilies(allocators);
+  const families = [...(spec.ipFamilies ?? [])];
+  const causes: FieldCause[] = [];
+  for (let i = 0; i < ips.length && ips[i] !== "None"; i++) {
+    const family = parseIP(ips[i]!)?.family;
+    if (family && i >= families.length) {
+      if (configured.includes(family)) families.push(family);
+      else causes.push(invalid(`spec.clusterIPs[${i}]`, ips, `${family} is not configured on this cluster`));
+    }
+  }
+  if (causes.length > 0) throw invalidFailure(causes);
+  const dualStackRequested = spec.ipFamilyPolicy !== "SingleStack";
+  if (isHeadless(spec) && Object.keys(spec.selector ?? {}).length === 0) {
+    if (families.length === 0) families.push(allocators.primaryFamily);
+    if (dualStackRequested && families.length === 1) families.push(otherFamily(families[0]!));
+    spec.ipFamilies = families;
+    return;
+  }
+  if (spec.ipFamilyPolicy === "RequireDualStack" && configured.length < 2) {
+    causes.push(
+      invalid(
+        "spec.ipFamilyPolicy",
+        spec.ipFamilyPolicy,
+        "this cluster is not configured for dual-stack services",
+      ),
+    );
+  }
+  families.forEach((family, i) => {
+    if (!configured.includes(family as IPFamily)) {
+      causes.push(invalid(`spec.ipFamilies[${i}]`, family, "not configured on this cluster"));
+    }
+  });
+  if (causes.length > 0) throw invalidFailure(causes);
+  if (families.length === 0) families.push(allocators.primaryFamily);
+  if (dualStackRequested && families.length === 1 && configured.length === 2)
+    families.push(otherFamily(families[0]!));
+  spec.ipFamilies = families;
+}
+
+function ipAllocator(allocators: ServiceAllocators, family: string): RangeAllocator<string> {
+  const allocator = allocators.ips[family as IPFamily];
+  if (!allocator) throw new ServiceAllocationFailure(500, [], `no allocator for IP family ${family}`);
+  return allocator;
+}
+
+/** Claims one cluster IP per family; `wanted` holds the requested IP or "" for any. */
+function allocateIP(
+  spec: ServiceSpec,
+  family: string,
+  wanted: string,
+  allocators: ServiceAllocators,
+  txn: AllocationTransaction,
+): string {
+  const allocator = ipAllocator(allocators, family);
+  try {
+    if (wanted === "") return txn.claimNext(allocator);
+    txn.claim(allocator, wanted);
+    return wanted;
+  } catch (err) {
+    if (!(err instanceof AllocationError)) throw err;
+    if (wanted === "")
+      throw new ServiceAllocationFailure(500, [], `failed to allocate a serviceIP: ${err.message}`);
+    throw invalidFailure([
+      invalid("spec.clusterIPs", spec.clusterIPs ?? [], `failed to allocate IP ${wanted}: ${err.message}`),
+    ]);
+  }
+}
+
+function allocateClusterIPs(
+  spec: ServiceSpec,
+  allocators: ServiceAllocators,
+  txn: AllocationTransaction,
+): void {
+  if (!needsClusterIP(spec) || isHeadless(spec)) return;
+  const ips = spec.clusterIPs ?? [];
+  spec.clusterIPs = (spec.ipFamilies ?? []).map((family, i) =>
+    allocateIP(spec, family, ips[i] ?? "", allocators, txn),
+  );
+  spec.clusterIP = spec.clusterIPs[0];
+}
+
+function updateClusterIPs(
+  spec: ServiceSpec,
+  old: ServiceSpec,
+  allocators: ServiceAllocators,
+  txn: AllocationTransaction,
+): void {
+  if (unchangedPreferDualStack(spec, old)) return;
+  if (old.type === "ExternalName" && spec.type !== "ExternalName") {
+    allocateClusterIPs(spec, allocators, txn);
+    return;
+  }
+  if (isHeadless(old)) return;
+  const oldFamilies = old.ipFamilies ?? [];
+  const oldIPs = old.clusterIPs ?? [];
+  if (spec.type === "ExternalName") {
+    oldFamilies.forEach((family, i) => {
+      if (oldIPs[i]) txn.releaseOnCommit(ipAllocator(allocators, family), oldIPs[i]!);
+    });
+    return;
+  }
+  const families = spec.ipFamilies ?? [];
+  if (oldFamilies.length === 1 && families.length === 2) {
+    const ips = [...(spec.clusterIPs ?? [])];
+    ips[1] = allocateIP(spec, families[1]!, ips[1] ?? "", allocators, txn);
+    spec.clusterIPs = ips;
+  } else if (oldFamilies.length === 2 && families.length === 1 && oldIPs[1]) {
+    txn.releaseOnCommit(ipAllocator(allocators, oldFamilies[1]!), oldIPs[1]);
+  }
+}
+
+function nodePortsOf(spec: ServiceSpec | undefined): number[] {
+  return (spec?.ports ?? []).map((p) => p.nodePort ?? 0).filter((p) => p !== 0);
+}
+
+function allocateNodePorts(
+  spec: ServiceSpec,
+  old: ServiceSpec | undefined,
+  allocators: ServiceAllocators,
+  txn: AllocationTransaction,
+): void {
+  const oldPorts = old && needsNodePorts(old) ? nodePortsOf(old) : [];
+  if (needsNodePorts(spec)) {
+    const claimedHere = new Set<number>();
+    (spec.ports ?? []).forEach((port, i) => {
+      if (!port.nodePort) {
+        if (!allocatesNodePorts(spec)) return;
+        try {
+          port.nodePort = txn.claimNext(allocators.nodePorts);
+        } catch (err) {
+          if (!(err instanceof AllocationError)) throw err;
+          throw new ServiceAllocationFailure(500, [], `failed to allocate a nodePort: ${err.message}`);
+        }
+        return;
+      }
+      if (oldPorts.includes(port.nodePort) || claimedHere.has(port.nodePort)) return;
+      try {
+        txn.claim(allocators.nodePorts, port.nodePort);
+        claimedHere.add(port.nodePort);
+      } catch (err) {
+        if (!(err instanceof AllocationError)) throw err;
+        throw invalidFailure([invalid(`spec.ports[${i}].nodePort`, port.nodePort, err.message)]);
+      }
+    });
+  }
+  const kept = needsNodePorts(spec) ? nodePortsOf(spec) : [];
+  for (const port of new Set(oldPorts))
+    if (!kept.includes(port)) txn.releaseOnCommit(allocators.nodePorts, port);
+}
+
+function allocateHealthCheckNodePort(
+  spec: ServiceSpec,
+  old: ServiceSpec | undefined,
+  allocators: ServiceAllocators,
+  txn: AllocationTransaction,
+): void {
+  const needed = needsHealthCheckNodePort(spec);
+  const neededBefore = old !== undefined && needsHealthCheckNodePort(old);
+  const oldPort = old?.healthCheckNodePort ?? 0;
+  if (neededBefore && !needed) {
+    if (oldPort) txn.releaseOnCommit(allocators.nodePorts, oldPort);
+    return;
+  }
+  if (!needed) return;
+  if (neededBefore) {
+    if ((spec.healthCheckNodePort ?? 0) !== oldPort) {
+      throw invalidFailure([
+        invalid(
+          "spec.healthCheckNodePort",
+          spec.healthCheckNodePort ?? 0,
+          "cannot change healthCheckNodePort on loadBalancer service with externalTraffic=Local during update",
+        ),
+      ]);
+    }
+    return;
+  }
+  const requested = spec.healthCheckNodePort ?? 0;
+  try {
+    if (requested) txn.claim(allocators.nodePorts, requested);
+    else spec.healthCheckNodePort = txn.claimNext(allocators.nodePorts);
+  } catch (err) {
+    if (!(err instanceof AllocationError)) throw err;
+    const message = requested
+      ? `failed to allocate requested HealthCheck NodePort ${requested}: ${err.message}`
+      : `failed to allocate a HealthCheck NodePort 0: ${err.message}`;
+    throw new ServiceAllocationFailure(500, [], message);
+  }
+}
+
+/**
+ * Allocates what a Service being created (`old` undefined) or updated needs, in place.
+ * Throws ServiceAllocationFailure after reverting its own claims.
+ */
+export function allocateService(
+  spec: ServiceSpec,
+  old: ServiceSpec | undefined,
+  allocators: ServiceAllocators,
+): AllocationTransaction {
+  const txn = new AllocationTransaction();
+  try {
+    initIPFamilyFields(spec, old, allocators);
+    if (old) updateClusterIPs(spec, old, allocators, txn);
+    else allocateClusterIPs(spec, allocators, txn);
+    allocateNodePorts(spec, old, allocators, txn);
+    allocateHealthCheckNodePort(spec, old, allocators, txn);
+  } catch (err) {
+    txn.revert();
+    throw err;
+  }
+  return txn;
+}
+
+/** Frees everything a deleted Service held: cluster IPs, node ports and its health check node port. */
+export function releaseServiceAllocations(
+  spec: ServiceSpec | undefined,
+  allocators: ServiceAllocators,
+): void {
+  if (!spec) return;
+  if (needsClusterIP(spec) && !isHeadless(spec)) {
+    (spec.ipFamilies ?? []).forEach((family, i) => {
+      const ip = spec.clusterIPs?.[i];
+      if (ip) allocators.ips[family as IPFamily]?.release(ip);
+    });
+  }
+  for (const port of new Set(nodePortsOf(spec))) allocators.nodePorts.release(port);
+  if (needsHealthCheckNodePort(spec) && spec.healthCheckNodePort)
+    allocators.nodePorts.release(spec.healthCheckNodePort);
+}
