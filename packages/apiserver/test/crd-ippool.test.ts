@@ -35,6 +35,14 @@ const rules: {
       "e.g. 192.0.2.0/24 rather than 192.0.2.1/24",
   },
   {
+    rule: "an IPv6 cidr is strictly masked",
+    valid: { cidr: "2001:DB8:0:1::/64" },
+    invalid: { cidr: "2001:db8::1:0:0:0/64" },
+    message:
+      'spec.cidr: Invalid value: "string": must be strictly masked (no bits set after the prefix length), ' +
+      "e.g. 2001:db8::/64 rather than 2001:db8::1/64",
+  },
+  {
     rule: "IPv4 blockSize is 20-32",
     valid: { cidr: "192.0.2.0/24", blockSize: 32 },
     invalid: { cidr: "192.0.2.0/24", blockSize: 33 },
@@ -114,6 +122,52 @@ describe("IPPool CRD rules", () => {
         "e.g. 192.0.2.0/24 rather than 192.0.2.1/24",
       'spec.allowedUses: Invalid value: "array": LoadBalancer may not be combined with Workload or Tunnel',
     ]);
+  });
+});
+
+describe("IPPool cidr masking agrees with a reference computation", () => {
+  /** Whether the bits of `cidr` after its prefix length are all zero, computed on a BigInt. */
+  function isMasked(cidr: string): boolean {
+    const [address = "", prefix = "0"] = cidr.split("/");
+    const [head = "", tail] = address.split("::");
+    const headGroups = head === "" ? [] : head.split(":");
+    const tailGroups = tail === undefined || tail === "" ? [] : tail.split(":");
+    const zeros = tail === undefined ? [] : Array(8 - headGroups.length - tailGroups.length).fill("0");
+    const value = [...headGroups, ...zeros, ...tailGroups].reduce(
+      (acc, group) => (acc << 16n) | BigInt(`0x${group}`),
+      0n,
+    );
+    const hostBits = BigInt(128 - Number(prefix));
+    return (value & ((1n << hostBits) - 1n)) === 0n;
+  }
+
+  it("for compressed and uncompressed IPv6 CIDRs of every prefix length", () => {
+    let seed = 11;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const disagreements: string[] = [];
+    for (let i = 0; i < 150; i++) {
+      const prefix = next(129);
+      let value = 0n;
+      for (let g = 0; g < 8; g++) value = (value << 16n) | BigInt(next(3) === 0 ? 0 : next(65536));
+      const hostBits = BigInt(128 - prefix);
+      if (next(2) === 0) value = (value >> hostBits) << hostBits;
+      const groups = Array.from({ length: 8 }, (_, g) =>
+        ((value >> BigInt(16 * (7 - g))) & 0xffffn).toString(16),
+      );
+      const from = next(9);
+      const to = from + next(9 - from);
+      const text =
+        to > from ? `${groups.slice(0, from).join(":")}::${groups.slice(to).join(":")}` : groups.join(":");
+      const cidr = `${text}/${prefix}`;
+      const refused = create(ippools, pool({ cidr, blockSize: 128 })).causes.some(
+        (cause) => cause.field === "spec.cidr",
+      );
+      if (refused === isMasked(cidr)) disagreements.push(cidr);
+    }
+    assert.deepEqual(disagreements, []);
   });
 });
 

@@ -41,10 +41,13 @@ describe("IPReservation CRD", () => {
     ]);
   });
 
-  it("refuses an IPv4 CIDR with host bits set", () => {
-    assert.deepEqual(messages(create(reservations, reservation(["10.0.2.0/28", "10.0.2.8/28"]))), [
+  it("refuses CIDRs with host bits set", () => {
+    const entries = ["10.0.2.0/28", "10.0.2.8/28", "2001:db8::/123", "2001:db8::10/123", "2001:db8::1"];
+    assert.deepEqual(messages(create(reservations, reservation(entries))), [
       'spec.reservedCIDRs[1]: Invalid value: "string": a CIDR must be strictly masked (no bits set after the ' +
         "prefix length), e.g. 192.0.2.0/28 rather than 192.0.2.1/28",
+      'spec.reservedCIDRs[3]: Invalid value: "string": a CIDR must be strictly masked (no bits set after the ' +
+        "prefix length), e.g. 2001:db8::/123 rather than 2001:db8::1/123",
     ]);
   });
 

@@ -4,6 +4,7 @@
 
 import { type CelInput, type CelResult, celEnv, isCelError, parse, plan } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
+import { RE2JS } from "@bufbuild/re2";
 import type { FieldCause } from "../types.js";
 import { toCelRoot, toCelValue } from "./cel-values.js";
 import {
@@ -45,7 +46,31 @@ export interface RuleCompileError {
   message: string;
 }
 
-const env = celEnv({ funcs: strings });
+type RE2 = NonNullable<NonNullable<Parameters<typeof celEnv>[0]>["re2"]>;
+type Matcher = ReturnType<RE2["compile"]>;
+
+/** Patterns can come from objects (`self.a.matches(self.b)`), so the cache is bounded. */
+const MAX_CACHED_PATTERNS = 256;
+
+/**
+ * RE2 patterns compiled once each: @bufbuild/cel compiles the pattern of `matches` on every call,
+ * which costs milliseconds for the long address patterns of the project's CRDs.
+ * @bufbuild/re2 is the engine @bufbuild/cel itself uses (its dependency).
+ */
+const compiledPatterns = new Map<string, Matcher>();
+const cachingRe2: RE2 = {
+  compile(pattern) {
+    let matcher = compiledPatterns.get(pattern);
+    if (!matcher) {
+      if (compiledPatterns.size >= MAX_CACHED_PATTERNS) compiledPatterns.clear();
+      matcher = RE2JS.compile(pattern);
+      compiledPatterns.set(pattern, matcher);
+    }
+    return matcher;
+  },
+};
+
+const env = celEnv({ funcs: strings, re2: cachingRe2 });
 
 function compileProgram(expression: string): Program {
   const evaluate = plan(env, parse(expression));
