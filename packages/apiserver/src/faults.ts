@@ -2,13 +2,15 @@
 // and dropping every open watch.
 import {
   ConflictError,
+  GoneError,
   InternalError,
   InvalidOptionError,
   type StatusError,
   TooManyRequestsError,
 } from "./errors.js";
 
-export type FaultCode = 409 | 429 | 500;
+/** 410 answers a watch with an ERROR event (its resourceVersion "too old"), as kube does after compaction. */
+export type FaultCode = 409 | 410 | 429 | 500;
 
 export interface FailureRule {
   /** Matches any verb when absent. */
@@ -33,7 +35,8 @@ export class Faults {
 
   /** Answers the next `count` requests matching the rule with the given code. */
   failNext(rule: FailureRule): void {
-    if (![409, 429, 500].includes(rule.code)) throw new InvalidOptionError("code", "must be 409, 429 or 500");
+    if (![409, 410, 429, 500].includes(rule.code))
+      throw new InvalidOptionError("code", "must be 409, 410, 429 or 500");
     if (!Number.isInteger(rule.count) || rule.count < 1)
       throw new InvalidOptionError("count", "must be a positive integer");
     this.failures.push({ ...rule });
@@ -88,6 +91,8 @@ export class Faults {
     switch (rule.code) {
       case 409:
         return new ConflictError({ resource, group: "", name });
+      case 410:
+        return new GoneError("too old resource version: injected fault");
       case 429:
         return new TooManyRequestsError();
       case 500:

@@ -12,7 +12,8 @@ import { apiGroup, apiGroupList, apiResourceList, apiVersions } from "./discover
 import { MethodNotSupportedError, PathNotFoundError, UnauthorizedError } from "./errors.js";
 import { parseResourceRequest, type ResourceRequest } from "./http/request-info.js";
 import { addWarnings, writeError, writeJson } from "./http/respond.js";
-import { openApiDocument, openApiIndex } from "./openapi.js";
+import { openApiV2Json, openApiV2Protobuf, wantsProtobuf } from "./openapi/v2.js";
+import { openApiDocument, openApiIndex } from "./openapi/v3.js";
 import type { OperationContext, OperationResult, ServerState } from "./operations/context.js";
 import { createObject, deleteCollection, deleteObject, replaceObject } from "./operations/mutate.js";
 import { patchObject } from "./operations/patch.js";
@@ -82,6 +83,14 @@ function serveNonResource(
     if (root === "apis" && a && b) return send(openApiDocument(registry, a, b, config.version.gitVersion));
     throw new PathNotFoundError();
   }
+  if (path === "/openapi/v2") {
+    if (!wantsProtobuf(req)) return send(openApiV2Json(registry, config.version.gitVersion));
+    const body = openApiV2Protobuf(registry, config.version.gitVersion);
+    res
+      .writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": body.length })
+      .end(body);
+    return true;
+  }
   if (parts[0] === "openapi") throw new PathNotFoundError();
   return false;
 }
@@ -127,7 +136,11 @@ async function serveResource(
   // A cluster-scoped resource under /namespaces/<ns>/ does not exist (the namespace itself aside).
   if (!type.namespaced && request.namespace && request.resource !== "namespaces")
     throw new PathNotFoundError();
-  const injected = state.faults.take(request.verb, request.resource, request.subresource, request.name);
+  // Watches take their injected faults as ERROR events in the stream (see watchObjects).
+  const injected =
+    request.verb === "watch"
+      ? undefined
+      : state.faults.take(request.verb, request.resource, request.subresource, request.name);
   if (injected) throw injected;
   const result = await runOperation({ state, type, request, query, req }, res);
   if (result === "streamed") return 200;

@@ -2,8 +2,8 @@
 // it to learn that the server validates fields itself (the fieldValidation parameter on PATCH),
 // and to find each kind's schema.
 import { createHash } from "node:crypto";
-import type { Registry } from "./registry/registry.js";
-import type { ResourceType } from "./registry/resource-type.js";
+import type { Registry } from "../registry/registry.js";
+import type { ResourceType } from "../registry/resource-type.js";
 
 /** The key under /openapi/v3/ of a group-version: `api/v1` or `apis/<group>/<version>`. */
 export function openApiPath(group: string, version: string): string {

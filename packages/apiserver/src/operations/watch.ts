@@ -70,6 +70,12 @@ export function watchObjects(ctx: OperationContext, res: ServerResponse): void {
     else if (beforeMatches) write("DELETED", now);
   };
 
+  const injected = state.faults.take("watch", request.resource, request.subresource, request.name);
+  if (injected) {
+    write("ERROR", injected.toStatus());
+    res.end();
+    return;
+  }
   const startAtCurrent = !rvParam || rvParam === "0" || sendInitialEvents;
   if (startAtCurrent) {
     for (const stored of state.store.list(type.storeKey, namespace)) {
