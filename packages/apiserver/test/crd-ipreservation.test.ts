@@ -3,7 +3,7 @@ import { isIPv6 } from "node:net";
 import { describe, it } from "node:test";
 import { printerColumnCells } from "../src/crd/index.js";
 import type { KubeObject } from "../src/types.js";
-import { create, deployedVersion, messages } from "./fixtures/crd/load.js";
+import { create, deployedVersion, messages, RULES_NOT_CHECKED } from "./fixtures/crd/load.js";
 
 const reservations = deployedVersion("ipreservations.projectcalico.org.yaml");
 
@@ -51,6 +51,15 @@ describe("IPReservation CRD", () => {
     ]);
   });
 
+  it("holds at most 256 entries", () => {
+    const entries = Array.from({ length: 257 }, (_, i) => `10.0.${i >> 8}.${i & 255}`);
+    assert.deepEqual(messages(create(reservations, reservation(entries))), [
+      "spec.reservedCIDRs: Too many: 257: must have at most 256 items",
+      RULES_NOT_CHECKED,
+    ]);
+    assert.deepEqual(messages(create(reservations, reservation(entries.slice(0, 256)))), []);
+  });
+
   it("refuses duplicates (the list is a set)", () => {
     assert.deepEqual(messages(create(reservations, reservation(["10.0.2.3", "10.0.2.3"]))), [
       'spec.reservedCIDRs[1]: Duplicate value: "10.0.2.3"',
@@ -65,7 +74,7 @@ describe("IPReservation CRD", () => {
       return seed % n;
     };
     const candidates: string[] = [];
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < 80; i++) {
       const groups = Array.from({ length: 8 }, () => (next(3) === 0 ? "0" : next(65536).toString(16)));
       const from = next(9);
       const to = from + next(9 - from);
@@ -73,7 +82,9 @@ describe("IPReservation CRD", () => {
         to > from ? `${groups.slice(0, from).join(":")}::${groups.slice(to).join(":")}` : groups.join(":");
       candidates.push(text, `${text}:1`, text.replace(":", ":::"));
     }
+    // At most 256 entries (maxItems), each at most 64 characters (maxLength).
     const entries = candidates.filter((candidate) => candidate.length <= 64);
+    assert.ok(entries.length <= 256);
     const refused = new Set(create(reservations, reservation(entries)).causes.map((cause) => cause.field));
     const mismatches = entries.filter((entry, i) => {
       const duplicateOfEarlier = entries.indexOf(entry) !== i;
