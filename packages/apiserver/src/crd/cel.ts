@@ -72,9 +72,22 @@ const cachingRe2: RE2 = {
 
 const env = celEnv({ funcs: strings, re2: cachingRe2 });
 
+/**
+ * Programs by expression: parsing a long rule takes tens of milliseconds, and the server compiles
+ * a CRD on admission and again when it serves it. Programs keep no state, so sharing is safe.
+ */
+const compiledPrograms = new Map<string, Program>();
+const MAX_CACHED_PROGRAMS = 1024;
+
 function compileProgram(expression: string): Program {
-  const evaluate = plan(env, parse(expression));
-  return (bindings) => evaluate(bindings);
+  let program = compiledPrograms.get(expression);
+  if (!program) {
+    const evaluate = plan(env, parse(expression));
+    program = (bindings) => evaluate(bindings);
+    if (compiledPrograms.size >= MAX_CACHED_PROGRAMS) compiledPrograms.clear();
+    compiledPrograms.set(expression, program);
+  }
+  return program;
 }
 
 /** Compiles every rule under `schema`; `schemaPath` names the schema node in compile errors. */
