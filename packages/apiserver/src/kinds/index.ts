@@ -1,5 +1,8 @@
 export * from "./allocators.js";
+export * from "./event.js";
 export * from "./ip.js";
+export * from "./lease.js";
+export * from "./namespace.js";
 export * from "./service.js";
 export { setServiceDefaults } from "./service-defaults.js";
 export type {

@@ -137,3 +137,9 @@ export function generateName(base: string, random: () => number = Math.random): 
   }
   return base.slice(0, MAX_GENERATED_BASE_LENGTH) + suffix;
 }
+
+/** Any name that can be a URL path segment: what kube-apiserver checks for every kind after the kind's own rules. */
+export const nameIsPathSegment: NameValidator = (name, prefix) => {
+  if (!prefix && (name === "." || name === "..")) return [`may not be '${name}'`];
+  return ["/", "%"].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`);
+};
