@@ -102,7 +102,8 @@ export class DensePool {
     const version = Atomics.load(m, HEADER.VERSION);
     if (version !== LAYOUT_VERSION) throw new SharedLayoutError(`layout version ${version}`);
     const layout = denseLayout(Atomics.load(m, HEADER.SIZE), Atomics.load(m, HEADER.BLOCK_SHIFT));
-    if (layout.totalWords * 4 !== buffer.byteLength) throw new SharedLayoutError("buffer size does not match");
+    if (layout.totalWords * 4 !== buffer.byteLength)
+      throw new SharedLayoutError("buffer size does not match");
     return new DensePool(buffer, layout, false);
   }
 
@@ -138,7 +139,11 @@ export class DensePool {
     const mask = this.blockMask(block);
     let hasFree = false;
     let inUse = false;
-    for (let i = 0, w = from; i < end - first && !(hasFree && inUse); i++, w = w + 1 === end ? first : w + 1) {
+    for (
+      let i = 0, w = from;
+      i < end - first && !(hasFree && inUse);
+      i++, w = w + 1 === end ? first : w + 1
+    ) {
       const a = m[l.allocated + w]! & mask;
       if (a !== 0) inUse = true;
       if ((~(a | m[l.reserved + w]!) & mask) !== 0) hasFree = true;

@@ -7,7 +7,7 @@ export { PoolSet } from "./pool-set.js";
 export * from "./pool-spec.js";
 export { type OffsetRange, SparsePool } from "./sparse-pool.js";
 export type * from "./worker.js";
-export { runAllocatorTask } from "./worker.js";
+export { allocationResults, createAllocationResults, runAllocatorTask } from "./worker.js";
 
 /** The Piscina worker file of this package (its default export runs one AllocatorTask). */
 export const ALLOCATOR_WORKER_URL = new URL("./worker.js", import.meta.url).href;

@@ -15,6 +15,8 @@ export interface AllocateTask {
   kind: "allocate";
   pools: SharedPool[];
   groups: AllocateGroup[];
+  /** Where the results go (see AllocationResults): shared, so nothing is copied back. */
+  results: SharedArrayBuffer;
 }
 
 export interface AllocateGroup {
@@ -24,10 +26,30 @@ export interface AllocateGroup {
 
 export interface AllocateResult {
   kind: "allocate";
-  /** Per request: index into `pools` of the pool that served it, or -1 when none had a free address. */
+  /** Requests served; the addresses are in the task's `results`. */
+  served: number;
+}
+
+/** Results of an allocate task, one entry per request, groups in order. */
+export interface AllocationResults {
+  buffer: SharedArrayBuffer;
+  /** Index into the task's `pools` of the pool that served the request, or -1 when none had a free address. */
   pool: Int32Array;
-  /** Per request: the address as a handle of that pool (AddressPool.valueOfHandle). */
+  /** The address as a handle of that pool (AddressPool.valueOfHandle). */
   handle: Float64Array;
+}
+
+/** Views over a results buffer of `count` requests (8 bytes of handle, then 4 of pool index, per request). */
+export function allocationResults(buffer: SharedArrayBuffer, count: number): AllocationResults {
+  return {
+    buffer,
+    handle: new Float64Array(buffer, 0, count),
+    pool: new Int32Array(buffer, count * 8, count),
+  };
+}
+
+export function createAllocationResults(count: number): AllocationResults {
+  return allocationResults(new SharedArrayBuffer(count * 12), count);
 }
 
 /** Rebuilds a pool's allocations from addresses found in use (e.g. Services' status at start). */
@@ -63,9 +85,10 @@ export type AllocatorResult = AllocateResult | RebuildResult | ScanResult;
 function allocate(task: AllocateTask): AllocateResult {
   const pools = task.pools.map((shared) => AddressPool.attach(shared));
   const total = task.groups.reduce((sum, group) => sum + group.count, 0);
-  const pool = new Int32Array(total).fill(-1);
-  const handle = new Float64Array(total);
+  const { pool, handle } = allocationResults(task.results, total);
+  pool.fill(-1);
   let at = 0;
+  let served = 0;
   for (const group of task.groups) {
     let done = 0;
     for (const index of group.preferences) {
@@ -75,9 +98,10 @@ function allocate(task: AllocateTask): AllocateResult {
       pool.fill(index, at + done, at + done + got);
       done += got;
     }
+    served += done;
     at += group.count;
   }
-  return { kind: "allocate", pool, handle };
+  return { kind: "allocate", served };
 }
 
 function rebuild(task: RebuildTask): RebuildResult {

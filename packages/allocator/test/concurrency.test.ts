@@ -3,7 +3,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Piscina } from "piscina";
-import { AddressPool, ALLOCATOR_WORKER_URL, type AllocateResult, type AllocatorTask } from "../src/index.js";
+import {
+  AddressPool,
+  ALLOCATOR_WORKER_URL,
+  type AllocateResult,
+  type AllocatorTask,
+  createAllocationResults,
+} from "../src/index.js";
 
 const WORKERS = 3;
 let workers: Piscina<AllocatorTask, AllocateResult>;
@@ -18,8 +24,14 @@ after(async () => {
 /** Runs `tasks` worker tasks of `batch` requests while the main thread allocates (and claims) in a loop. */
 async function race(pool: AddressPool, tasks: number, batch: number, mainLimit: number) {
   const shared = pool.shared();
-  const pending = Array.from({ length: tasks }, () =>
-    workers.run({ kind: "allocate", pools: [shared], groups: [{ preferences: [0], count: batch }] }),
+  const outputs = Array.from({ length: tasks }, () => createAllocationResults(batch));
+  const pending = outputs.map((results) =>
+    workers.run({
+      kind: "allocate",
+      results: results.buffer,
+      pools: [shared],
+      groups: [{ preferences: [0], count: batch }],
+    }),
   );
   // Start competing once the workers are allocating, so both sides run at once.
   const gate = new Int32Array(new SharedArrayBuffer(4));
@@ -38,11 +50,13 @@ async function race(pool: AddressPool, tasks: number, batch: number, mainLimit: 
     mine.push(value);
   }
   const theirs: bigint[] = [];
-  for (const result of await Promise.all(pending)) {
-    result.pool.forEach((served, i) => {
-      if (served === 0) theirs.push(pool.valueOfHandle(result.handle[i]!));
+  const served = await Promise.all(pending);
+  outputs.forEach((results, t) => {
+    results.pool.forEach((index, i) => {
+      if (index === 0) theirs.push(pool.valueOfHandle(results.handle[i]!));
     });
-  }
+    assert.equal(served[t]!.served, results.pool.filter((index) => index === 0).length);
+  });
   return { mine, theirs };
 }
 

@@ -6,6 +6,7 @@ import {
   ALLOCATOR_WORKER_URL,
   type AllocatorResult,
   type AllocatorTask,
+  createAllocationResults,
   runAllocatorTask,
 } from "../src/index.js";
 import { HEADER } from "../src/layout.js";
@@ -14,8 +15,10 @@ describe("allocator worker tasks", () => {
   it("allocates a batch across pools in preference order, inline", () => {
     const small = AddressPool.create({ name: "small", cidr: "10.0.0.0/30", blockSize: 30 });
     const v6 = AddressPool.create({ name: "v6", cidr: "2001:db8::/64" });
+    const results = createAllocationResults(7);
     const result = runAllocatorTask({
       kind: "allocate",
+      results: results.buffer,
       pools: [small.shared(), v6.shared()],
       groups: [
         { preferences: [0, 1], count: 2 },
@@ -24,12 +27,11 @@ describe("allocator worker tasks", () => {
         { preferences: [], count: 1 },
       ],
     });
-    assert.equal(result.kind, "allocate");
-    if (result.kind !== "allocate") return;
-    assert.deepEqual([...result.pool], [0, 0, 0, 0, -1, 1, -1]);
+    assert.deepEqual(result, { kind: "allocate", served: 5 });
+    assert.deepEqual([...results.pool], [0, 0, 0, 0, -1, 1, -1]);
     const pools = [small, v6];
-    const got = [...result.pool].map((p, i) =>
-      p < 0 ? null : pools[p]!.format(pools[p]!.valueOfHandle(result.handle[i]!)),
+    const got = [...results.pool].map((p, i) =>
+      p < 0 ? null : pools[p]!.format(pools[p]!.valueOfHandle(results.handle[i]!)),
     );
     assert.deepEqual(got, ["10.0.0.0", "10.0.0.1", "10.0.0.2", "10.0.0.3", null, "2001:db8::", null]);
   });
@@ -73,16 +75,17 @@ describe("allocator worker tasks", () => {
       });
       assert.equal(rebuilt.kind === "rebuild" && rebuilt.claimed, 2);
       assert.ok(pool.isAllocated(pool.parse("10.8.3.255")), "the main thread sees the worker's claims");
+      const results = createAllocationResults(2);
       const allocated = await workers.run({
         kind: "allocate",
+        results: results.buffer,
         pools: [pool.shared()],
         groups: [{ preferences: [0], count: 2 }],
       });
-      assert.equal(allocated.kind, "allocate");
-      if (allocated.kind !== "allocate") return;
+      assert.deepEqual(allocated, { kind: "allocate", served: 2 });
       // 10.8.0.0/24 and 10.8.3.0/24 are partly used: the lower one is filled first.
       assert.deepEqual(
-        [...allocated.handle].map((h) => pool.format(pool.valueOfHandle(h))),
+        [...results.handle].map((h) => pool.format(pool.valueOfHandle(h))),
         ["10.8.0.1", "10.8.0.2"],
       );
       const scan = await workers.run({ kind: "scan", pool: pool.shared(), repair: false });
