@@ -56,7 +56,7 @@ describe("CRD engine: schema validation", () => {
       'spec.note: Invalid value: "a": spec.note in body should be at least 2 chars long',
     ]);
     assert.deepEqual(messages(create(version, widget({ size: 1, note: "abcdef" }))), [
-      "spec.note: Too long: may not be longer than 5",
+      "spec.note: Too long: may not be more than 5 bytes",
       RULES_NOT_CHECKED,
     ]);
     assert.deepEqual(messages(create(version, widget({ size: 1, note: "AB" }))), [

@@ -72,13 +72,21 @@ describe("printerColumnCells", () => {
       { name: "Missing", type: "string", jsonPath: ".spec.nothing.here" },
       { name: "Since", type: "date", jsonPath: ".spec.since" },
       { name: "Bad", type: "date", jsonPath: ".spec.text" },
+      { name: "DateOnly", type: "date", jsonPath: ".spec.day" },
     ]),
   ).versions[0]!;
 
   it("evaluates each column's JSONPath with kube-apiserver's typing", () => {
     const object: KubeObject = {
       metadata: { name: "t", labels: { "app.kubernetes.io/name": "web", a: "<b>" } },
-      spec: { count: 7.9, text: "seven", ratio: 2, on: true, since: "2026-01-01T00:00:00Z" },
+      spec: {
+        count: 7.9,
+        text: "seven",
+        ratio: 2,
+        on: true,
+        since: "2026-01-01T00:00:00Z",
+        day: "2026-01-01",
+      },
       status: {
         conditions: [
           { type: "Synced", status: "False" },
@@ -100,10 +108,11 @@ describe("printerColumnCells", () => {
       null,
       "60s",
       "<invalid>",
+      "<invalid>",
     ]);
   });
 
   it("gives null cells when there is nothing to show", () => {
-    assert.deepEqual(printerColumnCells(version, { metadata: { name: "t" } }), Array(13).fill(null));
+    assert.deepEqual(printerColumnCells(version, { metadata: { name: "t" } }), Array(14).fill(null));
   });
 });

@@ -86,15 +86,21 @@ export function duplicate(field: string, value: unknown): FieldCause {
   return { reason: "FieldValueDuplicate", field, message: `Duplicate value: ${goValue(value)}` };
 }
 
+/** Worded as since Kubernetes 1.32 (before: "may not be longer than N"); the value is never shown. */
 export function tooLong(field: string, maxLength: number): FieldCause {
-  return { reason: "FieldValueTooLong", field, message: `Too long: may not be longer than ${maxLength}` };
+  const unit = maxLength === 1 ? "byte" : "bytes";
+  return {
+    reason: "FieldValueTooLong",
+    field,
+    message: `Too long: may not be more than ${maxLength} ${unit}`,
+  };
 }
 
 export function tooMany(field: string, actual: number, max: number): FieldCause {
   return {
     reason: "FieldValueTooMany",
     field,
-    message: `Too many: ${actual}: must have at most ${max} items`,
+    message: `Too many: ${actual}: must have at most ${max} ${max === 1 ? "item" : "items"}`,
   };
 }
 

@@ -1,6 +1,7 @@
 // Table cells of custom resources, computed as kube-apiserver's CRD table convertor does.
 
 import type { KubeObject } from "../types.js";
+import { conformsToFormat } from "./formats.js";
 import { isJsonObject } from "./json.js";
 import { type JsonPath, parseJsonPath } from "./jsonpath.js";
 import type { CompiledCrdVersion, PrinterColumn } from "./types.js";
@@ -73,7 +74,8 @@ function goJson(value: unknown): string {
 }
 
 function age(timestamp: string, now: number): string {
-  const time = Date.parse(timestamp);
+  // kube-apiserver parses RFC 3339 only; anything else is "<invalid>".
+  const time = conformsToFormat("date-time", timestamp) ? Date.parse(timestamp) : Number.NaN;
   if (Number.isNaN(time)) return "<invalid>";
   return humanDuration(now - time);
 }
