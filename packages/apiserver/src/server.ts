@@ -9,6 +9,7 @@ import { builtinTypes } from "./builtin/index.js";
 import { RequestCounters } from "./counters.js";
 import { InvalidOptionError } from "./errors.js";
 import { Faults } from "./faults.js";
+import { createDefaultServiceAllocators } from "./kinds/index.js";
 import { renderKubeconfig } from "./kubeconfig.js";
 import { crdWritten } from "./lifecycle/crds.js";
 import { namespaceDeleted } from "./lifecycle/namespaces.js";
@@ -93,7 +94,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const version = versionInfo(options.kubernetesVersion ?? "1.32.4");
   const certificates = await generateServingCertificates();
   const registry = new Registry();
-  for (const type of builtinTypes()) registry.add(type);
+  for (const type of builtinTypes(createDefaultServiceAllocators())) registry.add(type);
   const faults = new Faults();
   const counters = new RequestCounters();
   const state: ServerState = {

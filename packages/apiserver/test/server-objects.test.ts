@@ -119,21 +119,74 @@ test("a write that changes nothing keeps the resourceVersion", async () => {
 });
 
 test("the main endpoint ignores status; /status changes only status", async () => {
-  await api.post(services, service("svc-status"));
+  const lb = service("svc-status");
+  await api.post(services, { ...lb, spec: { ...lb.spec, type: "LoadBalancer" } });
   const viaMain = await api.patch(`${services}/svc-status`, {
     status: { loadBalancer: { ingress: [{ ip: "10.0.0.1" }] } },
   });
   assert.equal(viaMain.status, 200);
-  assert.equal(viaMain.body.status, undefined);
+  assert.deepEqual(viaMain.body.status, { loadBalancer: {} });
   const viaStatus = await api.patch(`${services}/svc-status/status`, {
     metadata: { labels: { ignored: "yes" } },
     spec: { ports: [{ port: 9999 }] },
     status: { loadBalancer: { ingress: [{ ip: "10.0.0.1" }] } },
   });
   assert.equal(viaStatus.status, 200, viaStatus.text);
-  assert.deepEqual(viaStatus.body.status, { loadBalancer: { ingress: [{ ip: "10.0.0.1" }] } });
-  assert.deepEqual((viaStatus.body.spec as { ports: unknown[] }).ports, [{ port: 80 }]);
+  assert.deepEqual(viaStatus.body.status, { loadBalancer: { ingress: [{ ip: "10.0.0.1", ipMode: "VIP" }] } });
+  assert.deepEqual(
+    (viaStatus.body.spec as { ports: { port: number }[] }).ports.map((p) => p.port),
+    [80],
+  );
   assert.equal((viaStatus.body.metadata as { labels?: unknown }).labels, undefined);
+});
+
+test("Services are defaulted and allocated as kube-apiserver does it", async () => {
+  const created = await api.post(services, {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "svc-lb" },
+    spec: { type: "LoadBalancer", ports: [{ port: 80 }] },
+  });
+  assert.equal(created.status, 201, created.text);
+  const spec = created.body.spec as {
+    clusterIP: string;
+    clusterIPs: string[];
+    ipFamilies: string[];
+    ipFamilyPolicy: string;
+    ports: { port: number; protocol: string; targetPort: number; nodePort: number }[];
+  };
+  assert.match(spec.clusterIP, /^10\.(9[6-9]|10[0-9]|11[01])\.\d+\.\d+$/);
+  assert.deepEqual(spec.clusterIPs, [spec.clusterIP]);
+  assert.deepEqual(spec.ipFamilies, ["IPv4"]);
+  assert.equal(spec.ipFamilyPolicy, "SingleStack");
+  const port = spec.ports[0]!;
+  assert.equal(port.protocol, "TCP");
+  assert.equal(port.targetPort, 80);
+  assert.ok(port.nodePort >= 30000 && port.nodePort <= 32767, String(port.nodePort));
+  const clash = await api.post(services, {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "svc-clash" },
+    spec: { type: "NodePort", ports: [{ port: 80, nodePort: port.nodePort }] },
+  });
+  assert.equal(clash.status, 422);
+  assert.match(String(clash.body.message), /provided port is already allocated/);
+  assert.equal((await api.delete(`${services}/svc-lb`)).status, 200);
+  const reuse = await api.post(services, {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "svc-clash" },
+    spec: { type: "NodePort", ports: [{ port: 80, nodePort: port.nodePort }] },
+  });
+  assert.equal(reuse.status, 201, reuse.text);
+  const noPorts = await api.post(services, {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "svc-empty" },
+    spec: {},
+  });
+  assert.equal(noPorts.status, 422);
+  assert.equal(noPorts.body.message, 'Service "svc-empty" is invalid: spec.ports: Required value');
 });
 
 test("custom resources: generation moves on spec changes only, defaults apply, status is a subresource", async () => {

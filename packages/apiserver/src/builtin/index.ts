@@ -1,24 +1,13 @@
 // The built-in resources the server serves besides custom resources.
+import type { ServiceAllocators } from "../kinds/index.js";
 import { admitCrd } from "../lifecycle/crds.js";
 import { defineType } from "../registry/define.js";
 import type { ResourceType } from "../registry/resource-type.js";
-import { nameIsDns1035Label, nameIsDnsLabel } from "../validation/index.js";
+import { nameIsDnsLabel } from "../validation/index.js";
+import { serviceType } from "./services.js";
 
-export function builtinTypes(): ResourceType[] {
-  const services = defineType(
-    {
-      group: "",
-      version: "v1",
-      resource: "services",
-      kind: "Service",
-      listKind: "ServiceList",
-      singular: "service",
-      shortNames: ["svc"],
-      categories: ["all"],
-      namespaced: true,
-    },
-    { hasStatus: true, nameValidator: nameIsDns1035Label },
-  );
+export function builtinTypes(allocators: ServiceAllocators): ResourceType[] {
+  const services = serviceType(allocators);
   const namespaces = defineType(
     {
       group: "",

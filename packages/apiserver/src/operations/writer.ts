@@ -9,7 +9,7 @@ import {
   NotFoundError,
   StatusError,
 } from "../errors.js";
-import type { ResourceType, Subresource } from "../registry/resource-type.js";
+import type { AdmitRequest, AdmitResult, ResourceType, Subresource } from "../registry/resource-type.js";
 import type { KubeObject, ObjectMeta } from "../types.js";
 import { generateName, validateObjectMeta, validateObjectMetaUpdate } from "../validation/index.js";
 import type { ServerState } from "./context.js";
@@ -55,6 +55,27 @@ function unknownFieldProblems(type: ResourceType, unknown: string[], options: Wr
 
 function throwIfInvalid(type: ResourceType, name: string, causes: import("../types.js").FieldCause[]): void {
   if (causes.length > 0) throw new InvalidError(type.kind, type.group, name, causes);
+}
+
+interface Admitted extends AdmitResult {
+  warnings: string[];
+}
+
+/** Runs the kind's admission; unknown fields are reported first, as kube's decoder does. */
+function admit(type: ResourceType, request: AdmitRequest, options: WriteOptions): Admitted {
+  const name = request.object.metadata?.name ?? "";
+  const admitted = type.admit(request);
+  try {
+    const warnings = [
+      ...unknownFieldProblems(type, admitted.unknownFields, options),
+      ...(admitted.warnings ?? []),
+    ];
+    throwIfInvalid(type, name, admitted.causes);
+    return { ...admitted, warnings };
+  } catch (error) {
+    admitted.revert?.();
+    throw error;
+  }
 }
 
 function namespaceCheck(state: ServerState, type: ResourceType, namespace: string, name: string): void {
@@ -117,29 +138,27 @@ export function create(
   // The status of a new object is not the client's to set when status is a subresource.
   if (type.hasStatus) delete object.status;
   throwIfInvalid(type, name, validateObjectMeta(meta, type.namespaced, type.nameValidator));
-  const admitted = type.admit({ object, operation: "create", subresource: "" });
-  const warnings = [
-    ...unknownFieldProblems(type, admitted.unknownFields, options),
-    ...(admitted.warnings ?? []),
-  ];
-  throwIfInvalid(type, name, admitted.causes);
-  object = admitted.object;
   namespaceCheck(state, type, meta.namespace ?? "", name);
   if (state.store.get(type.storeKey, meta.namespace ?? "", name))
     throw new AlreadyExistsError(ref(type, name));
+  const admitted = admit(type, { object, operation: "create", subresource: "" }, options);
   object = {
-    ...object,
+    ...admitted.object,
     metadata: {
-      ...object.metadata,
+      ...admitted.object.metadata,
       uid: randomUUID(),
       creationTimestamp: kubeTimestamp(),
       ...(type.tracksGeneration ? { generation: 1 } : {}),
     },
   };
-  if (options.dryRun) return { object, warnings, created: true };
+  if (options.dryRun) {
+    admitted.revert?.();
+    return { object, warnings: admitted.warnings, created: true };
+  }
   const stored = state.store.put(type.storeKey, storedForm(type, object));
+  admitted.commit?.();
   state.afterWrite(type, stored, false);
-  return { object: type.fromStored(stored), warnings, created: true };
+  return { object: type.fromStored(stored), warnings: admitted.warnings, created: true };
 }
 
 /**
@@ -207,25 +226,29 @@ export function update(
     }
   }
   throwIfInvalid(type, name, validateObjectMetaUpdate(next.metadata, oldMeta));
-  const admitted = type.admit({ object: next, oldObject: old, operation: "update", subresource });
-  const warnings = [
-    ...unknownFieldProblems(type, admitted.unknownFields, options),
-    ...(admitted.warnings ?? []),
-  ];
-  throwIfInvalid(type, name, admitted.causes);
+  const admitted = admit(type, { object: next, oldObject: old, operation: "update", subresource }, options);
+  const { warnings } = admitted;
   next = admitted.object;
-  if (deepEqual(next, old)) return { object: old, warnings, created: false };
+  if (deepEqual(next, old)) {
+    admitted.revert?.();
+    return { object: old, warnings, created: false };
+  }
   if (type.tracksGeneration && !deepEqual(specPart(next), specPart(old))) {
     next = { ...next, metadata: { ...next.metadata, generation: (oldMeta.generation ?? 1) + 1 } };
   }
-  if (options.dryRun) return { object: next, warnings, created: false };
+  if (options.dryRun) {
+    admitted.revert?.();
+    return { object: next, warnings, created: false };
+  }
   if (next.metadata?.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
     // The last finalizer is gone: the pending deletion completes now.
+    admitted.commit?.();
     const deleted = state.store.remove(type.storeKey, ns, name, storedForm(type, next))!;
     finishRemoval(state, type, deleted);
     return { object: type.fromStored(deleted), warnings, created: false };
   }
   const stored = state.store.put(type.storeKey, storedForm(type, next));
+  admitted.commit?.();
   state.afterWrite(type, stored, false);
   return { object: type.fromStored(stored), warnings, created: false };
 }

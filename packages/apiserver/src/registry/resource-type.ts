@@ -22,6 +22,10 @@ export interface AdmitResult {
   /** Paths (e.g. `spec.foo`) of fields the schema does not know; reported per fieldValidation. */
   unknownFields: string[];
   warnings?: string[];
+  /** Called once the object is stored: frees what the previous version held (a Service's old node ports). */
+  commit?: () => void;
+  /** Called when the write is abandoned after admission (dry run): gives back what was claimed. */
+  revert?: () => void;
 }
 
 export interface TableColumn {
