@@ -1,0 +1,4 @@
+export * from "./builtin.js";
+export * from "./columns.js";
+export * from "./duration.js";
+export * from "./table.js";
