@@ -1,0 +1,191 @@
+// An IPPool as the decision sees it: validated once, selector parsed once,
+// with every reason it cannot serve written down for its Allocatable condition.
+import {
+  type Cidr,
+  type Family,
+  type FieldProblem,
+  InvalidPoolError,
+  type PoolDefinition,
+  validatePool,
+} from "@lbipam/allocator";
+import { SelectorSyntaxError } from "./errors.js";
+import { POOL_CONDITION_TYPE, PoolReason } from "./reasons.js";
+import type { AssignmentMode, Condition, IPPool } from "./resources.js";
+import { type LabelMatcher, parseSelector } from "./selector.js";
+
+export interface PoolView {
+  name: string;
+  /** What to add to the allocator's PoolSet; undefined when cidr or blockSize is unusable. */
+  definition: PoolDefinition | undefined;
+  family: Family | undefined;
+  cidr: Cidr | undefined;
+  blockSize: number | undefined;
+  mode: AssignmentMode;
+  disabled: boolean;
+  /** allowedUses includes LoadBalancer. */
+  loadBalancer: boolean;
+  /** Undefined when the selector does not parse (the pool then serves no namespace). */
+  namespaceMatcher: LabelMatcher | undefined;
+  /** The parse error of spec.namespaceSelector. */
+  selectorError: string | undefined;
+  /** The pool has a deletionTimestamp. */
+  terminating: boolean;
+  /** creationTimestamp in milliseconds (0 when absent): the older pool wins an overlap. */
+  createdAt: number;
+  /** Field problems that keep the pool from serving (validation and LoadBalancer rules). */
+  problems: FieldProblem[];
+}
+
+/** The allocator's field names, as the user wrote them in the object. */
+const OBJECT_FIELDS: Record<string, string> = {
+  name: "metadata.name",
+  cidr: "spec.cidr",
+  blockSize: "spec.blockSize",
+  createdAt: "metadata.creationTimestamp",
+};
+
+function loadBalancerProblems(spec: IPPool["spec"]): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const others = (spec.allowedUses ?? []).filter((use) => use !== "LoadBalancer");
+  if (others.length > 0) {
+    problems.push({
+      field: "spec.allowedUses",
+      value: spec.allowedUses,
+      reason: "LoadBalancer may not be combined with Workload or Tunnel",
+    });
+  }
+  for (const field of ["ipipMode", "vxlanMode"] as const) {
+    const mode = spec[field];
+    if (mode !== undefined && mode !== "Never") {
+      problems.push({ field: `spec.${field}`, value: mode, reason: "must be Never on a LoadBalancer pool" });
+    }
+  }
+  if (spec.disableBGPExport === true) {
+    problems.push({
+      field: "spec.disableBGPExport",
+      value: true,
+      reason: "a LoadBalancer pool may not disable BGP export",
+    });
+  }
+  if (spec.nodeSelector !== undefined && spec.nodeSelector.trim() !== "all()") {
+    problems.push({
+      field: "spec.nodeSelector",
+      value: spec.nodeSelector,
+      reason: "must be all() on a LoadBalancer pool",
+    });
+  }
+  return problems;
+}
+
+export function toPoolView(pool: IPPool): PoolView {
+  const name = pool.metadata.name ?? "";
+  const spec = pool.spec ?? ({} as IPPool["spec"]);
+  const parsedTime = Date.parse(pool.metadata.creationTimestamp ?? "");
+  const createdAt = Number.isFinite(parsedTime) ? parsedTime : 0;
+  const problems: FieldProblem[] = [];
+
+  let definition: PoolDefinition | undefined = {
+    name,
+    cidr: spec.cidr,
+    blockSize: spec.blockSize,
+    createdAt,
+  };
+  let validated: ReturnType<typeof validatePool> | undefined;
+  try {
+    validated = validatePool(definition);
+  } catch (error) {
+    if (!(error instanceof InvalidPoolError)) throw error;
+    definition = undefined;
+    for (const problem of error.problems) {
+      problems.push({ ...problem, field: OBJECT_FIELDS[problem.field] ?? problem.field });
+    }
+  }
+
+  const loadBalancer = (spec.allowedUses ?? []).includes("LoadBalancer");
+  if (loadBalancer) problems.push(...loadBalancerProblems(spec));
+  const mode = spec.assignmentMode ?? "Automatic";
+  if (mode !== "Automatic" && mode !== "Manual") {
+    problems.push({ field: "spec.assignmentMode", value: mode, reason: "must be Automatic or Manual" });
+  }
+
+  let namespaceMatcher: LabelMatcher | undefined;
+  let selectorError: string | undefined;
+  try {
+    namespaceMatcher = parseSelector(spec.namespaceSelector ?? "");
+  } catch (error) {
+    if (!(error instanceof SelectorSyntaxError)) throw error;
+    selectorError = error.message;
+  }
+
+  return {
+    name,
+    definition,
+    family: validated?.family,
+    cidr: validated?.cidr,
+    blockSize: validated?.blockSize,
+    mode,
+    disabled: spec.disabled === true,
+    loadBalancer,
+    namespaceMatcher,
+    selectorError,
+    terminating: pool.metadata.deletionTimestamp !== undefined,
+    createdAt,
+    problems,
+  };
+}
+
+/** What the pool set says about a pool that the view alone cannot know. */
+export interface PoolSetFacts {
+  /** The older pool whose CIDR overlaps this one, if any. */
+  overlappedBy: string | undefined;
+}
+
+function notAllocatable(reason: PoolReason, message: string): Condition {
+  return { type: POOL_CONDITION_TYPE, status: "False", reason, message };
+}
+
+/** The pool's Allocatable condition (without lastTransitionTime, which the writer sets). */
+export function poolCondition(view: PoolView, facts: PoolSetFacts): Condition {
+  if (view.problems.length > 0) {
+    return notAllocatable(
+      PoolReason.InvalidPool,
+      view.problems.map((p) => `${p.field}: ${JSON.stringify(p.value)}: ${p.reason}`).join("; "),
+    );
+  }
+  if (view.selectorError !== undefined) {
+    return notAllocatable(
+      PoolReason.InvalidNamespaceSelector,
+      `spec.namespaceSelector: ${view.selectorError}`,
+    );
+  }
+  if (view.terminating) {
+    return notAllocatable(
+      PoolReason.Terminating,
+      "the pool is being deleted; its addresses are being released",
+    );
+  }
+  if (facts.overlappedBy !== undefined) {
+    return notAllocatable(
+      PoolReason.CIDROverlap,
+      `the CIDR overlaps the older pool ${facts.overlappedBy}, which keeps serving; this pool serves nothing until the overlap is gone`,
+    );
+  }
+  if (view.disabled) {
+    return notAllocatable(
+      PoolReason.PoolDisabled,
+      "spec.disabled is true: existing addresses stay, no new ones",
+    );
+  }
+  if (!view.loadBalancer) {
+    return notAllocatable(
+      PoolReason.NotLoadBalancer,
+      "spec.allowedUses does not include LoadBalancer; lbipam assigns nothing from this pool",
+    );
+  }
+  return {
+    type: POOL_CONDITION_TYPE,
+    status: "True",
+    reason: PoolReason.Allocatable,
+    message: "the pool hands out addresses",
+  };
+}

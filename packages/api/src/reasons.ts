@@ -1,0 +1,45 @@
+// Every condition type, condition reason and Event reason lbipam writes, in
+// one place, so the controller, the docs and the tests agree on the strings.
+
+/** The condition lbipam keeps on each Service it manages. */
+export const SERVICE_CONDITION_TYPE = "projectcalico.org/LoadBalancerIPAllocated";
+
+/** The condition lbipam keeps on each IPPool. */
+export const POOL_CONDITION_TYPE = "Allocatable";
+
+/** Reasons of the Service condition. */
+export const ServiceReason = {
+  Allocated: "Allocated",
+  NoPool: "NoPool",
+  PoolExhausted: "PoolExhausted",
+  RequestedIPInUse: "RequestedIPInUse",
+  RequestedIPNotInPool: "RequestedIPNotInPool",
+  PoolDisabled: "PoolDisabled",
+  PoolNotAllocatable: "PoolNotAllocatable",
+  NamespaceNotAllowed: "NamespaceNotAllowed",
+  InvalidAnnotation: "InvalidAnnotation",
+  FamilyPending: "FamilyPending",
+  ServiceTerminating: "ServiceTerminating",
+} as const;
+export type ServiceReason = (typeof ServiceReason)[keyof typeof ServiceReason];
+
+/** Reasons of the pool's Allocatable condition. */
+export const PoolReason = {
+  Allocatable: "Allocatable",
+  PoolDisabled: "PoolDisabled",
+  Terminating: "Terminating",
+  CIDROverlap: "CIDROverlap",
+  InvalidNamespaceSelector: "InvalidNamespaceSelector",
+  InvalidPool: "InvalidPool",
+  NotLoadBalancer: "NotLoadBalancer",
+} as const;
+export type PoolReason = (typeof PoolReason)[keyof typeof PoolReason];
+
+/** Reasons of the Events recorded on Services. */
+export const EventReason = {
+  IPAllocated: "IPAllocated",
+  IPReleased: "IPReleased",
+  AllocationFailed: "AllocationFailed",
+  InvalidAnnotation: "InvalidAnnotation",
+} as const;
+export type EventReason = (typeof EventReason)[keyof typeof EventReason];
