@@ -24,3 +24,8 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   }
   return false;
 }
+
+/** A string field of decoded JSON, or "" when absent or not a string. */
+export function textOf(value: unknown): string {
+  return typeof value === "string" ? value : "";
+}
