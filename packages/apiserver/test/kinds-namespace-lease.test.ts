@@ -67,7 +67,7 @@ describe("Namespace", () => {
     assert.deepEqual(
       validateNamespaceFinalize({ ...stored, spec: { finalizers: ["custom"] } }, stored).map(causeText),
       [
-        'spec.finalizers[0]: Unsupported value: "custom": supported values: "foregroundDeletion", "kubernetes", "orphan"',
+        'spec.finalizers[0]: Invalid value: "custom": name is neither a standard finalizer name nor is it fully qualified',
       ],
     );
   });

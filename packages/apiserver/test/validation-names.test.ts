@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   causeText,
+  finalizerWarnings,
   generateName,
   isDns1035Label,
   isDns1123Label,
@@ -10,6 +11,8 @@ import {
   isValidLabelValue,
   nameIsDns1035Label,
   nameIsDnsSubdomain,
+  nameIsPathSegment,
+  validateCoreObjectMeta,
   validateObjectMeta,
   validateObjectMetaUpdate,
 } from "../src/validation/index.js";
@@ -151,5 +154,24 @@ describe("validateObjectMetaUpdate", () => {
         'metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"b.io/y"}',
       ],
     );
+  });
+});
+
+describe("finalizers of built-in kinds and custom resources", () => {
+  it("refuses short non-standard finalizers on built-in kinds only", () => {
+    const meta = { name: "a", finalizers: ["kubernetes", "example.com/x", "mine"] };
+    assert.deepEqual(validateObjectMeta(meta, false, nameIsDnsSubdomain), []);
+    assert.deepEqual(validateCoreObjectMeta(meta, false, nameIsDnsSubdomain).map(causeText), [
+      'metadata.finalizers[2]: Invalid value: "mine": name is neither a standard finalizer name nor is it fully qualified',
+    ]);
+    assert.deepEqual(finalizerWarnings(meta), [
+      'metadata.finalizers[2]: "mine": prefer a domain-qualified finalizer name to avoid accidental conflicts with other finalizer writers',
+    ]);
+  });
+
+  it("checks names as URL path segments", () => {
+    assert.deepEqual(nameIsPathSegment("..", false), ["may not be '..'"]);
+    assert.deepEqual(nameIsPathSegment("a/b%c", false), ["may not contain '/'", "may not contain '%'"]);
+    assert.deepEqual(nameIsPathSegment("Any_Name.1", false), []);
   });
 });

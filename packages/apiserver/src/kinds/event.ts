@@ -2,7 +2,7 @@
 // by field as kube-apiserver converts them, with the validation each API version applies.
 import type { FieldCause, KubeObject } from "../types.js";
 import { invalid, invalidEach, required } from "../validation/field.js";
-import { validateObjectMeta, validateObjectMetaUpdate } from "../validation/metadata.js";
+import { validateCoreObjectMeta, validateCoreObjectMetaUpdate } from "../validation/metadata.js";
 import { isDns1123Subdomain, isQualifiedName, nameIsDnsSubdomain } from "../validation/names.js";
 
 type Json = Record<string, unknown>;
@@ -169,7 +169,7 @@ function seriesChecks(event: KubeObject): FieldCause[] {
 export function validateEventCreate(event: KubeObject, apiVersion: string): FieldCause[] {
   const causes = legacyChecks(event, apiVersion);
   if (apiVersion !== EVENTS_V1) return causes;
-  causes.push(...validateObjectMeta(event.metadata, true, nameIsDnsSubdomain), ...seriesChecks(event));
+  causes.push(...validateCoreObjectMeta(event.metadata, true, nameIsDnsSubdomain), ...seriesChecks(event));
   if (!event.eventTime) causes.push(required("eventTime"));
   if (event.type !== "Normal" && event.type !== "Warning") {
     causes.push(invalid("type", "", `has invalid value: ${text(event.type)}`));
@@ -197,7 +197,7 @@ function microseconds(time: unknown): string {
 export function validateEventUpdate(next: KubeObject, prev: KubeObject, apiVersion: string): FieldCause[] {
   const causes = legacyChecks(next, apiVersion);
   if (apiVersion !== EVENTS_V1) return causes;
-  causes.push(...validateObjectMetaUpdate(next.metadata, prev.metadata));
+  causes.push(...validateCoreObjectMetaUpdate(next.metadata, prev.metadata));
   if (JSON.stringify(next.series ?? null) !== JSON.stringify(prev.series ?? null))
     causes.push(...seriesChecks(next));
   const fields = [

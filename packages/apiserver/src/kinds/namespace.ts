@@ -1,13 +1,16 @@
 // Namespaces: the `kubernetes` finalizer, the phase, the `kubernetes.io/metadata.name` label,
 // and their validation, as kube-apiserver's namespace registry handles them.
 import type { FieldCause, KubeObject } from "../types.js";
-import { invalid, invalidEach, notSupported } from "../validation/field.js";
-import { validateObjectMeta, validateObjectMetaUpdate } from "../validation/metadata.js";
+import { invalid, invalidEach } from "../validation/field.js";
+import {
+  validateCoreObjectMeta,
+  validateCoreObjectMetaUpdate,
+  validateKubeFinalizerName,
+} from "../validation/metadata.js";
 import { isQualifiedName, nameIsDnsLabel } from "../validation/names.js";
 
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 export const KUBERNETES_FINALIZER = "kubernetes";
-const STANDARD_FINALIZERS = ["foregroundDeletion", "kubernetes", "orphan"];
 
 export interface Namespace extends KubeObject {
   spec?: { finalizers?: string[]; [key: string]: unknown };
@@ -98,26 +101,24 @@ function validateSpecFinalizers(finalizers: readonly string[] | undefined, index
   (finalizers ?? []).forEach((finalizer, i) => {
     const field = indexed ? `spec.finalizers[${i}]` : "spec.finalizers";
     causes.push(...invalidEach(field, finalizer, isQualifiedName(finalizer)));
-    if (!finalizer.includes("/") && !STANDARD_FINALIZERS.includes(finalizer)) {
-      causes.push(notSupported(field, finalizer, STANDARD_FINALIZERS));
-    }
+    causes.push(...validateKubeFinalizerName(finalizer, field));
   });
   return causes;
 }
 
 export function validateNamespace(namespace: Namespace): FieldCause[] {
   return [
-    ...validateObjectMeta(namespace.metadata, false, nameIsDnsLabel),
+    ...validateCoreObjectMeta(namespace.metadata, false, nameIsDnsLabel),
     ...validateSpecFinalizers(namespace.spec?.finalizers, false),
   ];
 }
 
 export function validateNamespaceUpdate(next: Namespace, prev: Namespace): FieldCause[] {
-  return validateObjectMetaUpdate(next.metadata, prev.metadata);
+  return validateCoreObjectMetaUpdate(next.metadata, prev.metadata);
 }
 
 export function validateNamespaceStatusUpdate(next: Namespace, prev: Namespace): FieldCause[] {
-  const causes = validateObjectMetaUpdate(next.metadata, prev.metadata);
+  const causes = validateCoreObjectMetaUpdate(next.metadata, prev.metadata);
   const phase = next.status?.phase ?? "";
   // kube spells this path with a capital P.
   if (!next.metadata?.deletionTimestamp) {
@@ -133,7 +134,7 @@ export function validateNamespaceStatusUpdate(next: Namespace, prev: Namespace):
 
 export function validateNamespaceFinalize(next: Namespace, prev: Namespace): FieldCause[] {
   return [
-    ...validateObjectMetaUpdate(next.metadata, prev.metadata),
+    ...validateCoreObjectMetaUpdate(next.metadata, prev.metadata),
     ...validateSpecFinalizers(next.spec?.finalizers, true),
   ];
 }

@@ -1,7 +1,7 @@
 // Validation of writes to a Service's status subresource (ValidateServiceStatusUpdate).
 import type { FieldCause } from "../types.js";
 import { forbidden, invalid, invalidEach, notSupported, required } from "../validation/field.js";
-import { validateObjectMetaUpdate } from "../validation/metadata.js";
+import { validateCoreObjectMetaUpdate } from "../validation/metadata.js";
 import { isDns1123Subdomain } from "../validation/names.js";
 import { parseIP } from "./ip.js";
 import { validIPCause } from "./service-ip-validation.js";
@@ -31,7 +31,7 @@ function validateIngress(ingress: LoadBalancerIngress, path: string): FieldCause
 
 /** Validation of a write to the status subresource. */
 export function validateServiceStatusUpdate(next: Service, prev: Service): FieldCause[] {
-  const causes = validateObjectMetaUpdate(next.metadata, prev.metadata);
+  const causes = validateCoreObjectMetaUpdate(next.metadata, prev.metadata);
   const ingress = next.status?.loadBalancer?.ingress ?? [];
   if (next.spec?.type !== "LoadBalancer" && ingress.length > 0) {
     causes.push(

@@ -1,7 +1,11 @@
 // ValidateService / ValidateServiceUpdate / ValidateServiceStatusUpdate of pkg/apis/core/validation.
 import type { FieldCause } from "../types.js";
 import { duplicate, forbidden, invalid, invalidEach, notSupported, required } from "../validation/field.js";
-import { validateLabels, validateObjectMeta, validateObjectMetaUpdate } from "../validation/metadata.js";
+import {
+  validateCoreObjectMeta,
+  validateCoreObjectMetaUpdate,
+  validateLabels,
+} from "../validation/metadata.js";
 import {
   isDns1123Label,
   isDns1123Subdomain,
@@ -291,7 +295,7 @@ function validateSpec(service: Service): FieldCause[] {
 
 /** Validation of a Service on create (after defaulting and allocation). */
 export function validateService(service: Service): FieldCause[] {
-  return [...validateObjectMeta(service.metadata, true, nameIsDns1035Label), ...validateSpec(service)];
+  return [...validateCoreObjectMeta(service.metadata, true, nameIsDns1035Label), ...validateSpec(service)];
 }
 
 /** Validation of a Service on update (`next` as it would be stored). */
@@ -299,7 +303,7 @@ export function validateServiceUpdate(next: Service, prev: Service): FieldCause[
   const nextSpec = next.spec ?? {};
   const prevSpec = prev.spec ?? {};
   return [
-    ...validateObjectMetaUpdate(next.metadata, prev.metadata),
+    ...validateCoreObjectMetaUpdate(next.metadata, prev.metadata),
     ...validateUpgradeDowngrade(nextSpec, prevSpec),
     ...validateLoadBalancerClass(nextSpec, prevSpec),
     ...validateSpec(next),

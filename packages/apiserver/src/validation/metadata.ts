@@ -172,3 +172,50 @@ export function validateObjectMetaUpdate(
   );
   return [...causes, ...validateCommon({ ...n, generation: 0 })];
 }
+
+const STANDARD_FINALIZERS = ["kubernetes", ORPHAN_FINALIZER, FOREGROUND_FINALIZER];
+const NOT_STANDARD_FINALIZER = "name is neither a standard finalizer name nor is it fully qualified";
+
+/** Built-in kinds also refuse finalizers that are neither domain-qualified nor one of kube's own. */
+export function validateKubeFinalizerName(finalizer: string, field: string): FieldCause[] {
+  return finalizer.includes("/") || STANDARD_FINALIZERS.includes(finalizer)
+    ? []
+    : [invalid(field, finalizer, NOT_STANDARD_FINALIZER)];
+}
+
+function kubeFinalizerCauses(meta: ObjectMeta | undefined): FieldCause[] {
+  return (meta?.finalizers ?? []).flatMap((f, i) =>
+    validateKubeFinalizerName(f, `metadata.finalizers[${i}]`),
+  );
+}
+
+/** ObjectMeta validation of the built-in (core) kinds on create. */
+export function validateCoreObjectMeta(
+  meta: ObjectMeta | undefined,
+  namespaced: boolean,
+  nameValidator: NameValidator,
+): FieldCause[] {
+  return [...validateObjectMeta(meta, namespaced, nameValidator), ...kubeFinalizerCauses(meta)];
+}
+
+/** ObjectMeta validation of the built-in (core) kinds on update. */
+export function validateCoreObjectMetaUpdate(
+  next: ObjectMeta | undefined,
+  prev: ObjectMeta | undefined,
+): FieldCause[] {
+  return [...validateObjectMetaUpdate(next, prev), ...kubeFinalizerCauses(next)];
+}
+
+/** Custom resources accept short finalizer names but kube-apiserver warns about them (Warning headers). */
+export function finalizerWarnings(meta: ObjectMeta | undefined): string[] {
+  return (meta?.finalizers ?? []).flatMap((finalizer, i) => {
+    const field = `metadata.finalizers[${i}]`;
+    const warnings = isQualifiedName(finalizer).map((m) => `${field}: ${JSON.stringify(finalizer)}: ${m}`);
+    if (!finalizer.includes("/") && !STANDARD_FINALIZERS.includes(finalizer)) {
+      warnings.push(
+        `${field}: ${JSON.stringify(finalizer)}: prefer a domain-qualified finalizer name to avoid accidental conflicts with other finalizer writers`,
+      );
+    }
+    return warnings;
+  });
+}
