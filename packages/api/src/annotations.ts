@@ -53,7 +53,7 @@ export interface ServiceRequest {
   pools: Partial<Record<Family, string[]>>;
   /** Specific addresses per family; absent when not asked. */
   addresses: Partial<Record<Family, RequestedAddress>>;
-  /** A non-empty request annotation or spec.loadBalancerIP is present (valid or not). */
+  /** A request annotation asking for something (valid or not; blank and `[]` ask nothing) or spec.loadBalancerIP. */
   asks: boolean;
   problems: AnnotationProblem[];
 }
@@ -114,17 +114,17 @@ export function parseServiceRequest(service: Service): ServiceRequest {
   for (const family of [4, 6] as const) {
     const name = POOL_ANNOTATIONS[family];
     const raw = annotations[name];
-    if (raw !== undefined && raw.trim() !== "") request.asks = true;
     const list = parseStringList(raw);
     if (list === undefined) continue;
+    request.asks = true;
     if ("problem" in list) request.problems.push(annotationProblem(name, raw ?? "", list.problem));
     else request.pools[family] = list.values;
   }
 
   const rawIps = annotations[ANNOTATION_LOADBALANCER_IPS];
-  if (rawIps !== undefined && rawIps.trim() !== "") request.asks = true;
   const ips = parseStringList(rawIps);
   if (ips !== undefined) {
+    request.asks = true;
     if ("problem" in ips)
       request.problems.push(annotationProblem(ANNOTATION_LOADBALANCER_IPS, rawIps!, ips.problem));
     else parseAddresses(ANNOTATION_LOADBALANCER_IPS, rawIps!, ips.values, request);
