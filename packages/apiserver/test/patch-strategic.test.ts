@@ -63,6 +63,13 @@ describe("applyStrategicMergePatch", () => {
     );
   });
 
+  it("removes a port the way kubectl apply asks for it", () => {
+    const result = smp({
+      spec: { "$setElementOrder/ports": [{ port: 80 }], ports: [{ $patch: "delete", port: 443 }] },
+    });
+    assert.deepEqual(ports(result), [[80, 80]]);
+  });
+
   it("deletes an item with $patch: delete and replaces a list with $patch: replace", () => {
     assert.deepEqual(ports(smp({ spec: { ports: [{ $patch: "delete", port: 80 }] } })), [[443, 443]]);
     assert.deepEqual(ports(smp({ spec: { ports: [{ port: 9, targetPort: 9 }, { $patch: "replace" }] } })), [
