@@ -15,6 +15,9 @@ import type { KubeObject } from "../types.js";
 
 export type ObjectFilter = (object: KubeObject) => boolean;
 
+/** The filter of a request without selectors; callers may skip filtering work when they get it. */
+export const matchEverything: ObjectFilter = () => true;
+
 export function selectionFilter(type: ResourceType, query: URLSearchParams): ObjectFilter {
   let labels: LabelRequirement[] = [];
   let fields: FieldRequirement[] = [];
@@ -25,7 +28,7 @@ export function selectionFilter(type: ResourceType, query: URLSearchParams): Obj
     if (error instanceof SelectorError) throw new BadRequestError(error.message);
     throw error;
   }
-  if (labels.length === 0 && fields.length === 0) return () => true;
+  if (labels.length === 0 && fields.length === 0) return matchEverything;
   return (object) =>
     matchesLabels(labels, object.metadata?.labels) &&
     matchesFields(fields, type.fieldSelectors.fieldsOf(object));

@@ -5,12 +5,32 @@ import { groupVersion } from "../registry/resource-type.js";
 import type { Change } from "../storage/changelog.js";
 import type { KubeObject } from "../types.js";
 import type { OperationContext } from "./context.js";
-import { selectionFilter } from "./selection.js";
+import { matchEverything, selectionFilter } from "./selection.js";
 import { includeObjectParam, toTable, wantsTable } from "./table.js";
 
 type EventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
 
 const initialEventsEndAnnotation = "k8s.io/initial-events-end";
+
+function eventLine(eventType: EventType, object: unknown): string {
+  return `${JSON.stringify({ type: eventType, object })}\n`;
+}
+
+const lineCache = new WeakMap<Change, Map<string, string>>();
+
+function cachedLine(change: Change, key: string, make: () => string): string {
+  let lines = lineCache.get(change);
+  if (!lines) {
+    lines = new Map();
+    lineCache.set(change, lines);
+  }
+  let line = lines.get(key);
+  if (line === undefined) {
+    line = make();
+    lines.set(key, line);
+  }
+  return line;
+}
 
 /** Streams events until the client goes away, the timeout passes or a fault closes it. */
 export function watchObjects(ctx: OperationContext, res: ServerResponse): void {
@@ -30,6 +50,17 @@ export function watchObjects(ctx: OperationContext, res: ServerResponse): void {
   res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-cache, private" });
   res.flushHeaders();
 
+  // Events of one tick go out in one write: fewer TLS records when changes come in bursts.
+  let pending: string[] = [];
+  const flush = (): void => {
+    const lines = pending;
+    pending = [];
+    if (!res.writableEnded) res.write(lines.join(""));
+  };
+  const writeLine = (line: string): void => {
+    if (pending.length === 0) setImmediate(flush);
+    pending.push(line);
+  };
   const write = (eventType: EventType, object: unknown): void => {
     let payload = object;
     if (table && (eventType === "ADDED" || eventType === "MODIFIED" || eventType === "DELETED")) {
@@ -37,7 +68,15 @@ export function watchObjects(ctx: OperationContext, res: ServerResponse): void {
       payload = toTable(type, [object as KubeObject], { resourceVersion: rv }, include, !sentColumns);
       sentColumns = true;
     }
-    res.write(`${JSON.stringify({ type: eventType, object: payload })}\n`);
+    writeLine(eventLine(eventType, payload));
+  };
+  /** Writes a change's event; without tables the line is shared by every watcher of the resource. */
+  const writeChange = (eventType: EventType, change: Change, object: () => KubeObject): void => {
+    if (table) write(eventType, object());
+    else
+      writeLine(
+        cachedLine(change, `${groupVersion(type)} ${eventType}`, () => eventLine(eventType, object())),
+      );
   };
   const bookmark = (annotations?: Record<string, string>): void => {
     const metadata: Record<string, unknown> = { resourceVersion: String(state.store.resourceVersion) };
@@ -55,25 +94,31 @@ export function watchObjects(ctx: OperationContext, res: ServerResponse): void {
     for (const timer of timers) clearTimeout(timer);
     unsubscribe();
     untrack();
+    flush();
     res.end();
   };
 
   const deliver = (change: Change): void => {
     if (change.resourceKey !== type.storeKey || (namespace && change.namespace !== namespace)) return;
-    const now = change.type === "DELETED" ? undefined : type.fromStored(change.object);
+    const served = () => type.fromStored(change.object);
+    if (filter === matchEverything) {
+      writeChange(change.type, change, served);
+      return;
+    }
+    const now = change.type === "DELETED" ? undefined : served();
     const before = change.previous ? type.fromStored(change.previous) : undefined;
     const nowMatches = now !== undefined && filter(now);
     const beforeMatches = before !== undefined && filter(before);
     if (change.type === "DELETED") {
-      if (beforeMatches) write("DELETED", type.fromStored(change.object));
-    } else if (nowMatches) write(beforeMatches ? "MODIFIED" : "ADDED", now);
-    else if (beforeMatches) write("DELETED", now);
+      if (beforeMatches) writeChange("DELETED", change, served);
+    } else if (nowMatches) writeChange(beforeMatches ? "MODIFIED" : "ADDED", change, served);
+    else if (beforeMatches) writeChange("DELETED", change, served);
   };
 
   const injected = state.faults.take("watch", request.resource, request.subresource, request.name);
   if (injected) {
     write("ERROR", injected.toStatus());
-    res.end();
+    close();
     return;
   }
   const startAtCurrent = !rvParam || rvParam === "0" || sendInitialEvents;
@@ -90,7 +135,7 @@ export function watchObjects(ctx: OperationContext, res: ServerResponse): void {
         `too old resource version: ${from} (${state.store.changes.oldestResumableRv})`,
       );
       write("ERROR", gone.toStatus());
-      res.end();
+      close();
       return;
     }
     for (const change of state.store.changes.since(from)) deliver(change);
