@@ -64,6 +64,8 @@ describe("compileCrd refuses what kube-apiserver refuses", () => {
         `${SCHEMA}.properties[spec].properties[mode].default: Unsupported value: "C": supported values: "A", "B"`,
         `${SCHEMA}.properties[spec].properties[rule].x-kubernetes-validations[0].rule: Invalid value: "self.(": ` +
           "compilation failed: <input>:1:5: found . but expecting end of input",
+        `${SCHEMA}.properties[spec].properties[rule].x-kubernetes-validations[1].messageExpression: ` +
+          `Invalid value: "'bad: ' +": compilation failed: <input>:1:9: found + but expecting end of input`,
         'spec.versions[0].additionalPrinterColumns[0].type: Unsupported value: "float": supported values: ' +
           '"boolean", "date", "integer", "number", "string"',
         'spec.versions[0].additionalPrinterColumns[0].jsonPath: Invalid value: "spec.size": must be a simple json path',
@@ -78,6 +80,7 @@ describe("compileCrd refuses what kube-apiserver refuses", () => {
         "FieldValueRequired",
         "FieldValueRequired",
         "FieldValueNotSupported",
+        "FieldValueInvalid",
         "FieldValueInvalid",
         "FieldValueNotSupported",
         "FieldValueInvalid",

@@ -39,7 +39,7 @@ export interface RuleNode {
 /** A rule that does not compile; `path` is the schema path of its `x-kubernetes-validations` entry. */
 export interface RuleCompileError {
   path: string;
-  rule: string;
+  expression: string;
   message: string;
 }
 
@@ -48,16 +48,11 @@ export function compileRules(schema: JsonSchema, schemaPath: string, errors: Rul
   const rules: CompiledRule[] = [];
   (schema["x-kubernetes-validations"] ?? []).forEach((rule, i) => {
     const rulePath = `${schemaPath}.x-kubernetes-validations[${i}]`;
-    try {
-      rules.push({
-        rule,
-        program: compileProgram(rule.rule),
-        messageProgram: rule.messageExpression ? compileProgram(rule.messageExpression) : undefined,
-        isTransition: /\boldSelf\b/.test(rule.rule),
-      });
-    } catch (error) {
-      errors.push({ path: `${rulePath}.rule`, rule: rule.rule, message: (error as Error).message });
-    }
+    const program = tryCompile(rule.rule, `${rulePath}.rule`, errors);
+    const messageProgram = rule.messageExpression
+      ? tryCompile(rule.messageExpression, `${rulePath}.messageExpression`, errors)
+      : undefined;
+    if (program) rules.push({ rule, program, messageProgram, isTransition: /\boldSelf\b/.test(rule.rule) });
   });
   const properties = new Map<string, RuleNode>();
   for (const [key, property] of Object.entries(schema.properties ?? {})) {
@@ -74,6 +69,15 @@ export function compileRules(schema: JsonSchema, schemaPath: string, errors: Rul
     additional?.hasRules === true ||
     items?.hasRules === true;
   return { schema, rules, properties, additional, items, hasRules };
+}
+
+function tryCompile(expression: string, path: string, errors: RuleCompileError[]): Program | undefined {
+  try {
+    return compileProgram(expression);
+  } catch (error) {
+    errors.push({ path, expression, message: (error as Error).message });
+    return undefined;
+  }
 }
 
 /** Evaluates the rules of the whole object; `oldRoot` is the stored object on update. */

@@ -3,7 +3,7 @@
 
 import type { FieldCause, KubeObject } from "../types.js";
 import { admit, withDefaults } from "./admit.js";
-import { compileRules } from "./cel.js";
+import { compileRules, type RuleCompileError } from "./cel.js";
 import { compileColumns } from "./columns.js";
 import { InvalidCrdError } from "./errors.js";
 import { invalidValue, notSupported, requiredValue } from "./field-errors.js";
@@ -109,10 +109,10 @@ function compileVersion(raw: JsonObject, path: string, causes: FieldCause[]): Co
   const schema: JsonSchema = isJsonObject(rawSchema) ? (rawSchema as JsonSchema) : { type: "object" };
   if (!isJsonObject(rawSchema)) causes.push(requiredValue(schemaPath, "schemas are required"));
   else checkStructuralSchema(schema, schemaPath, causes);
-  const ruleErrors: Parameters<typeof compileRules>[2] = [];
+  const ruleErrors: RuleCompileError[] = [];
   const rules = compileRules(schema, schemaPath, ruleErrors);
   for (const error of ruleErrors) {
-    causes.push(invalidValue(error.path, error.rule, `compilation failed: ${error.message}`));
+    causes.push(invalidValue(error.path, error.expression, `compilation failed: ${error.message}`));
   }
   const printerColumns = compileColumns(
     raw.additionalPrinterColumns,
