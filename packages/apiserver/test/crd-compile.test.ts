@@ -49,6 +49,57 @@ describe("compileCrd on the project's CRDs", () => {
   }
 });
 
+describe("the project's CEL rules name only declared fields", () => {
+  // kube-apiserver type-checks rules when a CRD is created; the engine evaluates them only,
+  // so a misspelt field would pass here and fail on a real cluster.
+  type Node = { properties?: Record<string, Node>; "x-kubernetes-validations"?: { rule: string }[] };
+
+  function undeclaredFields(node: Node, path: string): string[] {
+    const found: string[] = [];
+    for (const { rule } of node["x-kubernetes-validations"] ?? []) {
+      for (const match of rule.matchAll(/\b(?:self|oldSelf)((?:\.[A-Za-z_]\w*)+)(\()?/g)) {
+        const names = match[1]!.slice(1).split(".");
+        if (match[2]) names.pop(); // a method call such as .matches(...) or .split(...)
+        let current: Node | undefined = node;
+        for (const name of names) {
+          current = current?.properties?.[name];
+          if (!current) found.push(`${path}: ${match[0]}`);
+          if (!current) break;
+        }
+      }
+    }
+    for (const [name, child] of Object.entries(node.properties ?? {})) {
+      found.push(...undeclaredFields(child, `${path}.${name}`));
+    }
+    const items = (node as { items?: Node }).items;
+    if (items) found.push(...undeclaredFields(items, `${path}[]`));
+    return found;
+  }
+
+  for (const file of [
+    "ippools.projectcalico.org.yaml",
+    "ipreservations.projectcalico.org.yaml",
+    "kubecontrollersconfigurations.projectcalico.org.yaml",
+  ]) {
+    it(file, () => {
+      const version = compileCrd(loadDeployedCrd(file)).versions[0]!;
+      assert.deepEqual(undeclaredFields(version.openapiSchema as Node, ""), []);
+    });
+  }
+
+  it("and the check finds a misspelt field", () => {
+    const schema: Node = {
+      properties: {
+        spec: {
+          properties: { cidr: {} },
+          "x-kubernetes-validations": [{ rule: "self.cdir == oldSelf.cidr.trim()" }],
+        },
+      },
+    };
+    assert.deepEqual(undeclaredFields(schema, ""), [".spec: self.cdir"]);
+  });
+});
+
 describe("compileCrd refuses what kube-apiserver refuses", () => {
   it("reports schema, scope, short name and printer column problems with their paths", () => {
     const error = refusal(loadFixture("invalid-structure.yaml"));
