@@ -3,7 +3,7 @@
 // and `reconcile` applying decisions the way the controller does
 // (release, claim, allocate, then write status).
 import assert from "node:assert/strict";
-import { type Address, type Family, PoolSet, parseAddress } from "@lbipam/allocator";
+import { type Address, cidrContains, type Family, PoolSet, parseAddress } from "@lbipam/allocator";
 import {
   type Decision,
   decide,
@@ -13,10 +13,12 @@ import {
   type Labels,
   type ManagementConfig,
   type PoolView,
+  parseServiceRequest,
   SERVICE_CONDITION_TYPE,
   type Service,
   serviceKey,
   toPoolView,
+  whyUnmanaged,
 } from "../../src/index.js";
 
 export function ippool(
@@ -204,13 +206,16 @@ export class TestCluster {
     return this.services.get(key)?.status?.conditions?.find((c) => c.type === SERVICE_CONDITION_TYPE)?.reason;
   }
 
-  /** Every (address, Service) pair in statuses must be unique per address. */
+  /** No pool address is in the status of two managed Services (other entries are not lbipam's). */
   assertNoSharedAddress(): void {
     const seen = new Map<string, string>();
     for (const [key, service] of this.services) {
+      if (whyUnmanaged(service, parseServiceRequest(service), this.config) !== undefined) continue;
       for (const entry of service.status?.loadBalancer?.ingress ?? []) {
         if (!entry.ip) continue;
-        const id = ledgerKey(parseAddress(entry.ip));
+        const address = parseAddress(entry.ip);
+        if (![...this.views.values()].some((view) => view.cidr && cidrContains(view.cidr, address))) continue;
+        const id = ledgerKey(address);
         assert.equal(seen.get(id), undefined, `${entry.ip} is in the status of ${seen.get(id)} and ${key}`);
         seen.set(id, key);
       }

@@ -1,0 +1,239 @@
+// Random small clusters run through a tiny controller loop (decide, then
+// release / claim / allocate on a real PoolSet, until nothing changes),
+// checking what must hold whatever the cluster looks like.
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import { type Family, parseAddress } from "@lbipam/allocator";
+import fc from "fast-check";
+import {
+  ANNOTATION_IPV4_POOLS,
+  ANNOTATION_IPV6_POOLS,
+  ANNOTATION_LOADBALANCER_IPS,
+  type Decision,
+  type IPPool,
+  parseServiceRequest,
+  type Service,
+  serviceKey,
+  whyUnmanaged,
+} from "../src/index.js";
+import { ippool, lbService, TestCluster } from "./helpers/cluster.js";
+
+const POOL_CIDRS = [
+  "10.0.0.0/30",
+  "10.0.0.0/29",
+  "10.0.1.0/30",
+  "10.0.2.0/31",
+  "2001:db8::/126",
+  "2001:db8::/125",
+];
+const POOL_NAMES = ["p0", "p1", "p2", "p3", "p4", "p5"];
+const SELECTORS = [undefined, undefined, "team == 'red'", "team != 'red'", "has(team", "all()"];
+const ADDRESSES = ["10.0.0.1", "10.0.0.5", "10.0.1.2", "10.0.2.1", "10.0.9.9", "2001:db8::1", "2001:db8::6"];
+
+const poolArb = fc.record({
+  cidr: fc.constantFrom(...POOL_CIDRS),
+  manual: fc.boolean(),
+  disabled: fc.boolean(),
+  selector: fc.constantFrom(...SELECTORS),
+  loadBalancer: fc.nat(9).map((n) => n > 0),
+  created: fc.nat(5),
+  deleting: fc.nat(9).map((n) => n === 0),
+});
+
+const annotationArb = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(undefined),
+  fc.record({
+    key: fc.constantFrom(ANNOTATION_IPV4_POOLS, ANNOTATION_IPV6_POOLS),
+    names: fc.subarray([...POOL_NAMES, "nope"]),
+  }),
+  fc.record({
+    key: fc.constant(ANNOTATION_LOADBALANCER_IPS),
+    names: fc.subarray(ADDRESSES, { maxLength: 2 }),
+  }),
+  fc.record({ key: fc.constant(ANNOTATION_LOADBALANCER_IPS), names: fc.constant(["not json"]) }),
+);
+
+const serviceArb = fc.record({
+  namespace: fc.constantFrom("red", "blue"),
+  families: fc.constantFrom<("IPv4" | "IPv6")[][]>(["IPv4"], ["IPv6"], ["IPv4", "IPv6"], ["IPv6", "IPv4"]),
+  policy: fc.constantFrom("SingleStack", "PreferDualStack", "RequireDualStack"),
+  annotation: annotationArb,
+  type: fc.nat(9).map((n) => (n === 0 ? "ClusterIP" : "LoadBalancer")),
+  loadBalancerClass: fc.constantFrom(undefined, undefined, undefined, "calico", "other"),
+  created: fc.nat(20),
+  ingress: fc.subarray([...ADDRESSES, "lb.example"], { maxLength: 2 }),
+});
+
+const clusterArb = fc.record({
+  pools: fc.array(poolArb, { minLength: 1, maxLength: 6 }),
+  services: fc.array(serviceArb, { minLength: 1, maxLength: 10 }),
+  requestedOnly: fc.boolean(),
+  redLabelled: fc.boolean(),
+});
+
+type ClusterSpec = typeof clusterArb extends fc.Arbitrary<infer T> ? T : never;
+
+function build(spec: ClusterSpec): TestCluster {
+  const pools: IPPool[] = spec.pools.map((p, i) =>
+    ippool(
+      POOL_NAMES[i]!,
+      p.cidr,
+      {
+        // One block per pool, so small pools stay valid.
+        blockSize: Number(p.cidr.split("/")[1]),
+        allowedUses: p.loadBalancer ? ["LoadBalancer"] : ["Workload"],
+        assignmentMode: p.manual ? "Manual" : "Automatic",
+        disabled: p.disabled,
+        ...(p.selector === undefined ? {} : { namespaceSelector: p.selector }),
+      },
+      { created: p.created, deleting: p.deleting },
+    ),
+  );
+  const cluster = new TestCluster(pools);
+  cluster.namespaces.set("red", spec.redLabelled ? { team: "red" } : {});
+  cluster.config = {
+    ...cluster.config,
+    assignIPs: spec.requestedOnly ? "RequestedServicesOnly" : "AllServices",
+  };
+  spec.services.forEach((s, i) => {
+    const annotations = s.annotation ? { [s.annotation.key]: JSON.stringify(s.annotation.names) } : undefined;
+    if (s.annotation?.names[0] === "not json") annotations![s.annotation.key] = "not json";
+    cluster.setService(
+      lbService(`${s.namespace}/s${i}`, {
+        families: s.families,
+        policy: s.policy as "SingleStack",
+        type: s.type,
+        created: s.created,
+        ...(annotations ? { annotations } : {}),
+        ...(s.loadBalancerClass ? { loadBalancerClass: s.loadBalancerClass } : {}),
+        ...(s.ingress.length > 0
+          ? { ingress: s.ingress.map((x) => (x.includes(".e") ? { hostname: x } : { ip: x })) }
+          : {}),
+      }),
+    );
+  });
+  return cluster;
+}
+
+function decideAll(cluster: TestCluster): Map<string, Decision> {
+  return new Map([...cluster.services.keys()].map((key) => [key, cluster.decideFor(key)]));
+}
+
+/** An Automatic pool that could give this Service a new address of the family right now (a naive oracle). */
+function couldServe(cluster: TestCluster, service: Service, family: Family): boolean {
+  const labels = cluster.namespaces.get(service.metadata.namespace!) ?? {};
+  return [...cluster.views.values()].some(
+    (view) =>
+      view.loadBalancer &&
+      view.mode === "Automatic" &&
+      view.family === family &&
+      !view.disabled &&
+      !view.terminating &&
+      view.problems.length === 0 &&
+      view.namespaceMatcher?.(labels) === true &&
+      cluster.poolSet.isServing(view.name) &&
+      (cluster.poolSet.get(view.name)?.counts().free ?? 0) > 0,
+  );
+}
+
+it("random clusters settle with every address held once, stable answers, and no servable Service left waiting", () => {
+  fc.assert(
+    fc.property(clusterArb, (spec) => {
+      const cluster = build(spec);
+      cluster.settle(40);
+      cluster.assertNoSharedAddress();
+
+      // The ledger and the statuses agree: whoever holds an address shows it.
+      for (const [address, key] of cluster.ledger) {
+        const [family, value] = address.split("/");
+        const shown = (cluster.services.get(key)?.status?.loadBalancer?.ingress ?? []).some((entry) => {
+          if (!entry.ip) return false;
+          const parsed = parseAddress(entry.ip);
+          return parsed.family === Number(family) && parsed.value === BigInt(value!);
+        });
+        assert.ok(shown, `${key} holds ${address} but does not show it`);
+      }
+
+      // An unchanged cluster gives unchanged answers: the same decisions twice,
+      // nothing left to claim, allocate or release, and a further pass changes nothing.
+      const decisions = decideAll(cluster);
+      assert.deepEqual(decideAll(cluster), decisions);
+      for (const decision of decisions.values()) {
+        assert.deepEqual(decision.release, [], `${decision.key} would still release`);
+        for (const family of decision.families) {
+          assert.ok(
+            family.action === "keep" || family.action === "wait",
+            `${decision.key}: ${family.action}`,
+          );
+        }
+      }
+      for (const key of cluster.keysOldestFirst())
+        assert.equal(cluster.reconcile(key), false, `${key} changed`);
+
+      // No two Services want the same address.
+      const wanted = new Map<string, string>();
+      for (const decision of decisions.values()) {
+        for (const family of decision.families) {
+          if (family.action !== "keep") continue;
+          assert.equal(wanted.get(family.address), undefined, `${family.address} wanted twice`);
+          wanted.set(family.address, decision.key);
+        }
+      }
+
+      // A managed Service that asks for nothing in particular and still waits
+      // for a family really has no Automatic pool with a free address for it.
+      for (const service of cluster.services.values()) {
+        const request = parseServiceRequest(service);
+        if (whyUnmanaged(service, request, cluster.config) !== undefined) continue;
+        if (request.asks || service.spec?.ipFamilyPolicy === "RequireDualStack") continue;
+        const decision = decisions.get(serviceKey(service))!;
+        for (const family of decision.families) {
+          if (family.action !== "wait") continue;
+          assert.ok(
+            !couldServe(cluster, service, family.family),
+            `${decision.key} waits for IPv${family.family} (${family.reason}) though a pool has room`,
+          );
+        }
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+it("decide changes neither the PoolSet nor the Service", () => {
+  fc.assert(
+    fc.property(clusterArb, (spec) => {
+      const cluster = build(spec);
+      const counts = () =>
+        cluster.poolSet.list().map((pool) => [pool.name, pool.counts(), pool.allocatedAddresses()]);
+      const before = counts();
+      const services = structuredClone([...cluster.services.values()]);
+      decideAll(cluster);
+      assert.deepEqual(counts(), before);
+      assert.deepEqual([...cluster.services.values()], services);
+    }),
+    { numRuns: 100 },
+  );
+});
+
+it("every address held comes from a LoadBalancer pool that serves the Service's namespace", () => {
+  fc.assert(
+    fc.property(clusterArb, (spec) => {
+      const cluster = build(spec);
+      cluster.settle(40);
+      for (const [address, key] of cluster.ledger) {
+        // A Service with a malformed annotation keeps what it had, whatever it was.
+        if (cluster.reason(key) === "InvalidAnnotation") continue;
+        const [family, value] = address.split("/");
+        const pool = cluster.poolSet.find(Number(family) as Family, BigInt(value!));
+        const view = pool && cluster.views.get(pool.name);
+        assert.ok(view?.loadBalancer, `${key} holds ${address} outside every serving LoadBalancer pool`);
+        const labels = cluster.namespaces.get(cluster.services.get(key)!.metadata.namespace!) ?? {};
+        assert.equal(view.namespaceMatcher?.(labels), true, `${key} holds ${address} of ${view.name}`);
+        assert.equal(view.terminating, false, `${key} holds ${address} of terminating ${view.name}`);
+      }
+    }),
+    { numRuns: 100 },
+  );
+});
