@@ -117,11 +117,36 @@ describe("createService defaults", () => {
     );
   });
 
-  it("keeps headless Services without an address", () => {
-    const created = ok(createService(svc({ clusterIP: "None", ports: ports80 }), allocators()));
-    assert.equal(created.spec?.clusterIP, "None");
-    assert.deepEqual(created.spec?.clusterIPs, ["None"]);
-    assert.deepEqual(created.spec?.ipFamilies, ["IPv4"]);
+  it("keeps headless Services without an address; selectorless ones default to dual-stack", () => {
+    const selectorless = ok(createService(svc({ clusterIP: "None", ports: ports80 }), allocators()));
+    assert.equal(selectorless.spec?.clusterIP, "None");
+    assert.deepEqual(selectorless.spec?.clusterIPs, ["None"]);
+    assert.equal(selectorless.spec?.ipFamilyPolicy, "RequireDualStack");
+    assert.deepEqual(selectorless.spec?.ipFamilies, ["IPv4", "IPv6"]);
+    const selected = ok(
+      createService(svc({ clusterIP: "None", selector: { a: "b" }, ports: ports80 }), allocators()),
+    );
+    assert.equal(selected.spec?.ipFamilyPolicy, "SingleStack");
+    assert.deepEqual(selected.spec?.ipFamilies, ["IPv4"]);
+  });
+
+  it("refuses two addresses under SingleStack", () => {
+    assert.deepEqual(
+      failure(
+        createService(
+          svc({
+            ipFamilyPolicy: "SingleStack",
+            clusterIP: "10.96.0.5",
+            clusterIPs: ["10.96.0.5", "fd00:10:96::5"],
+            ports: ports80,
+          }),
+          allocators(),
+        ),
+      ),
+      [
+        `spec.ipFamilyPolicy: Invalid value: "SingleStack": must be 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified`,
+      ],
+    );
   });
 });
 
@@ -225,6 +250,28 @@ describe("updateService", () => {
     assert.deepEqual(failure(updateService(moved, stored, alloc)), [
       'spec.clusterIPs[0]: Invalid value: ["10.96.0.99"]: may not change once set',
     ]);
+  });
+
+  it("downgrades a dual-stack Service when the policy becomes SingleStack, freeing the secondary", () => {
+    const alloc = allocators();
+    const created = ok(createService(svc({ ipFamilyPolicy: "PreferDualStack", ports: ports80 }), alloc));
+    const stored: Service = {
+      ...created,
+      metadata: { name: "web", namespace: "default", resourceVersion: "1" },
+    };
+    const keepsSecondary = structuredClone(stored);
+    keepsSecondary.spec!.clusterIPs = [stored.spec!.clusterIPs![0]!];
+    assert.deepEqual(failure(updateService(keepsSecondary, stored, alloc)), [
+      `spec.ipFamilyPolicy: Invalid value: "PreferDualStack": must be 'SingleStack' to release the secondary cluster IP`,
+    ]);
+    const single = structuredClone(stored);
+    single.spec!.ipFamilyPolicy = "SingleStack";
+    const updated = ok(updateService(single, stored, alloc));
+    assert.deepEqual(updated.spec?.clusterIPs, ["10.96.1.1"]);
+    assert.deepEqual(updated.spec?.ipFamilies, ["IPv4"]);
+    ok(
+      createService(svc({ ipFamilies: ["IPv6"], clusterIP: "fd00:10:96::101", ports: ports80 }, "v6"), alloc),
+    );
   });
 
   it("drops node ports and load balancer status when leaving LoadBalancer, and frees the ports on commit", () => {

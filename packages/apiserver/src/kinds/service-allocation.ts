@@ -85,6 +85,44 @@ function unchangedPreferDualStack(spec: ServiceSpec, old: ServiceSpec | undefine
   return sameList(spec.clusterIPs, old.clusterIPs) && sameList(spec.ipFamilies, old.ipFamilies);
 }
 
+/**
+ * On update, SingleStack with unchanged clusterIPs/ipFamilies drops the secondary; any other policy
+ * may not drop it.
+ */
+function prepareFamilyUpdate(spec: ServiceSpec, old: ServiceSpec): FieldCause[] {
+  if (spec.ipFamilyPolicy === "SingleStack") {
+    if (sameList(spec.clusterIPs, old.clusterIPs) && (spec.clusterIPs?.length ?? 0) > 1) {
+      spec.clusterIPs = spec.clusterIPs!.slice(0, 1);
+    }
+    if (sameList(spec.ipFamilies, old.ipFamilies) && (spec.ipFamilies?.length ?? 0) > 1) {
+      spec.ipFamilies = spec.ipFamilies!.slice(0, 1);
+    }
+    return [];
+  }
+  const reduced = (next: unknown[] | undefined, prev: unknown[] | undefined) =>
+    (next?.length ?? 0) > 0 && (next?.length ?? 0) < (prev?.length ?? 0);
+  const causes: FieldCause[] = [];
+  if (reduced(spec.clusterIPs, old.clusterIPs)) {
+    causes.push(
+      invalid(
+        "spec.ipFamilyPolicy",
+        spec.ipFamilyPolicy ?? null,
+        "must be 'SingleStack' to release the secondary cluster IP",
+      ),
+    );
+  }
+  if (reduced(spec.ipFamilies, old.ipFamilies)) {
+    causes.push(
+      invalid(
+        "spec.ipFamilyPolicy",
+        spec.ipFamilyPolicy ?? null,
+        "must be 'SingleStack' to release the secondary IP family",
+      ),
+    );
+  }
+  return causes;
+}
+
 /** Defaults ipFamilyPolicy and ipFamilies and checks them against the cluster's families. */
 export function initIPFamilyFields(
   spec: ServiceSpec,
@@ -92,14 +130,37 @@ export function initIPFamilyFields(
   allocators: ServiceAllocators,
 ): void {
   if (spec.type === "ExternalName" || unchangedPreferDualStack(spec, old)) return;
-  const ips = spec.clusterIPs ?? [];
+  const selectorless = Object.keys(spec.selector ?? {}).length === 0;
+  // Updates keep the stored policy; headless selectorless Services default to dual-stack.
   spec.ipFamilyPolicy ??=
-    ips.length === 2 || (spec.ipFamilies?.length ?? 0) === 2 ? "RequireDualStack" : "SingleStack";
+    old?.ipFamilyPolicy ?? (isHeadless(spec) && selectorless ? "RequireDualStack" : "SingleStack");
   const preErrors = validateClusterIPFields(spec);
   if (preErrors.length > 0) throw invalidFailure(preErrors);
+  const causes: FieldCause[] = [];
+  if (old) causes.push(...prepareFamilyUpdate(spec, old));
+  const ips = spec.clusterIPs ?? [];
+  if (spec.ipFamilyPolicy === "SingleStack") {
+    if (ips.length === 2) {
+      causes.push(
+        invalid(
+          "spec.ipFamilyPolicy",
+          spec.ipFamilyPolicy,
+          "must be 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified",
+        ),
+      );
+    }
+    if ((spec.ipFamilies?.length ?? 0) === 2) {
+      causes.push(
+        invalid(
+          "spec.ipFamilyPolicy",
+          spec.ipFamilyPolicy,
+          "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified",
+        ),
+      );
+    }
+  }
   const configured = configuredFamilies(allocators);
   const families = [...(spec.ipFamilies ?? [])];
-  const causes: FieldCause[] = [];
   for (let i = 0; i < ips.length && ips[i] !== "None"; i++) {
     const family = parseIP(ips[i]!)?.family;
     if (family && i >= families.length) {
@@ -109,9 +170,9 @@ export function initIPFamilyFields(
   }
   if (causes.length > 0) throw invalidFailure(causes);
   const dualStackRequested = spec.ipFamilyPolicy !== "SingleStack";
-  if (isHeadless(spec) && Object.keys(spec.selector ?? {}).length === 0) {
+  if (isHeadless(spec) && selectorless) {
     if (families.length === 0) families.push(allocators.primaryFamily);
-    if (dualStackRequested && families.length === 1) families.push(otherFamily(families[0]!));
+    if (dualStackRequested && families.length < 2) families.push(otherFamily(families[0]!));
     spec.ipFamilies = families;
     return;
   }

@@ -2,7 +2,7 @@
 import type { FieldCause } from "../types.js";
 import { duplicate, invalid, notSupported, required } from "../validation/field.js";
 import { parseIP } from "./ip.js";
-import { isHeadless, type ServiceSpec } from "./service-shape.js";
+import { isHeadlessService, type ServiceSpec } from "./service-shape.js";
 
 const IP_FAMILIES = ["IPv4", "IPv6"];
 const IP_FAMILY_POLICIES = ["PreferDualStack", "RequireDualStack", "SingleStack"];
@@ -48,36 +48,13 @@ export function validateClusterIPFields(spec: ServiceSpec): FieldCause[] {
     if (errs.length > 0) invalidIPs = true;
     causes.push(...errs);
   });
-  if (ips.length > 2) {
-    invalidIPs = true;
-    causes.push(invalid("spec.clusterIPs", ips, "may only hold up to 2 values"));
-  }
+  if (ips.length > 2) causes.push(invalid("spec.clusterIPs", ips, "may only hold up to 2 values"));
   if (invalidIPs) return causes;
-  if (ips.length > 1 && parseIP(ips[0]!)?.family === parseIP(ips[1]!)?.family) {
+  const ipFamilies = new Set(ips.map((ip) => parseIP(ip)?.family));
+  if (ips.length > 1 && ipFamilies.size < 2) {
     causes.push(invalid("spec.clusterIPs", ips, "may specify no more than one IP for each IP family"));
   }
-  if (families.length > 2) causes.push(invalid("spec.ipFamilies", families, "may only hold up to 2 values"));
-  if (spec.ipFamilyPolicy === "SingleStack") {
-    if (ips.length === 2) {
-      causes.push(
-        invalid(
-          "spec.ipFamilyPolicy",
-          spec.ipFamilyPolicy,
-          "must be 'RequireDualStack' or 'PreferDualStack' when multiple cluster IPs are specified",
-        ),
-      );
-    }
-    if (families.length === 2) {
-      causes.push(
-        invalid(
-          "spec.ipFamilyPolicy",
-          spec.ipFamilyPolicy,
-          "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified",
-        ),
-      );
-    }
-  }
-  if (!isHeadless(spec)) {
+  if (!isHeadlessService(spec)) {
     ips.forEach((ip, i) => {
       const family = families[i];
       const actual = parseIP(ip)?.family;
@@ -103,7 +80,7 @@ export function validateUpgradeDowngrade(next: ServiceSpec, prev: ServiceSpec): 
   const newIPs = next.clusterIPs ?? [];
   const oldIPs = prev.clusterIPs ?? [];
   const singleStack = next.ipFamilyPolicy === "SingleStack";
-  if (!(isHeadless(prev) && isHeadless(next))) {
+  if (!(isHeadlessService(prev) && isHeadlessService(next))) {
     if (oldIPs.length === newIPs.length) {
       oldIPs.forEach((ip, i) => {
         if (ip !== newIPs[i])
@@ -118,9 +95,9 @@ export function validateUpgradeDowngrade(next: ServiceSpec, prev: ServiceSpec): 
       if (newIPs.length === 1 && !singleStack) {
         causes.push(
           invalid(
-            "spec.clusterIPs[0]",
-            newIPs,
-            "`ipFamilyPolicy` must be set to 'SingleStack' when releasing the secondary clusterIP",
+            "spec.ipFamilyPolicy",
+            next.ipFamilyPolicy ?? null,
+            "must be set to 'SingleStack' when releasing the secondary clusterIP",
           ),
         );
       }
@@ -128,7 +105,7 @@ export function validateUpgradeDowngrade(next: ServiceSpec, prev: ServiceSpec): 
       causes.push(invalid("spec.clusterIPs[0]", newIPs, "may not change once set"));
     }
   }
-  if (isHeadless(prev) !== isHeadless(next) || isHeadless(next)) return causes;
+  if (isHeadlessService(prev) !== isHeadlessService(next) || isHeadlessService(next)) return causes;
   const newFamilies = next.ipFamilies ?? [];
   const oldFamilies = prev.ipFamilies ?? [];
   if (oldFamilies.length === newFamilies.length) {
@@ -145,9 +122,9 @@ export function validateUpgradeDowngrade(next: ServiceSpec, prev: ServiceSpec): 
     if (newFamilies.length === 1 && !singleStack) {
       causes.push(
         invalid(
-          "spec.clusterIPs[0]",
-          newIPs,
-          "`ipFamilyPolicy` must be set to 'SingleStack' when releasing the secondary ipFamily",
+          "spec.ipFamilyPolicy",
+          next.ipFamilyPolicy ?? null,
+          "must be set to 'SingleStack' when releasing the secondary ipFamily",
         ),
       );
     }

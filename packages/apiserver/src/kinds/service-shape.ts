@@ -58,8 +58,14 @@ export function specOf(service: Service): ServiceSpec {
   return service.spec;
 }
 
+/** Headless as the registry sees it while allocating (clusterIP "None"). */
 export function isHeadless(spec: ServiceSpec): boolean {
   return spec.clusterIP === CLUSTER_IP_NONE;
+}
+
+/** Headless as validation sees it (clusterIPs exactly ["None"]). */
+export function isHeadlessService(spec: ServiceSpec): boolean {
+  return spec.clusterIPs?.length === 1 && spec.clusterIPs[0] === CLUSTER_IP_NONE;
 }
 
 export function needsClusterIP(spec: ServiceSpec): boolean {

@@ -12,13 +12,12 @@ const IP_MODES = ["Proxy", "VIP"];
 function validateIngress(ingress: LoadBalancerIngress, path: string): FieldCause[] {
   const causes: FieldCause[] = [];
   if (ingress.ip) causes.push(...validIPCause(`${path}.ip`, ingress.ip));
-  if (ingress.ipMode !== undefined && !ingress.ip) {
-    causes.push(forbidden(`${path}.ipMode`, "may not be specified when `ip` is not"));
-  } else if (ingress.ipMode !== undefined && ingress.ip) {
-    if (!IP_MODES.includes(ingress.ipMode))
-      causes.push(notSupported(`${path}.ipMode`, ingress.ipMode, IP_MODES));
-  } else if (ingress.ipMode === undefined && ingress.ip) {
-    causes.push(required(`${path}.ipMode`, "must be specified when `ip` is set"));
+  if (ingress.ipMode === undefined) {
+    if (ingress.ip) causes.push(required(`${path}.ipMode`, "must be specified when `ip` is set"));
+  } else if (!ingress.ip) {
+    causes.push(forbidden(`${path}.ipMode`, "may not be specified when `ip` is not set"));
+  } else if (!IP_MODES.includes(ingress.ipMode)) {
+    causes.push(notSupported(`${path}.ipMode`, ingress.ipMode, IP_MODES));
   }
   if (ingress.hostname) {
     causes.push(...invalidEach(`${path}.hostname`, ingress.hostname, isDns1123Subdomain(ingress.hostname)));

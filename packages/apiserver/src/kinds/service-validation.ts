@@ -17,7 +17,7 @@ import { parseCIDR, parseIP } from "./ip.js";
 import { validateClusterIPFields, validateUpgradeDowngrade, validIPCause } from "./service-ip-validation.js";
 import {
   externallyAccessible,
-  isHeadless,
+  isHeadlessService,
   type LoadBalancerIngress,
   needsHealthCheckNodePort,
   type Service,
@@ -174,7 +174,7 @@ function internalPortKey(port: ServicePort): Record<string, unknown> {
 
 function validateSpec(service: Service): FieldCause[] {
   const spec = service.spec ?? {};
-  const headless = isHeadless(spec);
+  const headless = isHeadlessService(spec);
   const ports = spec.ports ?? [];
   const causes: FieldCause[] = [];
   if (ports.length === 0 && !headless && spec.type !== "ExternalName") causes.push(required("spec.ports"));
