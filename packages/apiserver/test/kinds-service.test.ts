@@ -72,6 +72,26 @@ describe("createService defaults", () => {
     assert.equal(created.spec?.allocateLoadBalancerNodePorts, true);
   });
 
+  it("gives ports of the same number one node port, as kube does for TCP and UDP", () => {
+    const created = ok(
+      createService(
+        svc({
+          type: "NodePort",
+          ports: [
+            { name: "dns-tcp", port: 53 },
+            { name: "dns-udp", port: 53, protocol: "UDP" },
+            { name: "web", port: 80 },
+          ],
+        }),
+        allocators(),
+      ),
+    );
+    assert.deepEqual(
+      created.spec?.ports?.map((p) => p.nodePort),
+      [30173, 30173, 30174],
+    );
+  });
+
   it("allocates no node ports when allocateLoadBalancerNodePorts is false, but honours explicit ones", () => {
     const created = ok(
       createService(

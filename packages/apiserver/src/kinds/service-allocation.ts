@@ -273,39 +273,72 @@ function nodePortsOf(spec: ServiceSpec | undefined): number[] {
   return (spec?.ports ?? []).map((p) => p.nodePort ?? 0).filter((p) => p !== 0);
 }
 
-function allocateNodePorts(
+function claimNodePort(
+  txn: AllocationTransaction,
+  allocators: ServiceAllocators,
+  nodePort: number,
+  index: number,
+): void {
+  try {
+    txn.claim(allocators.nodePorts, nodePort);
+  } catch (err) {
+    if (!(err instanceof AllocationError)) throw err;
+    throw invalidFailure([invalid(`spec.ports[${index}].nodePort`, nodePort, err.message)]);
+  }
+}
+
+function claimNextNodePort(txn: AllocationTransaction, allocators: ServiceAllocators): number {
+  try {
+    return txn.claimNext(allocators.nodePorts);
+  } catch (err) {
+    if (!(err instanceof AllocationError)) throw err;
+    throw new ServiceAllocationFailure(500, [], `failed to allocate a nodePort: ${err.message}`);
+  }
+}
+
+/** On create, ports sharing a port number (say TCP and UDP 53) share one node port. */
+function initNodePorts(spec: ServiceSpec, allocators: ServiceAllocators, txn: AllocationTransaction): void {
+  const ports = spec.ports ?? [];
+  const byPortNumber = new Map<number | undefined, number>();
+  ports.forEach((port, i) => {
+    if (!port.nodePort && !allocatesNodePorts(spec)) return;
+    const shared = byPortNumber.get(port.port);
+    if (shared === undefined) {
+      const requested = ports.find((p) => p.port === port.port && p.nodePort)?.nodePort;
+      if (requested) claimNodePort(txn, allocators, requested, i);
+      port.nodePort = requested || claimNextNodePort(txn, allocators);
+      byPortNumber.set(port.port, port.nodePort);
+    } else if (port.nodePort !== shared) {
+      if (!port.nodePort) port.nodePort = shared;
+      else claimNodePort(txn, allocators, port.nodePort, i);
+    }
+  });
+}
+
+/** On update, new node ports are claimed and those the old version held and the new one lacks are freed. */
+function updateNodePorts(
   spec: ServiceSpec,
-  old: ServiceSpec | undefined,
+  old: ServiceSpec,
   allocators: ServiceAllocators,
   txn: AllocationTransaction,
 ): void {
-  const oldPorts = old && needsNodePorts(old) ? nodePortsOf(old) : [];
+  const oldPorts = nodePortsOf(old);
   if (needsNodePorts(spec)) {
     const claimedHere = new Set<number>();
     (spec.ports ?? []).forEach((port, i) => {
       if (!port.nodePort) {
-        if (!allocatesNodePorts(spec)) return;
-        try {
-          port.nodePort = txn.claimNext(allocators.nodePorts);
-        } catch (err) {
-          if (!(err instanceof AllocationError)) throw err;
-          throw new ServiceAllocationFailure(500, [], `failed to allocate a nodePort: ${err.message}`);
-        }
+        if (allocatesNodePorts(spec)) port.nodePort = claimNextNodePort(txn, allocators);
         return;
       }
       if (oldPorts.includes(port.nodePort) || claimedHere.has(port.nodePort)) return;
-      try {
-        txn.claim(allocators.nodePorts, port.nodePort);
-        claimedHere.add(port.nodePort);
-      } catch (err) {
-        if (!(err instanceof AllocationError)) throw err;
-        throw invalidFailure([invalid(`spec.ports[${i}].nodePort`, port.nodePort, err.message)]);
-      }
+      claimNodePort(txn, allocators, port.nodePort, i);
+      claimedHere.add(port.nodePort);
     });
   }
   const kept = needsNodePorts(spec) ? nodePortsOf(spec) : [];
-  for (const port of new Set(oldPorts))
+  for (const port of new Set(oldPorts)) {
     if (!kept.includes(port)) txn.releaseOnCommit(allocators.nodePorts, port);
+  }
 }
 
 function allocateHealthCheckNodePort(
@@ -361,7 +394,8 @@ export function allocateService(
     initIPFamilyFields(spec, old, allocators);
     if (old) updateClusterIPs(spec, old, allocators, txn);
     else allocateClusterIPs(spec, allocators, txn);
-    allocateNodePorts(spec, old, allocators, txn);
+    if (old) updateNodePorts(spec, old, allocators, txn);
+    else if (needsNodePorts(spec)) initNodePorts(spec, allocators, txn);
     allocateHealthCheckNodePort(spec, old, allocators, txn);
   } catch (err) {
     txn.revert();
