@@ -26,8 +26,18 @@ const POOL_CIDRS = [
   "2001:db8::/126",
   "2001:db8::/125",
 ];
+// Pool i has POOL_CIDRS[i]: p0..p3 IPv4, p4 and p5 IPv6; p0 and p1, p4 and p5 overlap.
 const POOL_NAMES = ["p0", "p1", "p2", "p3", "p4", "p5"];
-const SELECTORS = [undefined, undefined, "team == 'red'", "team != 'red'", "has(team", "all()"];
+const SELECTORS = [
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  "team == 'red'",
+  "team != 'red'",
+  "has(team",
+  "all()",
+];
 const ADDRESSES = ["10.0.0.1", "10.0.0.5", "10.0.1.2", "10.0.2.1", "10.0.9.9", "2001:db8::1", "2001:db8::6"];
 
 const poolArb = fc.record({
@@ -41,34 +51,62 @@ const poolArb = fc.record({
 });
 
 const annotationArb = fc.oneof(
-  fc.constant(undefined),
-  fc.constant(undefined),
-  fc.record({
-    key: fc.constantFrom(ANNOTATION_IPV4_POOLS, ANNOTATION_IPV6_POOLS),
-    names: fc.subarray([...POOL_NAMES, "nope"]),
-  }),
-  fc.record({
-    key: fc.constant(ANNOTATION_LOADBALANCER_IPS),
-    names: fc.subarray(ADDRESSES, { maxLength: 2 }),
-  }),
-  fc.record({ key: fc.constant(ANNOTATION_LOADBALANCER_IPS), names: fc.constant(["not json"]) }),
+  { arbitrary: fc.constant(undefined), weight: 6 },
+  {
+    arbitrary: fc.record({
+      key: fc.constant(ANNOTATION_IPV4_POOLS),
+      names: fc.subarray(["p0", "p1", "p2", "p3", "p4", "nope"], { minLength: 1, maxLength: 2 }),
+    }),
+    weight: 2,
+  },
+  {
+    arbitrary: fc.record({
+      key: fc.constant(ANNOTATION_IPV6_POOLS),
+      names: fc.subarray(["p4", "p5"], { minLength: 1 }),
+    }),
+    weight: 1,
+  },
+  {
+    arbitrary: fc.record({
+      key: fc.constant(ANNOTATION_LOADBALANCER_IPS),
+      names: fc.subarray(ADDRESSES, { minLength: 1, maxLength: 1 }),
+    }),
+    weight: 2,
+  },
+  {
+    arbitrary: fc.record({
+      key: fc.constant(ANNOTATION_LOADBALANCER_IPS),
+      names: fc.subarray(ADDRESSES, { minLength: 2 }),
+    }),
+    weight: 1,
+  },
+  {
+    arbitrary: fc.record({ key: fc.constant(ANNOTATION_LOADBALANCER_IPS), names: fc.constant(["not json"]) }),
+    weight: 1,
+  },
 );
 
 const serviceArb = fc.record({
   namespace: fc.constantFrom("red", "blue"),
-  families: fc.constantFrom<("IPv4" | "IPv6")[][]>(["IPv4"], ["IPv6"], ["IPv4", "IPv6"], ["IPv6", "IPv4"]),
+  families: fc.constantFrom<("IPv4" | "IPv6")[][]>(
+    ["IPv4"],
+    ["IPv4"],
+    ["IPv6"],
+    ["IPv4", "IPv6"],
+    ["IPv6", "IPv4"],
+  ),
   policy: fc.constantFrom("SingleStack", "PreferDualStack", "RequireDualStack"),
   annotation: annotationArb,
   type: fc.nat(9).map((n) => (n === 0 ? "ClusterIP" : "LoadBalancer")),
-  loadBalancerClass: fc.constantFrom(undefined, undefined, undefined, "calico", "other"),
+  loadBalancerClass: fc.constantFrom(undefined, undefined, undefined, undefined, "calico", "other"),
   created: fc.nat(20),
   ingress: fc.subarray([...ADDRESSES, "lb.example"], { maxLength: 2 }),
 });
 
 const clusterArb = fc.record({
-  pools: fc.array(poolArb, { minLength: 1, maxLength: 6 }),
-  services: fc.array(serviceArb, { minLength: 1, maxLength: 10 }),
-  requestedOnly: fc.boolean(),
+  pools: fc.array(poolArb, { minLength: 3, maxLength: 6 }),
+  services: fc.array(serviceArb, { minLength: 1, maxLength: 12 }),
+  requestedOnly: fc.nat(3).map((n) => n === 0),
   redLabelled: fc.boolean(),
 });
 
@@ -78,10 +116,10 @@ function build(spec: ClusterSpec): TestCluster {
   const pools: IPPool[] = spec.pools.map((p, i) =>
     ippool(
       POOL_NAMES[i]!,
-      p.cidr,
+      POOL_CIDRS[i]!,
       {
         // One block per pool, so small pools stay valid.
-        blockSize: Number(p.cidr.split("/")[1]),
+        blockSize: Number(POOL_CIDRS[i]!.split("/")[1]),
         allowedUses: p.loadBalancer ? ["LoadBalancer"] : ["Workload"],
         assignmentMode: p.manual ? "Manual" : "Automatic",
         disabled: p.disabled,
