@@ -343,8 +343,9 @@ function serviceCondition(
       message: [`address assigned for ${served.join(", ")}`, ...pending].join("; "),
     };
   }
-  const first = waiting[0]!;
-  return { type, status: "False", reason: first.reason, message: pending.join("; ") };
+  // Under RequireDualStack the family that holds the others back names the reason.
+  const cause = waiting.find((d) => d.reason !== ServiceReason.FamilyPending) ?? waiting[0]!;
+  return { type, status: "False", reason: cause.reason, message: pending.join("; ") };
 }
 
 /** Decides what the Service should hold; see DecisionInput and Decision. */

@@ -2,15 +2,17 @@
 // with every reason it cannot serve written down for its Allocatable condition.
 import {
   type Cidr,
+  cidrSize,
   type Family,
   type FieldProblem,
   InvalidPoolError,
+  type PoolCounts,
   type PoolDefinition,
   validatePool,
 } from "@lbipam/allocator";
 import { SelectorSyntaxError } from "./errors.js";
 import { POOL_CONDITION_TYPE, PoolReason } from "./reasons.js";
-import type { AssignmentMode, Condition, IPPool } from "./resources.js";
+import type { AssignmentMode, Condition, IPPool, IPPoolStatus } from "./resources.js";
 import { type LabelMatcher, parseSelector } from "./selector.js";
 
 export interface PoolView {
@@ -187,5 +189,21 @@ export function poolCondition(view: PoolView, facts: PoolSetFacts): Condition {
     status: "True",
     reason: PoolReason.Allocatable,
     message: "the pool hands out addresses",
+  };
+}
+
+/**
+ * The pool's status.addresses from the allocator's counts (none yet: zero).
+ * The total is a decimal string past 2^53 - 1, as the CRD allows, so an
+ * IPv6 /64 is reported exactly.
+ */
+export function poolAddresses(view: PoolView, counts: PoolCounts | undefined): IPPoolStatus["addresses"] {
+  if (view.cidr === undefined) return undefined;
+  const total = cidrSize(view.cidr);
+  return {
+    family: view.cidr.family === 4 ? "IPv4" : "IPv6",
+    total: total <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(total) : total.toString(),
+    allocated: counts?.allocated ?? 0,
+    reserved: counts?.reserved ?? 0,
   };
 }

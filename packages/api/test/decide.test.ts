@@ -448,7 +448,7 @@ describe("dual stack", () => {
       {
         step: "no IPv6 pool",
         act: add("ns/s", { families: ["IPv4", "IPv6"], policy: "RequireDualStack" }),
-        expect: { "ns/s": [[], "FamilyPending"] },
+        expect: { "ns/s": [[], "NoPool"] },
       },
       {
         step: "IPv6 pool created",
@@ -458,9 +458,20 @@ describe("dual stack", () => {
       {
         step: "IPv6 pool deleted",
         act: (c) => c.deletePool("v6-pool"),
-        expect: { "ns/s": [[], "FamilyPending"] },
+        expect: { "ns/s": [[], "NoPool"] },
+      },
+      {
+        step: "the IPv4 address went back to the pool",
+        act: add("ns/t", { created: 5 }),
+        expect: { "ns/t": [["10.0.0.0"], "Allocated"] },
       },
     ]);
+    const cluster = new TestCluster([A]);
+    cluster.setService(lbService("ns/s", { families: ["IPv4", "IPv6"], policy: "RequireDualStack" }));
+    assert.deepEqual(
+      cluster.decideFor("ns/s").families.map((f) => (f.action === "wait" ? f.reason : f.action)),
+      ["FamilyPending", "NoPool"],
+    );
   });
 
   it("takes one address per family from loadBalancerIPs and ipv6pools", () => {

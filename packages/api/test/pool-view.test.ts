@@ -5,6 +5,7 @@ import {
   type IPPoolSpec,
   POOL_CONDITION_TYPE,
   PoolReason,
+  poolAddresses,
   poolCondition,
   toPoolView,
 } from "../src/index.js";
@@ -159,4 +160,23 @@ describe("poolCondition", () => {
       assert.ok(condition.message.includes(part), condition.message);
     });
   }
+});
+
+describe("poolAddresses", () => {
+  it("reports the range's size, and the allocator's allocated and reserved counts", () => {
+    const counts = { total: 256, allocated: 3, reserved: 16, free: 237 };
+    assert.deepEqual(poolAddresses(toPoolView(pool({})), counts), {
+      family: "IPv4",
+      total: 256,
+      allocated: 3,
+      reserved: 16,
+    });
+    assert.deepEqual(poolAddresses(toPoolView(pool({ cidr: "2001:db8::/64", blockSize: 122 })), undefined), {
+      family: "IPv6",
+      total: "18446744073709551616",
+      allocated: 0,
+      reserved: 0,
+    });
+    assert.equal(poolAddresses(toPoolView(pool({ cidr: "bad" })), counts), undefined);
+  });
 });
