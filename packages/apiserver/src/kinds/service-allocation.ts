@@ -1,66 +1,24 @@
-// Cluster IP, ipFamilies/ipFamilyPolicy and node port handling of kube-apiserver's Service
-// registry (pkg/registry/core/service/storage/alloc.go), as one transaction per write.
+// ipFamilies/ipFamilyPolicy defaulting and cluster IP allocation of kube-apiserver's Service
+// registry (pkg/registry/core/service/storage/alloc.go), with node ports, as one transaction per write.
 import type { FieldCause } from "../types.js";
 import { invalid } from "../validation/field.js";
+import { AllocationTransaction, invalidFailure, ServiceAllocationFailure } from "./allocation-transaction.js";
 import { AllocationError, type RangeAllocator, type ServiceAllocators } from "./allocators.js";
 import { type IPFamily, parseIP } from "./ip.js";
 import { validateClusterIPFields } from "./service-ip-validation.js";
 import {
-  allocatesNodePorts,
+  allocateHealthCheckNodePort,
+  initNodePorts,
+  nodePortsOf,
+  updateNodePorts,
+} from "./service-node-ports.js";
+import {
   isHeadless,
   needsClusterIP,
   needsHealthCheckNodePort,
   needsNodePorts,
   type ServiceSpec,
 } from "./service-shape.js";
-
-/** A failed allocation: 422 with field causes, or 500 with kube's internal error text. */
-export class ServiceAllocationFailure extends Error {
-  constructor(
-    readonly status: 422 | 500,
-    readonly causes: FieldCause[],
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function invalidFailure(causes: FieldCause[]): ServiceAllocationFailure {
-  return new ServiceAllocationFailure(422, causes, "");
-}
-
-/** Values claimed by a write, released again if the write is abandoned; and values to free once it lands. */
-export class AllocationTransaction {
-  private readonly claimed: (() => void)[] = [];
-  private readonly deferred: (() => void)[] = [];
-
-  claim<T>(allocator: RangeAllocator<T>, value: T): void {
-    allocator.allocate(value);
-    this.claimed.push(() => allocator.release(value));
-  }
-
-  claimNext<T>(allocator: RangeAllocator<T>): T {
-    const value = allocator.allocateNext();
-    this.claimed.push(() => allocator.release(value));
-    return value;
-  }
-
-  releaseOnCommit<T>(allocator: RangeAllocator<T>, value: T): void {
-    this.deferred.push(() => allocator.release(value));
-  }
-
-  /** The write was stored: free what the old object held and no longer does. */
-  commit(): void {
-    for (const release of this.deferred.splice(0)) release();
-    this.claimed.length = 0;
-  }
-
-  /** The write failed: give back what it claimed. */
-  revert(): void {
-    for (const release of this.claimed.splice(0).reverse()) release();
-    this.deferred.length = 0;
-  }
-}
 
 const otherFamily = (family: string): IPFamily => (family === "IPv4" ? "IPv6" : "IPv4");
 
@@ -266,117 +224,6 @@ function updateClusterIPs(
     spec.clusterIPs = ips;
   } else if (oldFamilies.length === 2 && families.length === 1 && oldIPs[1]) {
     txn.releaseOnCommit(ipAllocator(allocators, oldFamilies[1]!), oldIPs[1]);
-  }
-}
-
-function nodePortsOf(spec: ServiceSpec | undefined): number[] {
-  return (spec?.ports ?? []).map((p) => p.nodePort ?? 0).filter((p) => p !== 0);
-}
-
-function claimNodePort(
-  txn: AllocationTransaction,
-  allocators: ServiceAllocators,
-  nodePort: number,
-  index: number,
-): void {
-  try {
-    txn.claim(allocators.nodePorts, nodePort);
-  } catch (err) {
-    if (!(err instanceof AllocationError)) throw err;
-    throw invalidFailure([invalid(`spec.ports[${index}].nodePort`, nodePort, err.message)]);
-  }
-}
-
-function claimNextNodePort(txn: AllocationTransaction, allocators: ServiceAllocators): number {
-  try {
-    return txn.claimNext(allocators.nodePorts);
-  } catch (err) {
-    if (!(err instanceof AllocationError)) throw err;
-    throw new ServiceAllocationFailure(500, [], `failed to allocate a nodePort: ${err.message}`);
-  }
-}
-
-/** On create, ports sharing a port number (say TCP and UDP 53) share one node port. */
-function initNodePorts(spec: ServiceSpec, allocators: ServiceAllocators, txn: AllocationTransaction): void {
-  const ports = spec.ports ?? [];
-  const byPortNumber = new Map<number | undefined, number>();
-  ports.forEach((port, i) => {
-    if (!port.nodePort && !allocatesNodePorts(spec)) return;
-    const shared = byPortNumber.get(port.port);
-    if (shared === undefined) {
-      const requested = ports.find((p) => p.port === port.port && p.nodePort)?.nodePort;
-      if (requested) claimNodePort(txn, allocators, requested, i);
-      port.nodePort = requested || claimNextNodePort(txn, allocators);
-      byPortNumber.set(port.port, port.nodePort);
-    } else if (port.nodePort !== shared) {
-      if (!port.nodePort) port.nodePort = shared;
-      else claimNodePort(txn, allocators, port.nodePort, i);
-    }
-  });
-}
-
-/** On update, new node ports are claimed and those the old version held and the new one lacks are freed. */
-function updateNodePorts(
-  spec: ServiceSpec,
-  old: ServiceSpec,
-  allocators: ServiceAllocators,
-  txn: AllocationTransaction,
-): void {
-  const oldPorts = nodePortsOf(old);
-  if (needsNodePorts(spec)) {
-    const claimedHere = new Set<number>();
-    (spec.ports ?? []).forEach((port, i) => {
-      if (!port.nodePort) {
-        if (allocatesNodePorts(spec)) port.nodePort = claimNextNodePort(txn, allocators);
-        return;
-      }
-      if (oldPorts.includes(port.nodePort) || claimedHere.has(port.nodePort)) return;
-      claimNodePort(txn, allocators, port.nodePort, i);
-      claimedHere.add(port.nodePort);
-    });
-  }
-  const kept = needsNodePorts(spec) ? nodePortsOf(spec) : [];
-  for (const port of new Set(oldPorts)) {
-    if (!kept.includes(port)) txn.releaseOnCommit(allocators.nodePorts, port);
-  }
-}
-
-function allocateHealthCheckNodePort(
-  spec: ServiceSpec,
-  old: ServiceSpec | undefined,
-  allocators: ServiceAllocators,
-  txn: AllocationTransaction,
-): void {
-  const needed = needsHealthCheckNodePort(spec);
-  const neededBefore = old !== undefined && needsHealthCheckNodePort(old);
-  const oldPort = old?.healthCheckNodePort ?? 0;
-  if (neededBefore && !needed) {
-    if (oldPort) txn.releaseOnCommit(allocators.nodePorts, oldPort);
-    return;
-  }
-  if (!needed) return;
-  if (neededBefore) {
-    if ((spec.healthCheckNodePort ?? 0) !== oldPort) {
-      throw invalidFailure([
-        invalid(
-          "spec.healthCheckNodePort",
-          spec.healthCheckNodePort ?? 0,
-          "cannot change healthCheckNodePort on loadBalancer service with externalTraffic=Local during update",
-        ),
-      ]);
-    }
-    return;
-  }
-  const requested = spec.healthCheckNodePort ?? 0;
-  try {
-    if (requested) txn.claim(allocators.nodePorts, requested);
-    else spec.healthCheckNodePort = txn.claimNext(allocators.nodePorts);
-  } catch (err) {
-    if (!(err instanceof AllocationError)) throw err;
-    const message = requested
-      ? `failed to allocate requested HealthCheck NodePort ${requested}: ${err.message}`
-      : `failed to allocate a HealthCheck NodePort 0: ${err.message}`;
-    throw new ServiceAllocationFailure(500, [], message);
   }
 }
 

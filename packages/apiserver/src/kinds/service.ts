@@ -1,12 +1,9 @@
 // Service writes as kube-apiserver performs them: decode defaults, the registry's preparation,
 // allocation of cluster IPs and node ports, then validation.
 import type { FieldCause } from "../types.js";
+import { ServiceAllocationFailure } from "./allocation-transaction.js";
 import type { ServiceAllocators } from "./allocators.js";
-import {
-  allocateService,
-  releaseServiceAllocations,
-  ServiceAllocationFailure,
-} from "./service-allocation.js";
+import { allocateService, releaseServiceAllocations } from "./service-allocation.js";
 import { setServiceDefaults } from "./service-defaults.js";
 import {
   externallyAccessible,
