@@ -7,5 +7,6 @@ export * from "./managed.js";
 export * from "./pool-choice.js";
 export * from "./pool-view.js";
 export * from "./reasons.js";
+export * from "./reservations.js";
 export * from "./resources.js";
 export * from "./selector.js";
