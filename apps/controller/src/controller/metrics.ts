@@ -1,0 +1,166 @@
+// The controller's Prometheus metrics, on a registry of its own (so two
+// controllers in one process, as in tests, do not collide). Gauges that
+// mirror state are computed at scrape time from counts the allocator keeps
+// incrementally, so a scrape never scans a pool.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+export interface PoolSample {
+  pool: string;
+  family: "4" | "6";
+  total: number;
+  allocated: number;
+  reserved: number;
+  free: number;
+  allocatable: boolean;
+}
+
+export interface MetricsSources {
+  pools(): PoolSample[];
+  /** Services by state: allocated, pending, invalid (bad annotations), unmanaged. */
+  servicesByState(): Record<string, number>;
+  queueDepth(): number;
+  workerPool(): { queued: number; running: number };
+  leader(): boolean;
+}
+
+export class ControllerMetrics {
+  readonly registry = new Registry();
+  readonly allocations: Counter<"pool" | "family">;
+  readonly releases: Counter<"pool" | "family">;
+  readonly reconcileDuration: Histogram<"outcome">;
+  readonly reconcileErrors: Counter<"reason">;
+  readonly statusWrites: Counter<"resource">;
+  readonly apiRequests: Counter<"verb" | "resource" | "code">;
+  readonly informerRestarts: Counter<"resource">;
+  readonly workerTasks: Counter<"kind" | "outcome">;
+  readonly pendingSince: Gauge;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: "lbipam_" });
+    const poolGauge = (name: string, help: string, pick: (s: PoolSample) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ["pool", "family"],
+        registers,
+        collect() {
+          this.reset();
+          for (const sample of sources.pools())
+            this.set({ pool: sample.pool, family: sample.family }, pick(sample));
+        },
+      });
+    poolGauge("lbipam_pool_size_addresses", "Addresses in the pool.", (s) => s.total);
+    poolGauge(
+      "lbipam_pool_allocated_addresses",
+      "Addresses of the pool held by Services.",
+      (s) => s.allocated,
+    );
+    poolGauge(
+      "lbipam_pool_reserved_addresses",
+      "Addresses of the pool covered by IPReservations.",
+      (s) => s.reserved,
+    );
+    poolGauge(
+      "lbipam_pool_free_addresses",
+      "Addresses of the pool automatic allocation can still hand out.",
+      (s) => s.free,
+    );
+    poolGauge(
+      "lbipam_pool_allocatable",
+      "1 if the pool may hand out addresses (condition Allocatable=True).",
+      (s) => (s.allocatable ? 1 : 0),
+    );
+    new Gauge({
+      name: "lbipam_services",
+      help: "LoadBalancer Services by state (allocated, pending, invalid, unmanaged).",
+      labelNames: ["state"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [state, count] of Object.entries(sources.servicesByState())) this.set({ state }, count);
+      },
+    });
+    new Gauge({
+      name: "lbipam_workqueue_depth",
+      help: "Services waiting in the work queue.",
+      registers,
+      collect() {
+        this.set(sources.queueDepth());
+      },
+    });
+    new Gauge({
+      name: "lbipam_worker_pool_tasks",
+      help: "Allocator worker-pool tasks by state (queued, running).",
+      labelNames: ["state"],
+      registers,
+      collect() {
+        const { queued, running } = sources.workerPool();
+        this.set({ state: "queued" }, queued);
+        this.set({ state: "running" }, running);
+      },
+    });
+    new Gauge({
+      name: "lbipam_leader",
+      help: "1 if this instance leads (and writes), 0 if it stands by.",
+      registers,
+      collect() {
+        this.set(sources.leader() ? 1 : 0);
+      },
+    });
+    this.pendingSince = new Gauge({
+      name: "lbipam_oldest_pending_service_timestamp_seconds",
+      help: "Unix time since which the longest-waiting Service has been pending (0 when none is).",
+      registers,
+    });
+    this.allocations = new Counter({
+      name: "lbipam_allocations_total",
+      help: "Addresses given to Services.",
+      labelNames: ["pool", "family"],
+      registers,
+    });
+    this.releases = new Counter({
+      name: "lbipam_releases_total",
+      help: "Addresses taken back from Services.",
+      labelNames: ["pool", "family"],
+      registers,
+    });
+    this.reconcileDuration = new Histogram({
+      name: "lbipam_reconcile_duration_seconds",
+      help: "Time to reconcile one Service, status write included.",
+      labelNames: ["outcome"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.reconcileErrors = new Counter({
+      name: "lbipam_reconcile_errors_total",
+      help: "Reconciles that failed and were retried, by reason.",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.statusWrites = new Counter({
+      name: "lbipam_status_writes_total",
+      help: "Status writes made, by resource.",
+      labelNames: ["resource"],
+      registers,
+    });
+    this.apiRequests = new Counter({
+      name: "lbipam_api_requests_total",
+      help: "Write requests to the Kubernetes API, by verb, resource and HTTP code (0 when no answer came).",
+      labelNames: ["verb", "resource", "code"],
+      registers,
+    });
+    this.informerRestarts = new Counter({
+      name: "lbipam_informer_restarts_total",
+      help: "Restarts of a list/watch after an error or a silent watch.",
+      labelNames: ["resource"],
+      registers,
+    });
+    this.workerTasks = new Counter({
+      name: "lbipam_worker_pool_tasks_total",
+      help: "Allocator tasks run, by kind and where (worker, inline).",
+      labelNames: ["kind", "outcome"],
+      registers,
+    });
+  }
+}

@@ -1,0 +1,89 @@
+// IPPool status (the Allocatable condition and utilisation counts) kept
+// current without a write storm: at most one write per pool per interval,
+// and none when nothing changed.
+import { type IPPool, type IPPoolStatus, type PoolView, poolCondition } from "@lbipam/api";
+import type { ClusterWriter } from "./cluster-writer.js";
+import type { ControllerMetrics } from "./metrics.js";
+import type { PoolRegistry } from "./pool-registry.js";
+import { sameJson } from "./same-json.js";
+import type { ReadCache } from "./service-reconciler.js";
+import { kubeNow } from "./service-status.js";
+
+export interface PoolStatusLogger {
+  warn(fields: object, message: string): void;
+}
+
+export class PoolStatusWriter {
+  private readonly lastWrite = new Map<string, number>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(
+    private readonly pools: ReadCache<IPPool>,
+    private readonly registry: PoolRegistry,
+    private readonly writer: ClusterWriter,
+    private readonly metrics: ControllerMetrics,
+    private readonly logger: PoolStatusLogger,
+    private readonly intervalMs = 1000,
+  ) {}
+
+  /** Asks for the pool's status to be brought up to date, soon but at most once per interval. */
+  request(name: string): void {
+    if (this.stopped || this.timers.has(name)) return;
+    const wait = Math.max(0, (this.lastWrite.get(name) ?? 0) + this.intervalMs - Date.now());
+    const timer = setTimeout(() => {
+      this.timers.delete(name);
+      this.write(name).catch((error: unknown) => {
+        this.logger.warn({ pool: name, err: error }, "could not write pool status; will retry");
+        this.request(name);
+      });
+    }, wait);
+    timer.unref();
+    this.timers.set(name, timer);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  /** The status the pool should show now. */
+  desired(object: IPPool, view: PoolView): IPPoolStatus {
+    const condition = poolCondition(view, { overlappedBy: this.registry.poolSet.overlappedBy(view.name) });
+    const previous = object.status?.conditions?.find((c) => c.type === condition.type);
+    const lastTransitionTime =
+      previous && previous.status === condition.status && previous.lastTransitionTime
+        ? previous.lastTransitionTime
+        : kubeNow();
+    const status: IPPoolStatus = {
+      conditions: [
+        ...(object.status?.conditions ?? []).filter((c) => c.type !== condition.type),
+        { ...condition, lastTransitionTime, observedGeneration: object.metadata.generation },
+      ],
+    };
+    const pool = this.registry.poolSet.get(view.name);
+    if (pool) {
+      const counts = pool.counts();
+      const size = pool.spec.size;
+      status.addresses = {
+        family: pool.spec.family === 4 ? "IPv4" : "IPv6",
+        total: size <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(size) : size.toString(),
+        allocated: counts.allocated,
+        reserved: counts.reserved,
+      };
+    }
+    return status;
+  }
+
+  private async write(name: string): Promise<void> {
+    const object = this.pools.get(name);
+    const view = this.registry.views.get(name);
+    if (!object || !view) return;
+    const status = this.desired(object, view);
+    if (sameJson(status, object.status ?? {})) return;
+    this.lastWrite.set(name, Date.now());
+    await this.writer.patchClusterObjectStatus("ippools", name, status);
+    this.metrics.statusWrites.inc({ resource: "ippools" });
+  }
+}

@@ -1,0 +1,272 @@
+// Reconcile one Service: read the caches, decide through @lbipam/api, apply
+// the decision to the allocator and the ledger, then write status once, and
+// only if it changed. Level-triggered: running it again changes nothing.
+import { type Address, type Family, parseAddress } from "@lbipam/allocator";
+import {
+  type Decision,
+  decide,
+  desiredIngress,
+  EventReason,
+  type FamilyDecision,
+  type ManagementConfig,
+  type Namespace,
+  parseIngressAddress,
+  SERVICE_CONDITION_TYPE,
+  type Service,
+  ServiceReason,
+} from "@lbipam/api";
+import type { ClusterWriter } from "./cluster-writer.js";
+import type { EventRecorder, InvolvedObject } from "./event-recorder.js";
+import type { Ledger } from "./ledger.js";
+import type { ControllerMetrics } from "./metrics.js";
+import type { PoolRegistry } from "./pool-registry.js";
+import { kubeNow, mergeConditions, type ServiceStatusPatch, statusChanged } from "./service-status.js";
+import type { WaitingServices } from "./waiting-services.js";
+
+export interface ReadCache<T> {
+  get(name: string, namespace?: string): T | undefined;
+}
+
+export type ServiceState = "allocated" | "pending" | "invalid" | "unmanaged";
+
+export interface ReconcileResult {
+  /** Addresses were given back: waiting Services may now be served. */
+  freed: boolean;
+  state: ServiceState | undefined;
+}
+
+export interface ServiceReconcilerDeps {
+  services: ReadCache<Service>;
+  namespaces: ReadCache<Namespace>;
+  registry: PoolRegistry;
+  ledger: Ledger;
+  waiting: WaitingServices;
+  config: () => ManagementConfig;
+  writer: ClusterWriter;
+  recorder: EventRecorder;
+  metrics: ControllerMetrics;
+}
+
+const FAMILY_NAME: Record<Family, string> = { 4: "IPv4", 6: "IPv6" };
+
+export function splitKey(key: string): { namespace: string; name: string } {
+  const slash = key.indexOf("/");
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+export class ServiceReconciler {
+  constructor(private readonly deps: ServiceReconcilerDeps) {}
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const { services, namespaces, registry, ledger, waiting } = this.deps;
+    const { namespace, name } = splitKey(key);
+    const service = services.get(name, namespace);
+    if (!service) {
+      // The Service is gone: everything it held goes back.
+      waiting.delete(key);
+      let freed = false;
+      for (const holding of [...ledger.holdings(key)]) freed = this.release(key, holding) || freed;
+      return { freed, state: undefined };
+    }
+    const decision = decide({
+      service: this.withHeldAddresses(service, key),
+      namespaceLabels: namespaces.get(namespace)?.metadata.labels ?? {},
+      pools: registry.views,
+      poolSet: registry.poolSet,
+      config: this.deps.config(),
+      holderOf: (address) => ledger.holderOf(address),
+    });
+
+    let freed = false;
+    for (const text of decision.release) freed = this.release(key, parseAddress(text)) || freed;
+
+    const applied = this.apply(key, service, decision);
+    if (applied.rolledBack) freed = true;
+    const condition = applied.raced ?? decision.condition;
+    const patch: ServiceStatusPatch = {
+      loadBalancer: { ingress: desiredIngress(service, decision, applied.addresses) },
+      conditions: mergeConditions(
+        service.status?.conditions,
+        condition,
+        kubeNow(),
+        service.metadata.generation,
+      ),
+    };
+    if (statusChanged(service, patch)) {
+      await this.deps.writer.patchServiceStatus({ namespace, name }, service.metadata.resourceVersion, patch);
+      this.deps.metrics.statusWrites.inc({ resource: "services" });
+      this.recordChanges(service, patch);
+    }
+    this.recordProblems(service, decision, condition);
+
+    const state: ServiceState = !decision.managed
+      ? "unmanaged"
+      : condition?.reason === ServiceReason.InvalidAnnotation
+        ? "invalid"
+        : applied.waiting
+          ? "pending"
+          : "allocated";
+    if (state === "pending") waiting.add(key, service.metadata.creationTimestamp ?? "");
+    else waiting.delete(key);
+    return { freed, state };
+  }
+
+  /**
+   * The Service as the controller knows it: its status plus any address the
+   * ledger says it holds but whose status write has not landed yet, so a
+   * retried reconcile keeps that address rather than taking a second one.
+   */
+  private withHeldAddresses(service: Service, key: string): Service {
+    const held = this.deps.ledger.holdings(key);
+    if (held.length === 0) return service;
+    const ingress = service.status?.loadBalancer?.ingress ?? [];
+    const shown = new Set(
+      ingress.map((entry) => parseIngressAddress(entry)).map((a) => a && `${a.family}/${a.value}`),
+    );
+    const missing = held.filter((h) => !shown.has(`${h.family}/${h.value}`)).map((h) => ({ ip: h.text }));
+    if (missing.length === 0) return service;
+    return { ...service, status: { ...service.status, loadBalancer: { ingress: [...ingress, ...missing] } } };
+  }
+
+  private apply(
+    key: string,
+    service: Service,
+    decision: Decision,
+  ): {
+    addresses: string[];
+    waiting: boolean;
+    rolledBack: boolean;
+    raced: Decision["condition"] | undefined;
+  } {
+    const addresses: string[] = [];
+    const fresh: Address[] = [];
+    let raced: Decision["condition"] | undefined;
+    let waiting = false;
+    for (const family of decision.families) {
+      const got = this.applyFamily(key, family);
+      if (got.address) {
+        addresses.push(got.address);
+        if (got.fresh) fresh.push(parseAddress(got.address));
+      } else {
+        waiting = true;
+        if (got.raced && !raced) raced = got.raced;
+      }
+    }
+    // RequireDualStack is all or none: a family lost to a race takes back the others it just got.
+    if (waiting && service.spec?.ipFamilyPolicy === "RequireDualStack" && fresh.length > 0) {
+      for (const address of fresh) this.release(key, address);
+      const taken = new Set(fresh.map((a) => `${a.family}/${a.value}`));
+      const kept = addresses.filter((text) => {
+        const a = parseAddress(text);
+        return !taken.has(`${a.family}/${a.value}`);
+      });
+      return { addresses: kept, waiting, rolledBack: true, raced };
+    }
+    return { addresses, waiting, rolledBack: false, raced };
+  }
+
+  private applyFamily(
+    key: string,
+    decision: FamilyDecision,
+  ): { address?: string; fresh?: boolean; raced?: Decision["condition"] } {
+    const { ledger, registry, metrics } = this.deps;
+    switch (decision.action) {
+      case "keep": {
+        const address = parseAddress(decision.address);
+        ledger.hold(key, address);
+        const pool = registry.poolSet.find(address.family, address.value);
+        // A pool re-created under the same range starts empty: mark the address taken again.
+        if (pool && !pool.isAllocated(address.value)) pool.claim(address.value);
+        return { address: decision.address };
+      }
+      case "claim": {
+        const address = parseAddress(decision.address);
+        const pool = registry.poolSet.get(decision.pool);
+        // Someone took it since the decision (or the pool went): wait for exactly this address.
+        if (ledger.holderOf(address) !== undefined || !pool || !pool.claim(address.value)) {
+          return {
+            raced: {
+              type: SERVICE_CONDITION_TYPE,
+              status: "False",
+              reason: ServiceReason.RequestedIPInUse,
+              message: `${decision.address} was taken by another Service; waiting for it`,
+            },
+          };
+        }
+        ledger.hold(key, address);
+        metrics.allocations.inc({ pool: decision.pool, family: FAMILY_NAME[address.family] });
+        return { address: decision.address, fresh: true };
+      }
+      case "allocate": {
+        for (const name of decision.pools) {
+          const pool = registry.poolSet.get(name);
+          const value = pool?.allocate();
+          if (pool && value !== undefined) {
+            ledger.hold(key, { family: decision.family, value });
+            metrics.allocations.inc({ pool: name, family: FAMILY_NAME[decision.family] });
+            return { address: pool.format(value), fresh: true };
+          }
+        }
+        return {
+          raced: {
+            type: SERVICE_CONDITION_TYPE,
+            status: "False",
+            reason: ServiceReason.PoolExhausted,
+            message: `no free ${FAMILY_NAME[decision.family]} address in ${decision.pools.join(", ")}; waiting for one`,
+          },
+        };
+      }
+      case "wait":
+        return {};
+    }
+  }
+
+  /** Gives an address back to its pool and the ledger; true if the Service held it. */
+  private release(key: string, address: Address): boolean {
+    const { ledger, registry, metrics } = this.deps;
+    if (!ledger.release(key, address)) return false;
+    const pool = registry.poolSet.find(address.family, address.value);
+    if (pool) {
+      pool.release(address.value);
+      metrics.releases.inc({ pool: pool.name, family: FAMILY_NAME[address.family] });
+    }
+    return true;
+  }
+
+  private involved(service: Service): InvolvedObject {
+    const meta = service.metadata;
+    return {
+      kind: "Service",
+      apiVersion: "v1",
+      namespace: meta.namespace ?? "",
+      name: meta.name ?? "",
+      uid: meta.uid,
+    };
+  }
+
+  /** IPAllocated / IPReleased for what the written status added or dropped. */
+  private recordChanges(service: Service, patch: ServiceStatusPatch): void {
+    const before = new Set((service.status?.loadBalancer?.ingress ?? []).map((e) => e.ip).filter(Boolean));
+    const after = new Set(patch.loadBalancer.ingress.map((e) => e.ip).filter(Boolean));
+    const object = this.involved(service);
+    for (const ip of after) {
+      if (!before.has(ip))
+        this.deps.recorder.record(object, "Normal", EventReason.IPAllocated, `Assigned ${ip}`);
+    }
+    for (const ip of before) {
+      if (!after.has(ip))
+        this.deps.recorder.record(object, "Normal", EventReason.IPReleased, `Released ${ip}`);
+    }
+  }
+
+  /** A Warning for each malformed annotation, and one for a Service left waiting. */
+  private recordProblems(service: Service, decision: Decision, condition: Decision["condition"]): void {
+    const object = this.involved(service);
+    for (const problem of decision.problems) {
+      this.deps.recorder.record(object, "Warning", EventReason.InvalidAnnotation, problem.message);
+    }
+    if (condition?.status === "False" && condition.reason !== ServiceReason.InvalidAnnotation) {
+      this.deps.recorder.record(object, "Warning", EventReason.AllocationFailed, condition.message);
+    }
+  }
+}
