@@ -319,6 +319,28 @@ describe("updateService", () => {
     );
   });
 
+  it("gives an ExternalName Service no address and allocates one when it becomes ClusterIP", () => {
+    const alloc = allocators();
+    const external = ok(createService(svc({ type: "ExternalName", externalName: "db.example.com." }), alloc));
+    assert.deepEqual(external.spec, {
+      type: "ExternalName",
+      externalName: "db.example.com.",
+      sessionAffinity: "None",
+    });
+    const stored: Service = {
+      ...external,
+      metadata: { name: "web", namespace: "default", resourceVersion: "1" },
+    };
+    const next = structuredClone(stored);
+    next.spec = { type: "ClusterIP", ports: ports80 };
+    const updated = ok(updateService(next, stored, alloc));
+    assert.deepEqual(updated.spec?.clusterIPs, ["10.96.1.1"]);
+    assert.equal(updated.spec?.ipFamilyPolicy, "SingleStack");
+    assert.deepEqual(failure(createService(svc({ type: "ExternalName" }, "bad"), alloc)), [
+      "spec.externalName: Required value",
+    ]);
+  });
+
   it("ignores status on the main resource", () => {
     const alloc = allocators();
     const stored: Service = {
