@@ -72,6 +72,8 @@ export interface Decision {
   release: string[];
   /** Ingress entries lbipam did not assign, written after ours, untouched. */
   foreignIngress: LoadBalancerIngress[];
+  /** Addresses in the Service's status that another (older) Service holds: dropped, worth a Warning. */
+  lost: { address: string; holder: string }[];
   /** The Service condition to show; undefined means remove ours. */
   condition: Omit<Condition, "lastTransitionTime"> | undefined;
   /** Malformed annotations (each gets a Warning Event). */
@@ -250,6 +252,7 @@ class ServiceDecider {
         families: [],
         release: current.ours.map((address) => formatAddress(address.family, address.value)),
         foreignIngress: current.foreign,
+        lost: [],
         condition: undefined,
         problems: [],
       };
@@ -295,6 +298,12 @@ class ServiceDecider {
       families: decisions,
       release,
       foreignIngress: current.foreign,
+      lost: current.ours
+        .filter((address) => address.holder === "other")
+        .map((address) => ({
+          address: formatAddress(address.family, address.value),
+          holder: holderOf(address) ?? "",
+        })),
       condition: serviceCondition(decisions, problems, service.spec?.ipFamilyPolicy),
       problems,
     };
