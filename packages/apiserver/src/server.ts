@@ -12,7 +12,7 @@ import { Faults } from "./faults.js";
 import { createDefaultServiceAllocators } from "./kinds/index.js";
 import { renderKubeconfig } from "./kubeconfig.js";
 import { crdWritten } from "./lifecycle/crds.js";
-import { namespaceDeleted } from "./lifecycle/namespaces.js";
+import { namespaceLifecycle } from "./lifecycle/namespaces.js";
 import type { ServerState } from "./operations/context.js";
 import { create, type WriteOptions } from "./operations/writer.js";
 import { Registry } from "./registry/registry.js";
@@ -97,26 +97,25 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   for (const type of builtinTypes(createDefaultServiceAllocators())) registry.add(type);
   const faults = new Faults();
   const counters = new RequestCounters();
+  const namespaces = find(registry, "", "namespaces");
+  const crds = find(registry, "apiextensions.k8s.io", "customresourcedefinitions");
   const state: ServerState = {
     store: new Store({ changeWindow: options.changeWindow ?? 10_000 }),
     registry,
     faults,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
     afterWrite: (type, object, deleted) => {
-      if (type.group === "apiextensions.k8s.io" && type.resource === "customresourcedefinitions") {
-        crdWritten(state, type, object, deleted);
-      } else if (type.group === "" && type.resource === "namespaces" && deleted) {
-        namespaceDeleted(state, object.metadata?.name ?? "");
-      }
+      if (type === crds) crdWritten(state, type, object, deleted);
+      else if (type === namespaces && !deleted) lifecycle.namespaceWritten(object);
+      else if (deleted) lifecycle.objectRemoved(type, object);
     },
   };
+  const lifecycle = namespaceLifecycle(state, namespaces);
 
-  const namespaces = find(registry, "", "namespaces");
   for (const name of defaultNamespaces) {
     create(state, namespaces, "", { metadata: { name } }, internalWrite);
   }
   if (options.crdDirectory) {
-    const crds = find(registry, "apiextensions.k8s.io", "customresourcedefinitions");
     for (const manifest of readManifests(options.crdDirectory))
       create(state, crds, "", manifest, internalWrite);
   }

@@ -274,6 +274,36 @@ test("deleting a namespace deletes its objects", async () => {
   assert.equal((await api.get("/api/v1/namespaces/temp/services/inside")).status, 404);
 });
 
+test("a namespace held by an object's finalizer stays Terminating until the object is gone", async () => {
+  await api.post("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "held" } });
+  const created = await api.get("/api/v1/namespaces/held");
+  assert.deepEqual((created.body.spec as { finalizers: string[] }).finalizers, ["kubernetes"]);
+  assert.equal((created.body.status as { phase: string }).phase, "Active");
+  await api.post("/api/v1/namespaces/held/services", service("holder", { finalizers: ["example.com/hold"] }));
+  const deleting = await api.delete("/api/v1/namespaces/held");
+  assert.equal(deleting.status, 200);
+  assert.equal((deleting.body.status as { phase: string }).phase, "Terminating");
+  const refused = await api.post("/api/v1/namespaces/held/services", service("late"));
+  assert.equal(refused.status, 403);
+  assert.match(String(refused.body.message), /because it is being terminated/);
+  assert.equal((await api.get("/api/v1/namespaces/held")).status, 200);
+  await api.patch("/api/v1/namespaces/held/services/holder", { metadata: { finalizers: null } });
+  assert.equal((await api.get("/api/v1/namespaces/held/services/holder")).status, 404);
+  assert.equal((await api.get("/api/v1/namespaces/held")).status, 404);
+});
+
+test("Table answers carry the kind's columns", async () => {
+  const table = await api.get(`${services}/svc-a`, {
+    accept: "application/json;as=Table;v=v1;g=meta.k8s.io",
+  });
+  assert.equal(table.body.kind, "Table");
+  const columns = (table.body.columnDefinitions as { name: string }[]).map((c) => c.name);
+  assert.deepEqual(columns, ["Name", "Type", "Cluster-IP", "External-IP", "Port(s)", "Age", "Selector"]);
+  const row = (table.body.rows as { cells: unknown[]; object: { kind: string } }[])[0]!;
+  assert.equal(row.cells[0], "svc-a");
+  assert.equal(row.object.kind, "PartialObjectMetadata");
+});
+
 test("bad requests get their real reasons", async () => {
   const invalidName = await api.post(services, service("Bad_Name"));
   assert.equal(invalidName.status, 422);

@@ -11,6 +11,7 @@ import {
 } from "../kinds/index.js";
 import { defineType } from "../registry/define.js";
 import type { AdmitRequest, AdmitResult, ResourceType } from "../registry/resource-type.js";
+import { SERVICE_TABLE } from "../tables/index.js";
 import { nameIsDns1035Label } from "../validation/index.js";
 
 function admitService(allocators: ServiceAllocators, request: AdmitRequest): AdmitResult {
@@ -52,9 +53,11 @@ export function serviceType(allocators: ServiceAllocators): ResourceType {
     },
     {
       hasStatus: true,
+      validatesMetadata: true,
       nameValidator: nameIsDns1035Label,
       admit: (request) => admitService(allocators, request),
       released: (object) => releaseService(object as Service, allocators),
+      table: SERVICE_TABLE,
     },
   );
 }

@@ -4,7 +4,7 @@ import { groupVersion } from "../registry/resource-type.js";
 import type { KubeObject } from "../types.js";
 import type { OperationContext, OperationResult } from "./context.js";
 import { selectionFilter } from "./selection.js";
-import { includeObjectParam, toTable, wantsTable } from "./table.js";
+import { includeObjectParam, type TableListMeta, toTable, wantsTable } from "./table.js";
 
 export function getObject(ctx: OperationContext): OperationResult {
   const { type, request, state } = ctx;
@@ -91,7 +91,7 @@ export function listObjects(ctx: OperationContext): OperationResult {
   let items = stored.map((o) => type.fromStored(o)).filter(filter);
   items.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
   if (start) items = items.filter((o) => sortKey(o) > start);
-  const listMeta: Record<string, unknown> = { resourceVersion: String(at) };
+  const listMeta: TableListMeta = { resourceVersion: String(at) };
   if (limit > 0 && items.length > limit) {
     const last = items[limit - 1]!;
     listMeta.continue = encodeContinue({ rv: at, start: sortKey(last) });

@@ -2,9 +2,8 @@
 import type { IncomingMessage } from "node:http";
 import { BadRequestError } from "../errors.js";
 import type { ResourceType } from "../registry/resource-type.js";
+import { type IncludeObject, parseIncludeObject, tableOf } from "../tables/index.js";
 import type { KubeObject } from "../types.js";
-
-export type IncludeObject = "None" | "Metadata" | "Object";
 
 export function wantsTable(req: IncomingMessage): boolean {
   const accept = req.headers.accept ?? "";
@@ -12,34 +11,30 @@ export function wantsTable(req: IncomingMessage): boolean {
 }
 
 export function includeObjectParam(query: URLSearchParams): IncludeObject {
-  const value = query.get("includeObject") ?? "Metadata";
-  if (value === "None" || value === "Metadata" || value === "Object") return value;
-  throw new BadRequestError(`includeObject: unsupported value "${value}"`);
+  try {
+    return parseIncludeObject(query.get("includeObject"));
+  } catch (error) {
+    throw new BadRequestError(error instanceof Error ? error.message : String(error));
+  }
 }
 
-function rowObject(object: KubeObject, include: IncludeObject): unknown {
-  if (include === "None") return undefined;
-  if (include === "Object") return object;
-  return { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: object.metadata };
+export interface TableListMeta {
+  resourceVersion?: string;
+  continue?: string;
+  remainingItemCount?: number;
 }
 
+/** A Table of objects of one resource; `withColumns` false leaves the column definitions out. */
 export function toTable(
   type: ResourceType,
   objects: KubeObject[],
-  listMeta: Record<string, unknown>,
+  listMeta: TableListMeta,
   include: IncludeObject,
   withColumns = true,
 ): Record<string, unknown> {
-  return {
-    kind: "Table",
-    apiVersion: "meta.k8s.io/v1",
-    metadata: listMeta,
-    columnDefinitions: withColumns ? type.table.columns : [],
-    rows: objects.map((object) => {
-      const row: Record<string, unknown> = { cells: type.table.cells(object) };
-      const embedded = rowObject(object, include);
-      if (embedded !== undefined) row.object = embedded;
-      return row;
-    }),
-  };
+  return tableOf(type.table, objects, new Date(), {
+    ...listMeta,
+    includeObject: include,
+    noHeaders: !withColumns,
+  });
 }

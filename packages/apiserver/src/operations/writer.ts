@@ -10,7 +10,7 @@ import {
   StatusError,
 } from "../errors.js";
 import type { AdmitRequest, AdmitResult, ResourceType, Subresource } from "../registry/resource-type.js";
-import type { KubeObject, ObjectMeta } from "../types.js";
+import type { FieldCause, KubeObject, ObjectMeta } from "../types.js";
 import { generateName, validateObjectMeta, validateObjectMetaUpdate } from "../validation/index.js";
 import type { ServerState } from "./context.js";
 import { deepEqual } from "./deep-equal.js";
@@ -53,7 +53,7 @@ function unknownFieldProblems(type: ResourceType, unknown: string[], options: Wr
   throw new BadRequestError(`${prefix}strict decoding error: ${problems.join(", ")}`);
 }
 
-function throwIfInvalid(type: ResourceType, name: string, causes: import("../types.js").FieldCause[]): void {
+function throwIfInvalid(type: ResourceType, name: string, causes: FieldCause[]): void {
   if (causes.length > 0) throw new InvalidError(type.kind, type.group, name, causes);
 }
 
@@ -61,16 +61,29 @@ interface Admitted extends AdmitResult {
   warnings: string[];
 }
 
-/** Runs the kind's admission; unknown fields are reported first, as kube's decoder does. */
+/** ObjectMeta checks, unless the kind's admission makes them itself (built-in kinds do). */
+function metadataCauses(type: ResourceType, request: AdmitRequest): FieldCause[] {
+  if (type.validatesMetadata) return [];
+  const meta = request.object.metadata;
+  return request.oldObject
+    ? validateObjectMetaUpdate(meta, request.oldObject.metadata)
+    : validateObjectMeta(meta, type.namespaced, type.nameValidator);
+}
+
+/**
+ * Runs the kind's admission; unknown fields are reported first, as kube's decoder does, then
+ * every validation failure (metadata and the rest) together.
+ */
 function admit(type: ResourceType, request: AdmitRequest, options: WriteOptions): Admitted {
   const name = request.object.metadata?.name ?? "";
+  const metaCauses = metadataCauses(type, request);
   const admitted = type.admit(request);
   try {
     const warnings = [
       ...unknownFieldProblems(type, admitted.unknownFields, options),
       ...(admitted.warnings ?? []),
     ];
-    throwIfInvalid(type, name, admitted.causes);
+    throwIfInvalid(type, name, [...metaCauses, ...admitted.causes]);
     return { ...admitted, warnings };
   } catch (error) {
     admitted.revert?.();
@@ -137,11 +150,12 @@ export function create(
   let object: KubeObject = { ...incoming, apiVersion: incoming.apiVersion, kind: type.kind, metadata: meta };
   // The status of a new object is not the client's to set when status is a subresource.
   if (type.hasStatus) delete object.status;
-  throwIfInvalid(type, name, validateObjectMeta(meta, type.namespaced, type.nameValidator));
   namespaceCheck(state, type, meta.namespace ?? "", name);
-  if (state.store.get(type.storeKey, meta.namespace ?? "", name))
-    throw new AlreadyExistsError(ref(type, name));
   const admitted = admit(type, { object, operation: "create", subresource: "" }, options);
+  if (state.store.get(type.storeKey, meta.namespace ?? "", name)) {
+    admitted.revert?.();
+    throw new AlreadyExistsError(ref(type, name));
+  }
   object = {
     ...admitted.object,
     metadata: {
@@ -225,7 +239,6 @@ export function update(
       else next.status = old.status;
     }
   }
-  throwIfInvalid(type, name, validateObjectMetaUpdate(next.metadata, oldMeta));
   const admitted = admit(type, { object: next, oldObject: old, operation: "update", subresource }, options);
   const { warnings } = admitted;
   next = admitted.object;
@@ -240,7 +253,11 @@ export function update(
     admitted.revert?.();
     return { object: next, warnings, created: false };
   }
-  if (next.metadata?.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
+  if (
+    !type.beginDeletion &&
+    next.metadata?.deletionTimestamp &&
+    (next.metadata.finalizers ?? []).length === 0
+  ) {
     // The last finalizer is gone: the pending deletion completes now.
     admitted.commit?.();
     const deleted = state.store.remove(type.storeKey, ns, name, storedForm(type, next))!;
@@ -290,6 +307,14 @@ export function remove(
       ref(type, name),
       `Precondition failed: ResourceVersion in precondition: ${preconditions.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ""}`,
     );
+  }
+  if (type.beginDeletion) {
+    if (meta.deletionTimestamp || dryRun) return { object: type.fromStored(stored), gone: false };
+    const marked = state.store.put(type.storeKey, type.beginDeletion(stored));
+    state.afterWrite(type, marked, false);
+    // The lifecycle hook may have finished the deletion already.
+    const current = state.store.get(type.storeKey, ns, name);
+    return { object: type.fromStored(current ?? marked), gone: current === undefined };
   }
   if ((meta.finalizers ?? []).length > 0) {
     if (meta.deletionTimestamp || dryRun) return { object: type.fromStored(stored), gone: false };

@@ -7,20 +7,16 @@ import {
   printerColumnCells,
 } from "../crd/index.js";
 import { customResourceFieldSelectorTable } from "../selectors/index.js";
+import { NAME_COLUMN, type TableSpec } from "../tables/index.js";
 import type { KubeObject } from "../types.js";
 import { defineType } from "./define.js";
-import type { ResourceType, TableSpec } from "./resource-type.js";
+import type { ResourceType } from "./resource-type.js";
 
-function printerTable(version: CompiledCrdVersion, cells: (object: KubeObject) => unknown[]): TableSpec {
+/** Name, then the version's printer columns (the CRD engine formats the cells, dates as ages). */
+function printerTable(version: CompiledCrdVersion): TableSpec {
   return {
     columns: [
-      {
-        name: "Name",
-        type: "string",
-        format: "name",
-        description: "Name must be unique within a namespace.",
-        priority: 0,
-      },
+      NAME_COLUMN,
       ...version.printerColumns.map((c) => ({
         name: c.name,
         type: c.type,
@@ -29,7 +25,10 @@ function printerTable(version: CompiledCrdVersion, cells: (object: KubeObject) =
         priority: c.priority,
       })),
     ],
-    cells: (object) => [object.metadata?.name ?? "", ...cells(object)],
+    cells: (object, now) => [
+      object.metadata?.name ?? "",
+      ...printerColumnCells(version, object, now.getTime()),
+    ],
   };
 }
 
@@ -68,7 +67,7 @@ export function customTypes(
             const result = version.admit(request);
             return { ...result, unknownFields: result.unknownFields.map((p) => p.replace(/^\./, "")) };
           },
-          table: printerTable(version, (object) => printerColumnCells(version, object)),
+          table: printerTable(version),
           fieldSelectors: customResourceFieldSelectorTable(namespaced, selectableFields(version.name)),
           openApiDocument: () => openApiV3Document(crd, version.name),
         },

@@ -2,20 +2,10 @@
 // default behaviour (no defaulting, identity storage form, metadata-only field selectors).
 import { strategicSchemaFor } from "../patch/index.js";
 import { builtinFieldSelectorTable, customResourceFieldSelectorTable } from "../selectors/index.js";
+import { DEFAULT_TABLE } from "../tables/index.js";
 import type { KubeObject } from "../types.js";
 import { nameIsDnsSubdomain } from "../validation/index.js";
-import {
-  groupVersion,
-  type ResourceNames,
-  type ResourceType,
-  resourceKey,
-  type TableSpec,
-} from "./resource-type.js";
-
-const nameOnlyTable: TableSpec = {
-  columns: [{ name: "Name", type: "string", format: "name", description: "Name of the object", priority: 0 }],
-  cells: (object) => [object.metadata?.name ?? ""],
-};
+import { groupVersion, type ResourceNames, type ResourceType, resourceKey } from "./resource-type.js";
 
 export function defineType(names: ResourceNames, overrides: Partial<ResourceType> = {}): ResourceType {
   const apiVersion = groupVersion(names);
@@ -30,10 +20,11 @@ export function defineType(names: ResourceNames, overrides: Partial<ResourceType
     tracksGeneration: false,
     allowCreateOnUpdate: false,
     allowUnconditionalUpdate: true,
+    validatesMetadata: false,
     nameValidator: nameIsDnsSubdomain,
     admit: ({ object }) => ({ object, causes: [], unknownFields: [] }),
     strategicSchema: strategicSchemaFor(names.group, names.version, names.kind),
-    table: nameOnlyTable,
+    table: DEFAULT_TABLE,
     fieldSelectors:
       builtinFieldSelectorTable(names.group, names.version, names.kind) ??
       customResourceFieldSelectorTable(names.namespaced),

@@ -3,6 +3,7 @@
 
 import type { StrategicSchema } from "../patch/index.js";
 import type { FieldSelectorTable } from "../selectors/index.js";
+import type { TableSpec } from "../tables/index.js";
 import type { FieldCause, KubeObject } from "../types.js";
 import type { NameValidator } from "../validation/index.js";
 
@@ -26,19 +27,6 @@ export interface AdmitResult {
   commit?: () => void;
   /** Called when the write is abandoned after admission (dry run): gives back what was claimed. */
   revert?: () => void;
-}
-
-export interface TableColumn {
-  name: string;
-  type: string;
-  format: string;
-  description: string;
-  priority: number;
-}
-
-export interface TableSpec {
-  columns: TableColumn[];
-  cells(object: KubeObject): unknown[];
 }
 
 export interface ResourceNames {
@@ -70,6 +58,8 @@ export interface ResourceType extends ResourceNames {
   allowCreateOnUpdate: boolean;
   /** Whether PUT without metadata.resourceVersion is accepted. */
   allowUnconditionalUpdate: boolean;
+  /** Whether admit() validates ObjectMeta itself; otherwise the server core does. */
+  validatesMetadata: boolean;
   /** The rule object names follow (DNS-1123 subdomain for most kinds, DNS-1035 label for Services). */
   nameValidator: NameValidator;
   /** Defaulting, pruning and validation; causes make the write fail with 422. */
@@ -82,6 +72,11 @@ export interface ResourceType extends ResourceNames {
   fieldSelectors: FieldSelectorTable;
   /** This resource's part of /openapi/v3 (paths and components); undefined serves a generic one. */
   openApiDocument: (() => Record<string, unknown>) | undefined;
+  /**
+   * When present, DELETE only marks the object with what this returns (a namespace turns
+   * Terminating) and a lifecycle hook removes it later; otherwise finalizers decide.
+   */
+  beginDeletion?: (stored: KubeObject) => KubeObject;
   /** Called after an object is gone, to free what it held (e.g. a Service's cluster IP). */
   released(object: KubeObject): void;
 }
