@@ -37,7 +37,8 @@ const FAMILY_OF: Record<string, Family> = { IPv4: 4, IPv6: 6 };
  * single-stack Service on an IPv4 cluster.
  */
 export function requestedFamilies(service: Service): Family[] {
-  const listed = (service.spec?.ipFamilies ?? []).map((name) => FAMILY_OF[name]);
+  const ipFamilies: unknown = service.spec?.ipFamilies;
+  const listed = Array.isArray(ipFamilies) ? ipFamilies.map((name) => FAMILY_OF[String(name)]) : [];
   const families = [...new Set(listed.filter((family) => family !== undefined))];
   if (families.length === 0) return [4];
   const policy = service.spec?.ipFamilyPolicy ?? "SingleStack";

@@ -46,9 +46,14 @@ const OBJECT_FIELDS: Record<string, string> = {
   createdAt: "metadata.creationTimestamp",
 };
 
+/** allowedUses as a list; the CRD guarantees one, but objects may come from elsewhere. */
+function allowedUses(spec: IPPool["spec"]): unknown[] {
+  return Array.isArray(spec.allowedUses) ? spec.allowedUses : [];
+}
+
 function loadBalancerProblems(spec: IPPool["spec"]): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  const others = (spec.allowedUses ?? []).filter((use) => use !== "LoadBalancer");
+  const others = allowedUses(spec).filter((use) => use !== "LoadBalancer");
   if (others.length > 0) {
     problems.push({
       field: "spec.allowedUses",
@@ -69,7 +74,7 @@ function loadBalancerProblems(spec: IPPool["spec"]): FieldProblem[] {
       reason: "a LoadBalancer pool may not disable BGP export",
     });
   }
-  if (spec.nodeSelector !== undefined && spec.nodeSelector.trim() !== "all()") {
+  if (spec.nodeSelector !== undefined && String(spec.nodeSelector).trim() !== "all()") {
     problems.push({
       field: "spec.nodeSelector",
       value: spec.nodeSelector,
@@ -103,7 +108,7 @@ export function toPoolView(pool: IPPool): PoolView {
     }
   }
 
-  const loadBalancer = (spec.allowedUses ?? []).includes("LoadBalancer");
+  const loadBalancer = allowedUses(spec).includes("LoadBalancer");
   if (loadBalancer) problems.push(...loadBalancerProblems(spec));
   const mode = spec.assignmentMode ?? "Automatic";
   if (mode !== "Automatic" && mode !== "Manual") {
@@ -112,11 +117,16 @@ export function toPoolView(pool: IPPool): PoolView {
 
   let namespaceMatcher: LabelMatcher | undefined;
   let selectorError: string | undefined;
-  try {
-    namespaceMatcher = parseSelector(spec.namespaceSelector ?? "");
-  } catch (error) {
-    if (!(error instanceof SelectorSyntaxError)) throw error;
-    selectorError = error.message;
+  const selector: unknown = spec.namespaceSelector ?? "";
+  if (typeof selector !== "string") {
+    selectorError = `must be a string, not ${JSON.stringify(selector)}`;
+  } else {
+    try {
+      namespaceMatcher = parseSelector(selector);
+    } catch (error) {
+      if (!(error instanceof SelectorSyntaxError)) throw error;
+      selectorError = error.message;
+    }
   }
 
   return {
