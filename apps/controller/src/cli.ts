@@ -1,11 +1,18 @@
 // The lbipam CLI: a small dispatcher over subcommand modules.
 import { runApiServer } from "./commands/apiserver.js";
+import { runController } from "./commands/controller.js";
+import { runStart } from "./commands/start.js";
 import { usageError } from "./commands/usage.js";
 
 type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, { run: Command; summary: string }> = {
   apiserver: { run: runApiServer, summary: "serve the embedded Kubernetes API server with lbipam's CRDs" },
+  controller: { run: runController, summary: "run the controller against a cluster" },
+  start: {
+    run: runStart,
+    summary: "run the embedded API server and the controller, with the examples applied",
+  },
 };
 
 function usage(): string {
