@@ -28,7 +28,10 @@ export function whyUnmanaged(
   return undefined;
 }
 
-const FAMILY_OF: Record<string, Family> = { IPv4: 4, IPv6: 6 };
+const FAMILY_OF = new Map<unknown, Family>([
+  ["IPv4", 4],
+  ["IPv6", 6],
+]);
 
 /**
  * The families to serve, in spec.ipFamilies order: SingleStack (and an
@@ -38,7 +41,7 @@ const FAMILY_OF: Record<string, Family> = { IPv4: 4, IPv6: 6 };
  */
 export function requestedFamilies(service: Service): Family[] {
   const ipFamilies: unknown = service.spec?.ipFamilies;
-  const listed = Array.isArray(ipFamilies) ? ipFamilies.map((name) => FAMILY_OF[String(name)]) : [];
+  const listed = Array.isArray(ipFamilies) ? ipFamilies.map((name) => FAMILY_OF.get(name)) : [];
   const families = [...new Set(listed.filter((family) => family !== undefined))];
   if (families.length === 0) return [4];
   const policy = service.spec?.ipFamilyPolicy ?? "SingleStack";

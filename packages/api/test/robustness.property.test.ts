@@ -83,7 +83,7 @@ it("decide answers for any annotations, families, classes and statuses", () => {
           fc.constantFrom(ANNOTATION_IPV4_POOLS, ANNOTATION_IPV6_POOLS, ANNOTATION_LOADBALANCER_IPS, "other"),
           annotationValue,
         ),
-        ipFamilies: fc.array(fc.constantFrom("IPv4", "IPv6", "IPv5")),
+        ipFamilies: fc.array(fc.constantFrom("IPv4", "IPv6", "IPv5", "constructor")),
         ipFamilyPolicy: fc.constantFrom(
           undefined,
           "SingleStack",
@@ -118,6 +118,7 @@ it("decide answers for any annotations, families, classes and statuses", () => {
           holderOf: () => undefined,
         });
         assert.equal(decision.key, "ns/s");
+        for (const family of decision.families) assert.ok(family.family === 4 || family.family === 6);
       },
     ),
     { numRuns: 1000 },
