@@ -50,7 +50,7 @@ describe("applyJsonPatch (RFC 6902)", () => {
     assert.deepEqual(target, doc());
   });
 
-  it("reports the library's messages with status 422", () => {
+  it("answers 422 with kube's generic message, keeping the library's reason as detail", () => {
     const cases: [unknown, string][] = [
       [
         [{ op: "remove", path: "/metadata/labels/zz" }],
@@ -91,10 +91,12 @@ describe("applyJsonPatch (RFC 6902)", () => {
       [[{ op: "jump", path: "/a" }], "Unexpected kind: jump"],
       [[{ op: "add", value: 1 }], "add operation failed to decode path: missing value"],
     ];
-    for (const [ops, message] of cases) {
+    for (const [ops, detail] of cases) {
       const err = failure(ops);
-      assert.equal(err.message, message);
+      assert.equal(err.detail, detail);
+      assert.equal(err.message, "the server rejected our request due to an error in our request");
       assert.equal(err.status, 422);
+      assert.equal(err.reason, "Invalid");
     }
   });
 

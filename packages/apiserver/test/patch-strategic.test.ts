@@ -116,6 +116,17 @@ describe("applyStrategicMergePatch", () => {
     );
   });
 
+  it("decodes the body as a map first", () => {
+    assert.deepEqual(applyStrategicMergePatch(service(), null, SERVICE_SCHEMA), service());
+    assert.throws(
+      () => applyStrategicMergePatch(service(), [1], SERVICE_SCHEMA),
+      (err) =>
+        err instanceof PatchError &&
+        err.status === 400 &&
+        err.message === "json: cannot unmarshal array into Go value of type map[string]interface {}",
+    );
+  });
+
   it("knows which kinds take strategic merge patches", () => {
     assert.equal(supportsStrategicMergePatch("", "v1", "Service"), true);
     assert.equal(supportsStrategicMergePatch("events.k8s.io", "v1", "Event"), true);

@@ -1,16 +1,17 @@
 // A Service write's allocations as one transaction: claims are given back if the write is
 // abandoned, and what the previous version held is freed only once the write lands.
+import { ApiServerError } from "../errors.js";
 import type { FieldCause } from "../types.js";
 import type { RangeAllocator } from "./allocators.js";
 
 /** A failed allocation: 422 with field causes, or 500 with kube's internal error text. */
-export class ServiceAllocationFailure extends Error {
+export class ServiceAllocationFailure extends ApiServerError {
   constructor(
     readonly status: 422 | 500,
     readonly causes: FieldCause[],
     message: string,
   ) {
-    super(message);
+    super(message, "LBIPAM_APISERVER_SERVICE_ALLOCATION_FAILED");
   }
 }
 

@@ -1,16 +1,15 @@
 // Allocation of Service cluster IPs and node ports. The server core owns the allocator instances
 // (their state); Service admission only calls them through these interfaces.
+import { ApiServerError } from "../errors.js";
 import { formatIP, type IPFamily, parseCIDR, parseIP } from "./ip.js";
 
 /** Why a value could not be allocated; messages are those of kube's ipallocator/portallocator. */
-export class AllocationError extends Error {
-  readonly code = "ALLOCATION_FAILED";
-  override readonly name = "AllocationError";
+export class AllocationError extends ApiServerError {
   constructor(
     readonly reason: "full" | "allocated" | "notInRange",
     message: string,
   ) {
-    super(message);
+    super(message, "LBIPAM_APISERVER_ALLOCATION_FAILED");
   }
 }
 

@@ -1,21 +1,29 @@
+import { ApiServerError } from "../errors.js";
+
+/** How kube-apiserver classifies a failed patch in its Status `reason`. */
+export type PatchFailureReason = "BadRequest" | "Invalid" | "Unknown";
+
 /**
- * A patch that cannot be applied. `status` is the HTTP code kube-apiserver answers with
- * (400 BadRequest, 422 Invalid or 500 InternalError); `message` is the library's error text.
+ * A patch that cannot be applied, with what kube-apiserver answers: `status` and `reason` for the
+ * Status body and `message` as its message. `detail` is the patch library's own text, which the
+ * server does not always show (a failed JSON patch operation is reported generically).
  */
-export class PatchError extends Error {
-  readonly code = "PATCH_FAILED";
-  override readonly name = "PatchError";
+export class PatchError extends ApiServerError {
+  readonly detail: string;
   constructor(
     message: string,
     readonly status: 400 | 422 | 500,
+    readonly reason: PatchFailureReason,
+    detail?: string,
   ) {
-    super(message);
+    super(message, "LBIPAM_APISERVER_PATCH_FAILED");
+    this.detail = detail ?? message;
   }
 }
 
 /**
  * kube-apiserver hides the JSON patch library's error behind this generic 422 message
- * (it builds the Status with NewGenericServerResponse, which drops the detail).
+ * (it builds the Status with NewGenericServerResponse, which drops the detail and the causes).
  */
 export const JSON_PATCH_REJECTED_MESSAGE = "the server rejected our request due to an error in our request";
 

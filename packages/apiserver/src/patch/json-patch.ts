@@ -1,8 +1,8 @@
 // JSON patch (RFC 6902) with the behaviour and messages of gopkg.in/evanphx/json-patch.v4, which
 // kube-apiserver uses for `application/json-patch+json`, quirks included (e.g. replace of a
 // missing object key adds it; paths are split on "/" without requiring a leading slash).
-import { PatchError } from "./errors.js";
-import { deepCopy, isObject, type JsonObject } from "./json.js";
+import { JSON_PATCH_REJECTED_MESSAGE, PatchError } from "./errors.js";
+import { deepCopy, goJsonType, isObject, type JsonObject } from "./json.js";
 
 const MISSING = "missing value";
 const INVALID_INDEX = "invalid index referenced";
@@ -231,14 +231,18 @@ function wrap<T>(context: string, step: () => T, replacement?: string): T {
 /** What kube-apiserver accepts as a JSON patch document; anything else is a 400 decode error. */
 function decodeOperations(operations: unknown): JsonObject[] {
   if (!Array.isArray(operations)) {
-    const got = isObject(operations) ? "object" : operations === null ? "null" : typeof operations;
-    throw new PatchError(`json: cannot unmarshal ${got} into Go value of type jsonpatch.Patch`, 400);
+    throw new PatchError(
+      `json: cannot unmarshal ${goJsonType(operations)} into Go value of type jsonpatch.Patch`,
+      400,
+      "BadRequest",
+    );
   }
   return operations.map((op) => {
     if (!isObject(op)) {
       throw new PatchError(
-        `json: cannot unmarshal ${Array.isArray(op) ? "array" : typeof op} into Go value of type jsonpatch.Operation`,
+        `json: cannot unmarshal ${goJsonType(op)} into Go value of type jsonpatch.Operation`,
         400,
+        "BadRequest",
       );
     }
     return op;
@@ -247,8 +251,8 @@ function decodeOperations(operations: unknown): JsonObject[] {
 
 /**
  * Applies a JSON patch and returns the result; `target` is not modified.
- * Throws PatchError: 400 when the operations do not decode, 422 when one does not apply
- * (the server then answers with JSON_PATCH_REJECTED_MESSAGE).
+ * Throws PatchError: 400 when the operations do not decode, 422 with kube's generic message when
+ * one does not apply (the library's reason is in `detail`).
  */
 export function applyJsonPatch(target: JsonObject, operations: unknown): JsonObject {
   const ops = decodeOperations(operations);
@@ -257,7 +261,8 @@ export function applyJsonPatch(target: JsonObject, operations: unknown): JsonObj
     try {
       applyOperation(doc, op);
     } catch (err) {
-      if (err instanceof ApplyError) throw new PatchError(err.message, 422);
+      if (err instanceof ApplyError)
+        throw new PatchError(JSON_PATCH_REJECTED_MESSAGE, 422, "Invalid", err.message);
       throw err;
     }
   }

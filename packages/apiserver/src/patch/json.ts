@@ -20,3 +20,11 @@ export function goFormat(value: unknown): string {
   }
   return String(value);
 }
+
+/** The JSON type name Go's decoder uses in "cannot unmarshal X into ..." errors. */
+export function goJsonType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  if (typeof value === "boolean") return "bool";
+  return typeof value;
+}

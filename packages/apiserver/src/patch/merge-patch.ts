@@ -33,7 +33,7 @@ function mergeInto(doc: JsonObject, patch: JsonObject): void {
  * A patch that is not a JSON object is refused as kube does (400 `Invalid JSON Patch`).
  */
 export function applyMergePatch(target: JsonObject, patch: unknown): JsonObject {
-  if (!isObject(patch)) throw new PatchError("Invalid JSON Patch", 400);
+  if (!isObject(patch)) throw new PatchError("Invalid JSON Patch", 400, "BadRequest");
   const doc = deepCopy(target);
   mergeInto(doc, deepCopy(patch));
   return doc;

@@ -2,7 +2,7 @@
 // IgnoreUnmatchedNulls on, as the server applies patches): merge keys and patch strategies come
 // from a schema mirroring the Go types' `patchStrategy` / `patchMergeKey` tags.
 import { PatchError } from "./errors.js";
-import { deepCopy, goFormat, isObject, type JsonObject } from "./json.js";
+import { deepCopy, goFormat, goJsonType, isObject, type JsonObject } from "./json.js";
 
 /** Patch metadata of one field, as the Go struct tags declare it. */
 export interface StrategicSchema {
@@ -29,8 +29,9 @@ function listStrategy(schema: StrategicSchema | undefined): "merge" | "replace" 
   return schema?.strategy?.split(",").includes("merge") ? "merge" : "replace";
 }
 
-function invalid(message: string, status: 400 | 422 | 500 = 500): never {
-  throw new PatchError(message, status);
+/** Most strategicpatch errors reach the client as plain errors: 500 with reason Unknown. */
+function invalid(message: string, status: 400 | 500 = 500): never {
+  throw new PatchError(message, status, status === 400 ? "BadRequest" : "Unknown");
 }
 
 /** Drops null-valued keys from a value added wholesale (IgnoreUnmatchedNulls). */
@@ -209,7 +210,7 @@ function mergeOrderedLists(
     if (!directiveKey.startsWith(SET_ELEMENT_ORDER)) continue;
     delete patch[directiveKey];
     const key = directiveKey.slice(SET_ELEMENT_ORDER.length);
-    if (!Array.isArray(order)) invalid("invalid patch format for $setElementOrder list", 400);
+    if (!Array.isArray(order)) invalid("invalid patch format of setElementOrder list", 400);
     const fieldSchema = childSchema(schema, key);
     const live = original[key];
     const patchList = patch[key];
@@ -218,7 +219,7 @@ function mergeOrderedLists(
       (live !== undefined && !Array.isArray(live)) ||
       (patchList !== undefined && !Array.isArray(patchList))
     ) {
-      invalid("invalid patch format for $setElementOrder list", 400);
+      invalid("invalid patch format of setElementOrder list", 400);
     }
     let merged: unknown[];
     if (patchList === undefined) merged = live as unknown[];
@@ -241,7 +242,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: StrategicSche
   const retain = remaining[RETAIN_KEYS];
   if (retain !== undefined) {
     delete remaining[RETAIN_KEYS];
-    if (!Array.isArray(retain)) invalid("invalid patch format for retainKeys list", 400);
+    if (!Array.isArray(retain)) invalid("invalid patch format of retainKeys", 400);
     for (const key of Object.keys(result)) if (!retain.includes(key)) delete result[key];
   }
   mergeOrderedLists(result, remaining, schema);
@@ -277,6 +278,10 @@ export function applyStrategicMergePatch(
   patch: unknown,
   schema: StrategicSchema,
 ): JsonObject {
-  if (!isObject(patch)) invalid("Invalid JSON Patch", 400);
+  // The body is decoded into a map first: null decodes to an empty patch, other non-objects fail.
+  if (patch === null) return deepCopy(target);
+  if (!isObject(patch)) {
+    invalid(`json: cannot unmarshal ${goJsonType(patch)} into Go value of type map[string]interface {}`, 400);
+  }
   return mergeMap(target, deepCopy(patch), schema);
 }

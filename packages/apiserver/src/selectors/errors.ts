@@ -1,5 +1,8 @@
+import { ApiServerError } from "../errors.js";
+
 /** A selector that does not parse or names an unsupported field; kube-apiserver answers 400 BadRequest with `message`. */
-export class SelectorError extends Error {
-  readonly code = "SELECTOR_INVALID";
-  override readonly name = "SelectorError";
+export class SelectorError extends ApiServerError {
+  constructor(message: string) {
+    super(message, "LBIPAM_APISERVER_SELECTOR_INVALID");
+  }
 }
