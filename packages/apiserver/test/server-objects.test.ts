@@ -239,6 +239,20 @@ test("unknown fields: Strict refuses with 400, Warn answers with a Warning heade
   assert.deepEqual(warned.body.spec, { size: 1 });
 });
 
+test("unknown fields of built-in kinds: Strict refuses as the Go decoder does, Warn drops them", async () => {
+  const body = { ...service("svc-unknown"), spec: { ports: [{ port: 80 }], foo: "bar" } };
+  const strict = await api.post(`${services}?fieldValidation=Strict`, body);
+  assert.equal(strict.status, 400);
+  assert.equal(
+    strict.body.message,
+    'Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "spec.foo"',
+  );
+  const warned = await api.post(services, body);
+  assert.equal(warned.status, 201);
+  assert.match(String(warned.headers.warning), /unknown field \\"spec.foo\\"/);
+  assert.equal((warned.body.spec as { foo?: string }).foo, undefined);
+});
+
 test("finalizers: delete marks the object, removing the last finalizer deletes it", async () => {
   await api.post(services, service("svc-final", { finalizers: ["example.com/hold"] }));
   const deleting = await api.delete(`${services}/svc-final`);

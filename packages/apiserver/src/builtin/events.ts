@@ -11,6 +11,8 @@ import {
 import { defineType } from "../registry/define.js";
 import type { AdmitRequest, AdmitResult, ResourceNames, ResourceType } from "../registry/resource-type.js";
 import { EVENT_TABLE } from "../tables/index.js";
+import { withKnownFields } from "./fields/admit.js";
+import { coreEventFields, eventsV1Fields } from "./fields/kinds.js";
 
 function admitter(apiVersion: string) {
   return ({ object, oldObject }: AdmitRequest): AdmitResult => {
@@ -40,7 +42,7 @@ export function eventTypes(): ResourceType[] {
     validatesMetadata: true,
     toStored: toCoreEvent,
     fromStored: normalizeCoreEvent,
-    admit: admitter("v1"),
+    admit: withKnownFields(coreEventFields, admitter("v1")),
     table: EVENT_TABLE,
   });
   const modern = defineType(names("events.k8s.io"), {
@@ -49,7 +51,7 @@ export function eventTypes(): ResourceType[] {
     validatesMetadata: true,
     toStored: (object) => toCoreEvent({ ...object, apiVersion: EVENTS_V1 }),
     fromStored: toEventsV1Event,
-    admit: admitter(EVENTS_V1),
+    admit: withKnownFields(eventsV1Fields, admitter(EVENTS_V1)),
     table: EVENT_TABLE,
   });
   return [core, modern];

@@ -3,6 +3,8 @@ import { type Lease, validateLease, validateLeaseUpdate } from "../kinds/index.j
 import { defineType } from "../registry/define.js";
 import type { ResourceType } from "../registry/resource-type.js";
 import { LEASE_TABLE } from "../tables/index.js";
+import { withKnownFields } from "./fields/admit.js";
+import { leaseFields } from "./fields/kinds.js";
 
 export function leaseType(): ResourceType {
   return defineType(
@@ -19,13 +21,13 @@ export function leaseType(): ResourceType {
     },
     {
       validatesMetadata: true,
-      admit: ({ object, oldObject }) => ({
+      admit: withKnownFields(leaseFields, ({ object, oldObject }) => ({
         object,
         causes: oldObject
           ? validateLeaseUpdate(object as Lease, oldObject as Lease)
           : validateLease(object as Lease),
         unknownFields: [],
-      }),
+      })),
       table: LEASE_TABLE,
     },
   );

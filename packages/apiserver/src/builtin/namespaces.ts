@@ -14,6 +14,8 @@ import { defineType } from "../registry/define.js";
 import type { AdmitRequest, AdmitResult, ResourceType } from "../registry/resource-type.js";
 import { NAMESPACE_TABLE } from "../tables/index.js";
 import { nameIsDnsLabel } from "../validation/index.js";
+import { withKnownFields } from "./fields/admit.js";
+import { namespaceFields } from "./fields/kinds.js";
 
 function admitNamespace({ object, oldObject, subresource }: AdmitRequest): AdmitResult {
   const input = object as Namespace;
@@ -47,7 +49,7 @@ export function namespaceType(): ResourceType {
       hasStatus: true,
       validatesMetadata: true,
       nameValidator: nameIsDnsLabel,
-      admit: admitNamespace,
+      admit: withKnownFields(namespaceFields, admitNamespace),
       beginDeletion: (stored) => markNamespaceTerminating(stored as Namespace, new Date()),
       table: NAMESPACE_TABLE,
     },

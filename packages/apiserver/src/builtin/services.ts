@@ -13,6 +13,8 @@ import { defineType } from "../registry/define.js";
 import type { AdmitRequest, AdmitResult, ResourceType } from "../registry/resource-type.js";
 import { SERVICE_TABLE } from "../tables/index.js";
 import { nameIsDns1035Label } from "../validation/index.js";
+import { withKnownFields } from "./fields/admit.js";
+import { serviceFields } from "./fields/kinds.js";
 
 function admitService(allocators: ServiceAllocators, request: AdmitRequest): AdmitResult {
   const object = request.object as Service;
@@ -55,7 +57,7 @@ export function serviceType(allocators: ServiceAllocators): ResourceType {
       hasStatus: true,
       validatesMetadata: true,
       nameValidator: nameIsDns1035Label,
-      admit: (request) => admitService(allocators, request),
+      admit: withKnownFields(serviceFields, (request) => admitService(allocators, request)),
       released: (object) => releaseService(object as Service, allocators),
       table: SERVICE_TABLE,
     },
