@@ -57,3 +57,62 @@ export function runKubectl(
     child.stdin.end(stdin ?? "");
   });
 }
+
+export interface RunningKubectl {
+  /** Resolves with the output so far once it matches `pattern`. */
+  waitFor(pattern: RegExp): Promise<string>;
+  /** Resolves when kubectl exits. */
+  exited: Promise<KubectlResult>;
+  running(): boolean;
+  stop(): void;
+}
+
+/** Starts a kubectl that keeps running (get -w, delete --wait). */
+export function startKubectl(
+  binary: string,
+  kubeconfig: string,
+  cacheDir: string,
+  args: string[],
+): RunningKubectl {
+  const child = spawn(binary, ["--kubeconfig", kubeconfig, "--cache-dir", cacheDir, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  const watchers: { pattern: RegExp; resolve: (s: string) => void }[] = [];
+  const check = () => {
+    for (const w of [...watchers]) {
+      if (w.pattern.test(stdout)) {
+        watchers.splice(watchers.indexOf(w), 1);
+        w.resolve(stdout);
+      }
+    }
+  };
+  child.stdout.on("data", (c: Buffer) => {
+    stdout += c.toString();
+    check();
+  });
+  child.stderr.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  let exitCode: number | null | undefined;
+  const exited = new Promise<KubectlResult>((resolve) =>
+    child.on("close", (code) => {
+      exitCode = code;
+      resolve({ code, stdout, stderr });
+    }),
+  );
+  return {
+    waitFor: (pattern) =>
+      new Promise((resolve, reject) => {
+        watchers.push({ pattern, resolve });
+        check();
+        void exited.then((r) =>
+          reject(new Error(`kubectl exited (${r.code}) before ${pattern}: ${r.stdout}${r.stderr}`)),
+        );
+      }),
+    exited,
+    running: () => exitCode === undefined,
+    stop: () => child.kill("SIGTERM"),
+  };
+}
