@@ -141,6 +141,15 @@ describe("validateObjectMetaUpdate", () => {
     );
   });
 
+  it("checks labels but not finalizer names again on update", () => {
+    const prev = { name: "a", resourceVersion: "1" };
+    const next = { ...prev, labels: { "-bad": "x" }, finalizers: ["-also-bad"] };
+    assert.deepEqual(
+      validateObjectMetaUpdate(next, prev).map((c) => c.field),
+      ["metadata.labels"],
+    );
+  });
+
   it("refuses new finalizers on an object being deleted", () => {
     const prev = {
       name: "a",

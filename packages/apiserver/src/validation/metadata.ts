@@ -170,7 +170,13 @@ export function validateObjectMetaUpdate(
       p.deletionGracePeriodSeconds,
     ),
   );
-  return [...causes, ...validateCommon({ ...n, generation: 0 })];
+  // Unlike create, an update does not re-check generation or finalizer names here.
+  return [
+    ...causes,
+    ...validateLabels(n.labels, "metadata.labels"),
+    ...validateAnnotations(n.annotations, "metadata.annotations"),
+    ...validateOwnerReferences(n.ownerReferences, "metadata.ownerReferences"),
+  ];
 }
 
 const STANDARD_FINALIZERS = ["kubernetes", ORPHAN_FINALIZER, FOREGROUND_FINALIZER];
