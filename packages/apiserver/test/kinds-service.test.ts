@@ -341,6 +341,27 @@ describe("updateService", () => {
     ]);
   });
 
+  it("keeps a health check node port for Local traffic, immutable until the policy changes", () => {
+    const alloc = allocators();
+    const created = ok(
+      createService(svc({ type: "LoadBalancer", externalTrafficPolicy: "Local", ports: ports80 }), alloc),
+    );
+    assert.equal(created.spec?.healthCheckNodePort, 30174);
+    const stored: Service = {
+      ...created,
+      metadata: { name: "web", namespace: "default", resourceVersion: "1" },
+    };
+    const moved = structuredClone(stored);
+    moved.spec!.healthCheckNodePort = 31999;
+    assert.deepEqual(failure(updateService(moved, stored, alloc)), [
+      "spec.healthCheckNodePort: Forbidden: field is immutable",
+    ]);
+    const cluster = structuredClone(stored);
+    cluster.spec!.externalTrafficPolicy = "Cluster";
+    assert.equal(ok(updateService(cluster, stored, alloc)).spec?.healthCheckNodePort, undefined);
+    ok(createService(svc({ type: "NodePort", ports: [{ port: 80, nodePort: 30174 }] }, "reuse"), alloc));
+  });
+
   it("ignores status on the main resource", () => {
     const alloc = allocators();
     const stored: Service = {

@@ -103,19 +103,8 @@ export function allocateHealthCheckNodePort(
     if (oldPort) txn.releaseOnCommit(allocators.nodePorts, oldPort);
     return;
   }
-  if (!needed) return;
-  if (neededBefore) {
-    if ((spec.healthCheckNodePort ?? 0) !== oldPort) {
-      throw invalidFailure([
-        invalid(
-          "spec.healthCheckNodePort",
-          spec.healthCheckNodePort ?? 0,
-          "cannot change healthCheckNodePort on loadBalancer service with externalTraffic=Local during update",
-        ),
-      ]);
-    }
-    return;
-  }
+  // A change of a needed port is refused by validation, not here.
+  if (!needed || neededBefore) return;
   const requested = spec.healthCheckNodePort ?? 0;
   try {
     if (requested) txn.claim(allocators.nodePorts, requested);

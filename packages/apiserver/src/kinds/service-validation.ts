@@ -306,6 +306,11 @@ export function validateServiceUpdate(next: Service, prev: Service): FieldCause[
     ...validateCoreObjectMetaUpdate(next.metadata, prev.metadata),
     ...validateUpgradeDowngrade(nextSpec, prevSpec),
     ...validateLoadBalancerClass(nextSpec, prevSpec),
+    ...(needsHealthCheckNodePort(prevSpec) &&
+    needsHealthCheckNodePort(nextSpec) &&
+    nextSpec.healthCheckNodePort !== prevSpec.healthCheckNodePort
+      ? [forbidden("spec.healthCheckNodePort", "field is immutable")]
+      : []),
     ...validateSpec(next),
   ];
 }
