@@ -5,11 +5,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { type ApiServer, startApiServer } from "../src/index.js";
 import { ApiClient } from "./helpers/api-client.js";
 import { findKubectl, runKubectl, startKubectl } from "./helpers/kubectl.js";
 
 const install = findKubectl();
+const crdDirectory = fileURLToPath(new URL("../../../../deploy/crds/", import.meta.url));
 const services = "/api/v1/namespaces/default/services";
 
 function service(name: string, extra: Record<string, unknown> = {}) {
@@ -33,7 +35,7 @@ if (!install) {
   const start = (args: string[]) => startKubectl(install.kubectl, kubeconfig, join(dir, "cache"), args);
 
   before(async () => {
-    server = await startApiServer();
+    server = await startApiServer({ crdDirectory });
     api = new ApiClient(server);
     dir = mkdtempSync(join(tmpdir(), "lbipam-kubectl-streams-"));
     kubeconfig = join(dir, "kubeconfig");
@@ -58,6 +60,28 @@ if (!install) {
         status: { loadBalancer: { ingress: [{ ip: "192.0.2.7" }] } },
       });
       await watching.waitFor(/\nsecond\s+LoadBalancer\s+10\.\S+\s+192\.0\.2\.7\s+80:\d+\/TCP/);
+    } finally {
+      watching.stop();
+      await watching.exited;
+    }
+  });
+
+  test("kubectl get ippools -w prints pools with their printer columns", { timeout: 30_000 }, async () => {
+    const watching = start(["get", "ippools", "-w"]);
+    try {
+      const pool = {
+        apiVersion: "projectcalico.org/v3",
+        kind: "IPPool",
+        metadata: { name: "watched-pool" },
+        spec: { cidr: "198.51.100.0/24", allowedUses: ["LoadBalancer"] },
+      };
+      // kubectl prints nothing until the first object exists, so create it once the watch is open.
+      for (;;) {
+        if (server.counters.total({ verb: "watch", resource: "ippools" }) > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal((await api.post("/apis/projectcalico.org/v3/ippools", pool)).status, 201);
+      await watching.waitFor(/\nwatched-pool\s+198\.51\.100\.0\/24\s+\["LoadBalancer"\]\s+Automatic/);
     } finally {
       watching.stop();
       await watching.exited;
