@@ -96,8 +96,10 @@ export class ServiceReconciler {
       await this.deps.writer.patchServiceStatus({ namespace, name }, service.metadata.resourceVersion, patch);
       this.deps.metrics.statusWrites.inc({ resource: "services" });
       this.recordChanges(service, patch);
+      // Warnings go with the status change that shows the problem, so a
+      // restart, or a wake-up that changes nothing, records nothing.
+      this.recordProblems(service, decision, condition);
     }
-    this.recordProblems(service, decision, condition);
 
     const state: ServiceState = !decision.managed
       ? "unmanaged"
