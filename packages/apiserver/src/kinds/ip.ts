@@ -64,7 +64,7 @@ export function parseIP(text: string): ParsedIP | undefined {
   return value === undefined ? undefined : { family: "IPv4", value };
 }
 
-export function familyBits(family: IPFamily): number {
+function familyBits(family: IPFamily): number {
   return family === "IPv4" ? 32 : 128;
 }
 

@@ -18,7 +18,7 @@ export interface Namespace extends KubeObject {
 }
 
 /** The name label always follows the name (kube sets it on decode and again before storing). */
-export function withNameLabel(namespace: Namespace): Namespace {
+function withNameLabel(namespace: Namespace): Namespace {
   const name = namespace.metadata?.name;
   if (!name) return namespace;
   return {

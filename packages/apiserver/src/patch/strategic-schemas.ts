@@ -24,12 +24,12 @@ export const NAMESPACE_SCHEMA: StrategicSchema = {
 };
 
 /** core/v1 Event and events.k8s.io/v1 Event: no merging lists besides ObjectMeta's. */
-export const EVENT_SCHEMA: StrategicSchema = { fields: { metadata: objectMeta } };
+const EVENT_SCHEMA: StrategicSchema = { fields: { metadata: objectMeta } };
 
 export const LEASE_SCHEMA: StrategicSchema = { fields: { metadata: objectMeta } };
 
 /** CustomResourceDefinition is a built-in type: it takes strategic merge patches (its custom resources do not). */
-export const CUSTOM_RESOURCE_DEFINITION_SCHEMA: StrategicSchema = { fields: { metadata: objectMeta } };
+const CUSTOM_RESOURCE_DEFINITION_SCHEMA: StrategicSchema = { fields: { metadata: objectMeta } };
 
 const SCHEMAS: Readonly<Record<string, StrategicSchema>> = {
   "/v1/Service": SERVICE_SCHEMA,

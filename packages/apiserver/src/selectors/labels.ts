@@ -251,7 +251,7 @@ function integer(value: string): bigint | undefined {
   return /^[+-]?\d+$/.test(value) ? BigInt(value) : undefined;
 }
 
-export function requirementMatches(req: LabelRequirement, labels: Record<string, string>): boolean {
+function requirementMatches(req: LabelRequirement, labels: Record<string, string>): boolean {
   const has = Object.hasOwn(labels, req.key);
   const value = labels[req.key];
   switch (req.operator) {

@@ -20,13 +20,13 @@ function strings(value: unknown): string[] {
 }
 
 /** `k=v,k2=v2` in key order, or `<none>` (labels.FormatLabels). */
-export function formatLabels(labels: unknown): string {
+function formatLabels(labels: unknown): string {
   const entries = Object.entries(record(labels)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return entries.length === 0 ? "<none>" : entries.map(([k, v]) => `${k}=${text(v)}`).join(",");
 }
 
 /** PORT(S): `80/TCP`, or `80:31234/TCP` with a node port. */
-export function servicePorts(ports: unknown): string {
+function servicePorts(ports: unknown): string {
   const list = Array.isArray(ports) ? ports.map(record) : [];
   return list
     .map((p) => {
@@ -49,7 +49,7 @@ function loadBalancerAddresses(status: Json): string {
 }
 
 /** EXTERNAL-IP: external IPs, load balancer ingress (`<pending>` until there is one), or the external name. */
-export function serviceExternalIP(service: KubeObject): string {
+function serviceExternalIP(service: KubeObject): string {
   const spec = record(service.spec);
   const externalIPs = strings(spec.externalIPs);
   switch (spec.type) {

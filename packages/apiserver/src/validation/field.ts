@@ -50,15 +50,6 @@ export function tooLong(field: string, maxBytes: number): FieldCause {
   };
 }
 
-export function tooMany(field: string, actual: number, max: number): FieldCause {
-  const unit = max === 1 ? "item" : "items";
-  return {
-    reason: "FieldValueTooMany",
-    field,
-    message: `Too many: ${actual}: must have at most ${max} ${unit}`,
-  };
-}
-
 /** The full text of a cause, as it appears inside a Status message. */
 export function causeText(cause: FieldCause): string {
   return `${cause.field}: ${cause.message}`;

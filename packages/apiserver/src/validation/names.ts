@@ -17,9 +17,9 @@ const QUALIFIED_NAME_MSG =
 const LABEL_VALUE_MSG =
   "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 
-export const DNS1123_LABEL_MAX_LENGTH = 63;
-export const DNS1123_SUBDOMAIN_MAX_LENGTH = 253;
-export const DNS1035_LABEL_MAX_LENGTH = 63;
+const DNS1123_LABEL_MAX_LENGTH = 63;
+const DNS1123_SUBDOMAIN_MAX_LENGTH = 253;
+const DNS1035_LABEL_MAX_LENGTH = 63;
 const QUALIFIED_NAME_MAX_LENGTH = 63;
 const LABEL_VALUE_MAX_LENGTH = 63;
 
@@ -32,7 +32,7 @@ const dns1035Label = anchored(DNS1035_LABEL_FMT);
 const qualifiedName = anchored(QUALIFIED_NAME_FMT);
 const labelValue = anchored(LABEL_VALUE_FMT);
 
-export function regexError(message: string, fmt: string, ...examples: string[]): string {
+function regexError(message: string, fmt: string, ...examples: string[]): string {
   if (examples.length === 0) return `${message} (regex used for validation is '${fmt}')`;
   // Go appends "', " after each example and " or " between them, hence the double space.
   const shown = examples.map((e) => `'${e}', `).join(" or ");
@@ -43,7 +43,7 @@ export function maxLenError(length: number): string {
   return `must be no more than ${length} characters`;
 }
 
-export const EMPTY_ERROR = "must be non-empty";
+const EMPTY_ERROR = "must be non-empty";
 
 /** Go's len() counts bytes, not UTF-16 units. */
 function byteLength(value: string): number {
