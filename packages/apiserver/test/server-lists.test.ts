@@ -1,6 +1,7 @@
 // List and watch semantics: resourceVersion, paging, selectors, bookmarks, 410 Gone, timeouts,
 // and fault injection and counters.
 import assert from "node:assert/strict";
+import { performance } from "node:perf_hooks";
 import { after, before, test } from "node:test";
 import { type ApiServer, startApiServer } from "../src/index.js";
 import { ApiClient } from "./helpers/api-client.js";
@@ -176,6 +177,15 @@ test("faults: every watch can be closed; the next N requests fail with the given
   assert.equal(limited.status, 429);
   assert.equal(limited.headers["retry-after"], "1");
   assert.equal((await api.get(leases)).status, 200);
+});
+
+test("added latency delays every request until cleared", async () => {
+  server.faults.setLatency(60);
+  const started = performance.now();
+  assert.equal((await api.get(leases)).status, 200);
+  assert.ok(performance.now() - started >= 60);
+  server.faults.clear();
+  assert.deepEqual(server.faults.state(), { latencyMs: 0, failures: [] });
 });
 
 test("counters count requests by verb, resource, subresource and code", async () => {

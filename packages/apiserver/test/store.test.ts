@@ -1,0 +1,83 @@
+// The store and its change window, directly: resourceVersions, past lists, expiry.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { GoneError } from "../src/errors.js";
+import { ChangeLog } from "../src/storage/changelog.js";
+import { Store } from "../src/storage/store.js";
+
+const obj = (name: string, namespace = "", extra: Record<string, unknown> = {}) => ({
+  metadata: { name, ...(namespace ? { namespace } : {}) },
+  ...extra,
+});
+
+test("every put and remove takes the next resourceVersion, shared by all resources", () => {
+  const store = new Store({ changeWindow: 100, firstResourceVersion: 10 });
+  const a = store.put("services", obj("a", "default"));
+  const b = store.put("leases", obj("b", "default"));
+  const gone = store.remove("services", "default", "a");
+  assert.deepEqual(
+    [a, b, gone].map((o) => o?.metadata?.resourceVersion),
+    ["11", "12", "13"],
+  );
+  assert.equal(store.resourceVersion, 13);
+  assert.equal(store.remove("services", "default", "a"), undefined);
+});
+
+test("list filters by namespace; listAt rebuilds the past from the change window", () => {
+  const store = new Store({ changeWindow: 100 });
+  store.put("services", obj("a", "ns1", { v: 1 }));
+  const before = store.resourceVersion;
+  store.put("services", obj("a", "ns1", { v: 2 }));
+  store.put("services", obj("b", "ns2"));
+  store.remove("services", "ns1", "a");
+  assert.deepEqual(
+    store.list("services", "ns2").map((o) => o.metadata?.name),
+    ["b"],
+  );
+  assert.deepEqual(store.list("services", "ns1"), []);
+  const past = store.listAt("services", "", before);
+  assert.deepEqual(
+    past.map((o) => [o.metadata?.name, o.v]),
+    [["a", 1]],
+  );
+});
+
+test("changes older than the window are expired: listAt throws Gone", () => {
+  const store = new Store({ changeWindow: 3 });
+  store.put("leases", obj("x", "default"));
+  const early = store.resourceVersion;
+  for (let i = 0; i < 5; i++) store.put("leases", obj("x", "default", { i }));
+  assert.ok(store.changes.isExpired(early - 1));
+  assert.throws(() => store.listAt("leases", "", early - 1), GoneError);
+});
+
+const windowCases = [
+  { capacity: 2, appended: [1, 2], expiredBelow: 0 },
+  { capacity: 2, appended: [1, 2, 3], expiredBelow: 1 },
+  { capacity: 2, appended: [1, 2, 3, 4, 5], expiredBelow: 3 },
+];
+
+for (const c of windowCases) {
+  test(`ChangeLog of ${c.capacity} after ${c.appended.length} changes: versions below ${c.expiredBelow} expire`, () => {
+    const log = new ChangeLog(c.capacity);
+    for (const rv of c.appended) {
+      log.append({
+        rv,
+        type: "ADDED",
+        resourceKey: "r",
+        namespace: "",
+        name: `o${rv}`,
+        object: {},
+        previous: undefined,
+      });
+    }
+    assert.equal(log.oldestResumableRv, c.expiredBelow);
+    assert.equal(log.isExpired(c.expiredBelow), false);
+    if (c.expiredBelow > 0) assert.equal(log.isExpired(c.expiredBelow - 1), true);
+    const last = c.appended.at(-1)!;
+    assert.deepEqual(
+      log.since(c.expiredBelow).map((change) => change.rv),
+      c.appended.filter((rv) => rv > c.expiredBelow && rv <= last),
+    );
+  });
+}
