@@ -6,6 +6,7 @@ export { AddressPool, type SharedPool } from "./pool.js";
 export { PoolSet } from "./pool-set.js";
 export * from "./pool-spec.js";
 export { type OffsetRange, SparsePool } from "./sparse-pool.js";
+export { WORKER_MIN_BATCH } from "./thresholds.js";
 export type * from "./worker.js";
 export { allocationResults, createAllocationResults, runAllocatorTask } from "./worker.js";
 

@@ -10,7 +10,8 @@ import { usageError } from "./usage.js";
 
 const usage = `usage: lbipam controller [--kubeconfig FILE] [--metrics-listen HOST:PORT]
                          [--load-balancer-class NAME] [--workers N]
-                         [--kube-api-qps N] [--kube-api-burst N] [--log-level LEVEL]
+                         [--kube-api-qps N] [--kube-api-burst N] [--allocator-threads N]
+                         [--log-level LEVEL]
 
   --kubeconfig            kubeconfig to use (default: in-cluster config, else $KUBECONFIG or ~/.kube/config)
   --metrics-listen        where to serve /metrics, /healthz and /readyz (default 127.0.0.1:9464)
@@ -18,6 +19,7 @@ const usage = `usage: lbipam controller [--kubeconfig FILE] [--metrics-listen HO
   --workers               Services reconciled at once (default 8)
   --kube-api-qps          write requests per second to the API server, 0 for no limit (default 100)
   --kube-api-burst        write requests allowed at once above that rate (default 200)
+  --allocator-threads     worker threads for large allocation batches, 0 for none (default 2)
   --log-level             fatal, error, warn, info, debug or trace (default info)
 `;
 
@@ -28,6 +30,7 @@ export interface ControllerFlags {
   workers: number;
   qps: number;
   burst: number;
+  allocatorThreads: number;
   logLevel: string;
 }
 
@@ -44,6 +47,7 @@ export function parseControllerFlags(args: string[]): ControllerFlags | string |
         workers: { type: "string", default: "8" },
         "kube-api-qps": { type: "string", default: "100" },
         "kube-api-burst": { type: "string", default: "200" },
+        "allocator-threads": { type: "string", default: "2" },
         "log-level": { type: "string", default: "info" },
         help: { type: "boolean", short: "h" },
       },
@@ -64,7 +68,8 @@ export function parseControllerFlags(args: string[]): ControllerFlags | string |
   const workers = number("workers", 1);
   const qps = number("kube-api-qps", 0);
   const burst = number("kube-api-burst", 1);
-  for (const value of [workers, qps, burst]) if (typeof value === "string") return value;
+  const allocatorThreads = number("allocator-threads", 0);
+  for (const value of [workers, qps, burst, allocatorThreads]) if (typeof value === "string") return value;
   const logLevel = String(values["log-level"]);
   if (!["fatal", "error", "warn", "info", "debug", "trace"].includes(logLevel)) {
     return `--log-level: "${logLevel}" is not one of fatal, error, warn, info, debug, trace`;
@@ -78,6 +83,7 @@ export function parseControllerFlags(args: string[]): ControllerFlags | string |
     workers: Math.floor(workers as number),
     qps: qps as number,
     burst: Math.floor(burst as number),
+    allocatorThreads: Math.floor(allocatorThreads as number),
     logLevel,
   };
 }
@@ -112,6 +118,7 @@ export async function runController(args: string[]): Promise<number> {
     workers: flags.workers,
     qps: flags.qps,
     burst: flags.burst,
+    allocatorThreads: flags.allocatorThreads,
   });
   const health = await startHealthServer(flags.metricsListen.host, flags.metricsListen.port, {
     registry: controller.metrics.registry,

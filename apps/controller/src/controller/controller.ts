@@ -12,6 +12,12 @@ import {
   type V1Service,
 } from "@kubernetes/client-node";
 import {
+  ALLOCATOR_WORKER_URL,
+  type AllocatorResult,
+  type AllocatorTask,
+  WORKER_MIN_BATCH,
+} from "@lbipam/allocator";
+import {
   DEFAULT_CONFIGURATION_NAME,
   type IPPool,
   type IPReservation,
@@ -19,6 +25,8 @@ import {
   type Namespace,
   type Service,
 } from "@lbipam/api";
+import { Piscina } from "piscina";
+import { AllocationBatcher } from "./allocation-batcher.js";
 import { CALICO_GROUP, CALICO_VERSION, type ClusterWriter, KubeClusterWriter } from "./cluster-writer.js";
 import { CONFIG_PLURAL, ConfigSync } from "./config-sync.js";
 import { EventRecorder } from "./event-recorder.js";
@@ -54,6 +62,10 @@ export interface ControllerOptions {
   watchTimeoutSeconds?: number;
   /** Replaces the writer built from the kubeconfig (tests count or fail writes). */
   writer?: ClusterWriter;
+  /** Piscina threads for allocator batches (0: everything inline). */
+  allocatorThreads?: number;
+  /** Batches at least this large go to a worker (default: the measured WORKER_MIN_BATCH). */
+  workerMinBatch?: number;
 }
 
 /** Queue keys: one prefix per kind of work. */
@@ -77,6 +89,7 @@ export class Controller {
   private readonly configs: Informer<KubeControllersConfiguration & KubernetesObject>;
   private readonly writer: ClusterWriter;
   private readonly recorder: EventRecorder;
+  private readonly batcher: AllocationBatcher;
   private readonly reconciler: ServiceReconciler;
   private readonly poolStatus: PoolStatusWriter;
   private readonly config: ConfigSync;
@@ -109,7 +122,7 @@ export class Controller {
         return counts;
       },
       queueDepth: () => this.queue.length,
-      workerPool: () => ({ queued: 0, running: 0 }),
+      workerPool: () => ({ queued: this.batcher.workers?.queueSize ?? 0, running: this.batcher.running }),
       leader: () => true,
     });
     this.writer =
@@ -121,6 +134,19 @@ export class Controller {
         (verb, resource, code) => this.metrics.apiRequests.inc({ verb, resource, code: String(code) }),
       );
     this.recorder = new EventRecorder(this.writer, "lbipam", hostname(), logger);
+    const threads = options.allocatorThreads ?? 0;
+    this.batcher = new AllocationBatcher(
+      threads > 0
+        ? new Piscina<AllocatorTask, AllocatorResult>({
+            filename: ALLOCATOR_WORKER_URL,
+            // Threads start when a batch needs one, and leave when idle.
+            minThreads: 0,
+            maxThreads: threads,
+          })
+        : undefined,
+      options.workerMinBatch ?? WORKER_MIN_BATCH,
+      this.metrics,
+    );
     const enqueue = (prefix: string) => (object: KubernetesObject) => {
       const meta = object.metadata ?? {};
       this.queue.add(
@@ -185,6 +211,7 @@ export class Controller {
       writer: this.writer,
       recorder: this.recorder,
       metrics: this.metrics,
+      batcher: this.batcher,
     });
     this.poolStatus = new PoolStatusWriter(
       this.pools,
@@ -240,6 +267,7 @@ export class Controller {
     this.poolStatus.stop();
     await Promise.all(this.informers.map((informer) => informer.stop()));
     await this.recorder.flush();
+    await this.batcher.workers?.destroy();
   }
 
   private async work(): Promise<void> {

@@ -15,6 +15,7 @@ import {
   type Service,
   ServiceReason,
 } from "@lbipam/api";
+import type { AllocationBatcher } from "./allocation-batcher.js";
 import type { ClusterWriter } from "./cluster-writer.js";
 import type { EventRecorder, InvolvedObject } from "./event-recorder.js";
 import type { Ledger } from "./ledger.js";
@@ -45,6 +46,7 @@ export interface ServiceReconcilerDeps {
   writer: ClusterWriter;
   recorder: EventRecorder;
   metrics: ControllerMetrics;
+  batcher: AllocationBatcher;
 }
 
 const FAMILY_NAME: Record<Family, string> = { 4: "IPv4", 6: "IPv6" };
@@ -80,7 +82,7 @@ export class ServiceReconciler {
     let freed = false;
     for (const text of decision.release) freed = this.release(key, parseAddress(text)) || freed;
 
-    const applied = this.apply(key, service, decision);
+    const applied = await this.apply(key, service, decision);
     if (applied.rolledBack) freed = true;
     const condition = applied.raced ?? decision.condition;
     const patch: ServiceStatusPatch = {
@@ -130,22 +132,22 @@ export class ServiceReconciler {
     return { ...service, status: { ...service.status, loadBalancer: { ingress: [...ingress, ...missing] } } };
   }
 
-  private apply(
+  private async apply(
     key: string,
     service: Service,
     decision: Decision,
-  ): {
+  ): Promise<{
     addresses: string[];
     waiting: boolean;
     rolledBack: boolean;
     raced: Decision["condition"] | undefined;
-  } {
+  }> {
     const addresses: string[] = [];
     const fresh: Address[] = [];
     let raced: Decision["condition"] | undefined;
     let waiting = false;
     for (const family of decision.families) {
-      const got = this.applyFamily(key, family);
+      const got = await this.applyFamily(key, family);
       if (got.address) {
         addresses.push(got.address);
         if (got.fresh) fresh.push(parseAddress(got.address));
@@ -167,10 +169,10 @@ export class ServiceReconciler {
     return { addresses, waiting, rolledBack: false, raced };
   }
 
-  private applyFamily(
+  private async applyFamily(
     key: string,
     decision: FamilyDecision,
-  ): { address?: string; fresh?: boolean; raced?: Decision["condition"] } {
+  ): Promise<{ address?: string; fresh?: boolean; raced?: Decision["condition"] }> {
     const { ledger, registry, metrics } = this.deps;
     switch (decision.action) {
       case "keep": {
@@ -200,14 +202,12 @@ export class ServiceReconciler {
         return { address: decision.address, fresh: true };
       }
       case "allocate": {
-        for (const name of decision.pools) {
-          const pool = registry.poolSet.get(name);
-          const value = pool?.allocate();
-          if (pool && value !== undefined) {
-            ledger.hold(key, { family: decision.family, value });
-            metrics.allocations.inc({ pool: name, family: FAMILY_NAME[decision.family] });
-            return { address: pool.format(value), fresh: true };
-          }
+        const pools = decision.pools.flatMap((name) => registry.poolSet.get(name) ?? []);
+        const got = pools.length > 0 ? await this.deps.batcher.allocate(pools) : undefined;
+        if (got) {
+          ledger.hold(key, { family: decision.family, value: got.value });
+          metrics.allocations.inc({ pool: got.pool.name, family: FAMILY_NAME[decision.family] });
+          return { address: got.pool.format(got.value), fresh: true };
         }
         return {
           raced: {
