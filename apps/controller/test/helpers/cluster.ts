@@ -93,7 +93,7 @@ export async function waitFor<T>(
   what: string,
 ): Promise<T> {
   let last: T | undefined;
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < 1200; i++) {
     last = await read();
     if (done(last)) return last;
     await new Promise((resolve) => setTimeout(resolve, 25));
