@@ -77,7 +77,13 @@ export class Faults {
   }
 
   /** The error to answer this request with, consuming one use of the first matching rule. */
-  take(verb: string, resource: string, subresource: string, name: string): StatusError | undefined {
+  take(
+    verb: string,
+    resource: string,
+    subresource: string,
+    name: string,
+    group = "",
+  ): StatusError | undefined {
     const index = this.failures.findIndex(
       (f) =>
         (f.verb === undefined || f.verb === verb) &&
@@ -90,7 +96,7 @@ export class Faults {
     if (rule.count === 0) this.failures.splice(index, 1);
     switch (rule.code) {
       case 409:
-        return new ConflictError({ resource, group: "", name });
+        return new ConflictError({ resource, group, name });
       case 410:
         return new GoneError("too old resource version: injected fault");
       case 429:

@@ -140,7 +140,7 @@ async function serveResource(
   const injected =
     request.verb === "watch"
       ? undefined
-      : state.faults.take(request.verb, request.resource, request.subresource, request.name);
+      : state.faults.take(request.verb, request.resource, request.subresource, request.name, request.group);
   if (injected) throw injected;
   const result = await runOperation({ state, type, request, query, req }, res);
   if (result === "streamed") return 200;

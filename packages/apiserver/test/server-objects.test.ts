@@ -343,3 +343,14 @@ test("bad requests get their real reasons", async () => {
   const badPatchType = await api.send("PATCH", `${services}/svc-a`, { body: {}, contentType: "text/plain" });
   assert.equal(badPatchType.status, 415);
 });
+
+test("an injected 409 names the resource with its group, as a real conflict does", async () => {
+  server.faults.failNext({ verb: "patch", resource: "widgets", subresource: "status", code: 409, count: 1 });
+  const conflict = await api.patch(`${widgets}/w1/status`, { status: { ready: false } });
+  assert.equal(conflict.status, 409);
+  assert.equal(
+    conflict.body.message,
+    'Operation cannot be fulfilled on widgets.example.com "w1": the object has been modified; please apply your changes to the latest version and try again',
+  );
+  assert.equal((await api.patch(`${widgets}/w1/status`, { status: { ready: false } })).status, 200);
+});

@@ -115,7 +115,13 @@ export function watchObjects(ctx: OperationContext, res: ServerResponse): void {
     else if (beforeMatches) writeChange("DELETED", change, served);
   };
 
-  const injected = state.faults.take("watch", request.resource, request.subresource, request.name);
+  const injected = state.faults.take(
+    "watch",
+    request.resource,
+    request.subresource,
+    request.name,
+    request.group,
+  );
   if (injected) {
     write("ERROR", injected.toStatus());
     close();
