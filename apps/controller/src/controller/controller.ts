@@ -356,6 +356,7 @@ export class Controller {
    * every waiting Service (it may now be served), oldest first.
    */
   private enqueueServicesOfPool(name: string): void {
+    this.wakeWaiting();
     // Holders and referrers could be indexed; a pool change is rare next to Service changes.
     for (const service of this.services.list()) {
       const key = `${service.metadata?.namespace}/${service.metadata?.name}`;
@@ -363,7 +364,6 @@ export class Controller {
       const names = Object.values(annotations).some((value) => value.includes(name));
       if (names || this.ledger.holdings(key).length > 0) this.queue.add(`${SERVICE}${key}`);
     }
-    this.wakeWaiting();
   }
 
   private enqueueAllServices(): void {

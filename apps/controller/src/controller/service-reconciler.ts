@@ -146,8 +146,10 @@ export class ServiceReconciler {
     const fresh: Address[] = [];
     let raced: Decision["condition"] | undefined;
     let waiting = false;
-    for (const family of decision.families) {
-      const got = await this.applyFamily(key, family);
+    // Every family's request goes out now, so one Service's allocations share
+    // a batch and older Services (reconciled first) stay ahead of younger ones.
+    const outcomes = await Promise.all(decision.families.map((family) => this.applyFamily(key, family)));
+    for (const got of outcomes) {
       if (got.address) {
         addresses.push(got.address);
         if (got.fresh) fresh.push(parseAddress(got.address));
