@@ -190,6 +190,32 @@ if (!install) {
         assert.equal(value, "RequestedServicesOnly");
       });
 
+      test("bad requests get the errors a real cluster gives", async () => {
+        const noPorts = await kubectl(
+          ["create", "-f", "-"],
+          "apiVersion: v1\nkind: Service\nmetadata:\n  name: bad\nspec: {}\n",
+        );
+        assert.equal(noPorts.code, 1);
+        assert.match(noPorts.stderr, /The Service "bad" is invalid: spec.ports: Required value/);
+        const unknown = await kubectl(
+          ["create", "-f", "-"],
+          serviceYaml(80)
+            .replace("type: LoadBalancer", "type: LoadBalancer\n  foo: bar")
+            .replace("name: web", "name: web2"),
+        );
+        assert.equal(unknown.code, 1);
+        assert.match(
+          unknown.stderr,
+          /Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "spec.foo"/,
+        );
+        const conflict = await kubectl(["create", "-f", "-"], poolYaml("lb-pool"));
+        assert.equal(conflict.code, 1);
+        assert.match(
+          conflict.stderr,
+          /Error from server \(AlreadyExists\).*ippools.projectcalico.org "lb-pool" already exists/,
+        );
+      });
+
       test("delete", async () => {
         assert.match(ok(await kubectl(["delete", "svc", "web"])), /service "web" deleted/);
         const missing = await kubectl(["get", "svc", "web"]);
