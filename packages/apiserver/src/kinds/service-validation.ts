@@ -18,7 +18,6 @@ import { validateClusterIPFields, validateUpgradeDowngrade, validIPCause } from 
 import {
   externallyAccessible,
   isHeadlessService,
-  type LoadBalancerIngress,
   needsHealthCheckNodePort,
   type Service,
   type ServicePort,
