@@ -3,7 +3,7 @@
 // does the namespace. Objects held by finalizers keep it Terminating until they are gone.
 import { finalizeNamespace, type Namespace, namespaceCanBeRemoved } from "../kinds/index.js";
 import type { ServerState } from "../operations/context.js";
-import { remove } from "../operations/writer.js";
+import { remove } from "../operations/removal.js";
 import type { ResourceType } from "../registry/resource-type.js";
 import type { KubeObject } from "../types.js";
 

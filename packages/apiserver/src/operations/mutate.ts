@@ -3,9 +3,10 @@ import { BadRequestError, MethodNotSupportedError } from "../errors.js";
 import { decodeBody, isPlainObject, readBody } from "../http/body.js";
 import type { Subresource } from "../registry/resource-type.js";
 import type { OperationContext, OperationResult } from "./context.js";
+import { type DeletePreconditions, remove } from "./removal.js";
 import { selectionFilter } from "./selection.js";
 import { readObject, writeOptions } from "./write-request.js";
-import { create, type DeletePreconditions, remove, update } from "./writer.js";
+import { create, update } from "./writer.js";
 
 export function subresourceOf(ctx: OperationContext): Subresource {
   const { subresource } = ctx.request;

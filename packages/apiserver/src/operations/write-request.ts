@@ -4,7 +4,7 @@ import { decodeBody, isPlainObject, readBody } from "../http/body.js";
 import { groupVersion } from "../registry/resource-type.js";
 import type { KubeObject } from "../types.js";
 import type { OperationContext } from "./context.js";
-import { parseFieldValidation, type WriteOptions } from "./writer.js";
+import { parseFieldValidation, type WriteOptions } from "./write-options.js";
 
 export function writeOptions(query: URLSearchParams): WriteOptions {
   const dryRun = query.getAll("dryRun");

@@ -1,94 +1,22 @@
-// The write path shared by create, update, patch and delete: system metadata, optimistic
-// concurrency, the status subresource, generation, finalizers, admission and field validation.
+// create and update: system metadata, optimistic concurrency, the status subresource,
+// generation, and removal when an update takes away the last finalizer of a deleted object.
 import { randomUUID } from "node:crypto";
-import {
-  AlreadyExistsError,
-  BadRequestError,
-  ConflictError,
-  InvalidError,
-  NotFoundError,
-  StatusError,
-} from "../errors.js";
-import type { AdmitRequest, AdmitResult, ResourceType, Subresource } from "../registry/resource-type.js";
-import type { FieldCause, KubeObject, ObjectMeta } from "../types.js";
-import { generateName, validateObjectMeta, validateObjectMetaUpdate } from "../validation/index.js";
+import { AlreadyExistsError, BadRequestError, ConflictError, NotFoundError, StatusError } from "../errors.js";
+import type { ResourceType, Subresource } from "../registry/resource-type.js";
+import type { KubeObject, ObjectMeta } from "../types.js";
+import { generateName, validateObjectMetaUpdate } from "../validation/index.js";
+import { admit, throwIfInvalid } from "./admission.js";
 import type { ServerState } from "./context.js";
 import { deepEqual } from "./deep-equal.js";
-
-export type FieldValidation = "Strict" | "Warn" | "Ignore";
-
-export interface WriteOptions {
-  fieldValidation: FieldValidation;
-  dryRun: boolean;
-}
+import { objectRef } from "./object-ref.js";
+import { finishRemoval } from "./removal.js";
+import { kubeTimestamp } from "./timestamp.js";
+import type { WriteOptions } from "./write-options.js";
 
 export interface WriteResult {
   object: KubeObject;
   warnings: string[];
   created: boolean;
-}
-
-export function parseFieldValidation(value: string | null): FieldValidation {
-  if (value === null || value === "") return "Warn";
-  if (value === "Strict" || value === "Warn" || value === "Ignore") return value;
-  throw new BadRequestError(`fieldValidation parameter unsupported: ${value}`);
-}
-
-/** Seconds-precision RFC 3339, as Kubernetes writes metav1.Time. */
-export function kubeTimestamp(date = new Date()): string {
-  return `${date.toISOString().slice(0, 19)}Z`;
-}
-
-function ref(type: ResourceType, name: string) {
-  return { resource: type.resource, group: type.group, name };
-}
-
-function unknownFieldProblems(type: ResourceType, unknown: string[], options: WriteOptions): string[] {
-  if (unknown.length === 0 || options.fieldValidation === "Ignore") return [];
-  const problems = unknown.map((path) => `unknown field "${path}"`);
-  if (options.fieldValidation === "Warn") return problems;
-  const prefix = type.custom
-    ? ""
-    : `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: `;
-  throw new BadRequestError(`${prefix}strict decoding error: ${problems.join(", ")}`);
-}
-
-function throwIfInvalid(type: ResourceType, name: string, causes: FieldCause[]): void {
-  if (causes.length > 0) throw new InvalidError(type.kind, type.group, name, causes);
-}
-
-interface Admitted extends AdmitResult {
-  warnings: string[];
-}
-
-/** ObjectMeta checks, unless the kind's admission makes them itself (built-in kinds do). */
-function metadataCauses(type: ResourceType, request: AdmitRequest): FieldCause[] {
-  if (type.validatesMetadata) return [];
-  const meta = request.object.metadata;
-  return request.oldObject
-    ? validateObjectMetaUpdate(meta, request.oldObject.metadata)
-    : validateObjectMeta(meta, type.namespaced, type.nameValidator);
-}
-
-/**
- * Runs the kind's admission; unknown fields are reported first, as kube's decoder does, then
- * every validation failure (metadata and the rest) together.
- */
-function admit(type: ResourceType, request: AdmitRequest, options: WriteOptions): Admitted {
-  const name = request.object.metadata?.name ?? "";
-  const metaCauses = metadataCauses(type, request);
-  const admitted = type.admit(request);
-  try {
-    const warnings = [
-      ...unknownFieldProblems(type, admitted.unknownFields, options),
-      ...(admitted.warnings ?? []),
-    ];
-    throwIfInvalid(type, name, [...metaCauses, ...admitted.causes]);
-    return { ...admitted, warnings };
-  } catch (error) {
-    admitted.revert?.();
-    throw error;
-  }
 }
 
 function namespaceCheck(state: ServerState, type: ResourceType, namespace: string, name: string): void {
@@ -154,7 +82,7 @@ export function create(
   const admitted = admit(type, { object, operation: "create", subresource: "" }, options);
   if (state.store.get(type.storeKey, meta.namespace ?? "", name)) {
     admitted.revert?.();
-    throw new AlreadyExistsError(ref(type, name));
+    throw new AlreadyExistsError(objectRef(type, name));
   }
   object = {
     ...admitted.object,
@@ -200,12 +128,12 @@ export function update(
     if (type.allowCreateOnUpdate && subresource === "") {
       return create(state, type, ns, { ...incoming, metadata: { ...incoming.metadata, name } }, options);
     }
-    throw new NotFoundError(ref(type, name));
+    throw new NotFoundError(objectRef(type, name));
   }
   const old = type.fromStored(storedOld);
   const oldMeta = old.metadata ?? {};
   const requestedRv = incoming.metadata?.resourceVersion;
-  if (requestedRv && requestedRv !== oldMeta.resourceVersion) throw new ConflictError(ref(type, name));
+  if (requestedRv && requestedRv !== oldMeta.resourceVersion) throw new ConflictError(objectRef(type, name));
   if (!requestedRv && !type.allowUnconditionalUpdate) {
     throwIfInvalid(
       type,
@@ -268,65 +196,4 @@ export function update(
   admitted.commit?.();
   state.afterWrite(type, stored, false);
   return { object: type.fromStored(stored), warnings, created: false };
-}
-
-function finishRemoval(state: ServerState, type: ResourceType, deleted: KubeObject): void {
-  type.released(deleted);
-  state.afterWrite(type, deleted, true);
-}
-
-export interface DeletePreconditions {
-  uid?: string;
-  resourceVersion?: string;
-}
-
-/**
- * Deletes an object, or only marks it (deletionTimestamp) while finalizers remain.
- * Returns the object as it ends up, and whether it is gone.
- */
-export function remove(
-  state: ServerState,
-  type: ResourceType,
-  namespace: string,
-  name: string,
-  preconditions: DeletePreconditions,
-  dryRun: boolean,
-): { object: KubeObject; gone: boolean } {
-  const ns = type.namespaced ? namespace : "";
-  const stored = state.store.get(type.storeKey, ns, name);
-  if (!stored) throw new NotFoundError(ref(type, name));
-  const meta = stored.metadata ?? {};
-  if (preconditions.uid && preconditions.uid !== meta.uid) {
-    throw new ConflictError(
-      ref(type, name),
-      `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${meta.uid ?? ""}`,
-    );
-  }
-  if (preconditions.resourceVersion && preconditions.resourceVersion !== meta.resourceVersion) {
-    throw new ConflictError(
-      ref(type, name),
-      `Precondition failed: ResourceVersion in precondition: ${preconditions.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ""}`,
-    );
-  }
-  if (type.beginDeletion) {
-    if (meta.deletionTimestamp || dryRun) return { object: type.fromStored(stored), gone: false };
-    const marked = state.store.put(type.storeKey, type.beginDeletion(stored));
-    state.afterWrite(type, marked, false);
-    // The lifecycle hook may have finished the deletion already.
-    const current = state.store.get(type.storeKey, ns, name);
-    return { object: type.fromStored(current ?? marked), gone: current === undefined };
-  }
-  if ((meta.finalizers ?? []).length > 0) {
-    if (meta.deletionTimestamp || dryRun) return { object: type.fromStored(stored), gone: false };
-    const marked = state.store.put(type.storeKey, {
-      ...stored,
-      metadata: { ...meta, deletionTimestamp: kubeTimestamp(), deletionGracePeriodSeconds: 0 },
-    });
-    state.afterWrite(type, marked, false);
-    return { object: type.fromStored(marked), gone: false };
-  }
-  if (dryRun) return { object: type.fromStored(stored), gone: true };
-  const deleted = state.store.remove(type.storeKey, ns, name)!;
-  finishRemoval(state, type, deleted);
-  return { object: type.fromStored(deleted), gone: true };
 }

@@ -51,10 +51,6 @@ export class Store {
     return namespace ? items.filter((o) => o.metadata?.namespace === namespace) : items;
   }
 
-  count(resourceKey: string): number {
-    return this.buckets.get(resourceKey)?.size ?? 0;
-  }
-
   /** The objects as they were at resourceVersion `at`, rebuilt by undoing later changes. */
   listAt(resourceKey: string, namespace: string, at: number): KubeObject[] {
     if (at >= this.rv) return this.list(resourceKey, namespace);
