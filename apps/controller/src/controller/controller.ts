@@ -23,6 +23,7 @@ import {
   type IPReservation,
   type KubeControllersConfiguration,
   type Namespace,
+  parseServiceRequest,
   type Service,
 } from "@lbipam/api";
 import { Piscina } from "piscina";
@@ -33,10 +34,11 @@ import { EventRecorder } from "./event-recorder.js";
 import { Informer, type InformerLogger } from "./informer.js";
 import { Ledger } from "./ledger.js";
 import { ControllerMetrics } from "./metrics.js";
+import { PoolReferences } from "./pool-references.js";
 import { PoolRegistry } from "./pool-registry.js";
 import { PoolStatusWriter } from "./pool-status.js";
 import { rebuildLedger } from "./rebuild.js";
-import { ServiceReconciler, type ServiceState } from "./service-reconciler.js";
+import { ServiceReconciler, type ServiceState, splitKey } from "./service-reconciler.js";
 import { TokenBucket } from "./token-bucket.js";
 import { WaitingServices } from "./waiting-services.js";
 import { WorkQueue } from "./work-queue.js";
@@ -94,6 +96,9 @@ export class Controller {
   private readonly poolStatus: PoolStatusWriter;
   private readonly config: ConfigSync;
   private readonly states = new Map<string, ServiceState>();
+  private readonly references = new PoolReferences();
+  /** Last known CIDR of each pool, so Services naming a deleted pool by CIDR are found too. */
+  private readonly poolCidrs = new Map<string, string>();
   /** The spec each pool was last synced with, to tell spec changes from our own status writes. */
   private readonly poolSpecs = new Map<string, string>();
   private readyFlag = false;
@@ -310,12 +315,15 @@ export class Controller {
       const result = await this.reconciler.reconcile(serviceKey);
       if (result.state) this.states.set(serviceKey, result.state);
       else this.states.delete(serviceKey);
+      this.references.set(serviceKey, this.referencesOf(serviceKey));
       if (result.freed) this.wakeWaiting();
       this.requestPoolStatuses();
       const since = this.waiting.longestWaitSince();
       this.metrics.pendingSince.set(since === undefined ? 0 : since / 1000);
     } else if (key.startsWith(POOL)) {
-      if (this.syncPool(key.slice(POOL.length))) this.enqueueServicesOfPool(key.slice(POOL.length));
+      const name = key.slice(POOL.length);
+      const cidrBefore = this.poolCidrs.get(name);
+      if (this.syncPool(name)) this.enqueueServicesOfPool(name, cidrBefore);
     } else if (key.startsWith(NAMESPACE)) {
       for (const service of this.services.list(key.slice(NAMESPACE.length))) {
         this.queue.add(`${SERVICE}${service.metadata?.namespace}/${service.metadata?.name}`);
@@ -346,24 +354,34 @@ export class Controller {
     if (fingerprint === undefined) this.poolSpecs.delete(name);
     else this.poolSpecs.set(name, fingerprint);
     this.registry.sync(name, object);
+    const cidr = this.registry.poolSet.get(name)?.spec.cidrText;
+    if (cidr) this.poolCidrs.set(name, cidr);
+    else if (!object) this.poolCidrs.delete(name);
     // Overlaps may have moved: every pool's condition may change.
     for (const other of this.registry.views.keys()) if (other !== name) this.poolStatus.request(other);
     return true;
   }
 
   /**
-   * A pool changed: the Services holding its addresses or naming it, and
-   * every waiting Service (it may now be served), oldest first.
+   * A pool changed: every waiting Service (it may now be served), oldest
+   * first, then the Services holding its addresses or naming it.
    */
-  private enqueueServicesOfPool(name: string): void {
+  private enqueueServicesOfPool(name: string, cidrBefore: string | undefined): void {
     this.wakeWaiting();
-    // Holders and referrers could be indexed; a pool change is rare next to Service changes.
-    for (const service of this.services.list()) {
-      const key = `${service.metadata?.namespace}/${service.metadata?.name}`;
-      const annotations = service.metadata?.annotations ?? {};
-      const names = Object.values(annotations).some((value) => value.includes(name));
-      if (names || this.ledger.holdings(key).length > 0) this.queue.add(`${SERVICE}${key}`);
-    }
+    const refs = [name, cidrBefore, this.poolCidrs.get(name)];
+    for (const key of this.references.keysOf(...refs)) this.queue.add(`${SERVICE}${key}`);
+  }
+
+  /** The pools a Service holds addresses in, and the pool names or CIDRs its annotations ask for. */
+  private referencesOf(key: string): string[] {
+    const { namespace, name } = splitKey(key);
+    const service = this.services.get(name, namespace) as unknown as Service | undefined;
+    if (!service) return [];
+    const held = this.ledger
+      .holdings(key)
+      .flatMap((h) => this.registry.poolSet.find(h.family, h.value)?.name ?? []);
+    const asked = Object.values(parseServiceRequest(service).pools).flat();
+    return [...held, ...asked];
   }
 
   private enqueueAllServices(): void {
