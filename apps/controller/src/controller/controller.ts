@@ -115,7 +115,7 @@ export class Controller {
           const counts = pool.counts();
           return {
             pool: pool.name,
-            family: pool.spec.family === 4 ? "4" : "6",
+            family: pool.spec.family === 4 ? "IPv4" : "IPv6",
             ...counts,
             allocatable:
               this.registry.poolSet.isServing(pool.name) && !this.registry.views.get(pool.name)?.disabled,

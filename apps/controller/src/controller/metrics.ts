@@ -6,7 +6,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 
 export interface PoolSample {
   pool: string;
-  family: "4" | "6";
+  family: "IPv4" | "IPv6";
   total: number;
   allocated: number;
   reserved: number;
