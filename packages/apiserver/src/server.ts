@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, isIP } from "node:net";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { builtinTypes } from "./builtin/index.js";
@@ -82,6 +82,20 @@ function readManifests(directory: string): KubeObject[] {
   );
 }
 
+const wildcardHosts = new Set(["0.0.0.0", "::"]);
+const loopbackNames = ["localhost"];
+const loopbackAddresses = ["127.0.0.1", "::1"];
+
+/** The serving certificate's names: loopback always, plus a specific address to bind to. */
+function servingNames(host: string): [string[], string[]] {
+  if (wildcardHosts.has(host) || loopbackNames.includes(host) || loopbackAddresses.includes(host)) {
+    return [loopbackNames, loopbackAddresses];
+  }
+  return isIP(host)
+    ? [loopbackNames, [...loopbackAddresses, host]]
+    : [[...loopbackNames, host], loopbackAddresses];
+}
+
 function find(registry: Registry, group: string, resource: string): ResourceType {
   const type = registry.all().find((t) => t.group === group && t.resource === resource);
   if (!type) throw new Error(`built-in resource ${resource} missing`);
@@ -93,7 +107,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const host = options.host ?? "127.0.0.1";
   const token = options.token ?? randomBytes(24).toString("base64url");
   const version = versionInfo(options.kubernetesVersion ?? "1.32.4");
-  const certificates = await generateServingCertificates();
+  const certificates = await generateServingCertificates(...servingNames(host));
   const registry = new Registry();
   for (const type of builtinTypes(createDefaultServiceAllocators())) registry.add(type);
   const faults = new Faults();
@@ -131,7 +145,13 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const bound = server.address() as AddressInfo;
-  const hostPart = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
+  // Clients of a server bound to every address reach it over loopback.
+  const reachable = wildcardHosts.has(bound.address)
+    ? bound.family === "IPv6"
+      ? "::1"
+      : "127.0.0.1"
+    : bound.address;
+  const hostPart = bound.family === "IPv6" ? `[${reachable}]` : reachable;
   address = `${hostPart}:${bound.port}`;
   const url = `https://${address}`;
   const kubeconfig = () => renderKubeconfig({ url, caPem: certificates.caPem, token });
