@@ -81,3 +81,14 @@ for (const c of windowCases) {
     );
   });
 }
+
+test("versions from before the store existed or beyond its newest are not resumable", () => {
+  const store = new Store({ changeWindow: 10, firstResourceVersion: 100 });
+  store.put("leases", obj("x", "default"));
+  assert.equal(store.isExpired(99), true);
+  assert.equal(store.isExpired(100), false);
+  assert.equal(store.isExpired(101), false);
+  assert.equal(store.isExpired(102), true);
+  assert.throws(() => store.listAt("leases", "", 99), GoneError);
+  assert.throws(() => store.listAt("leases", "", 500), /Too large resource version: 500, current: 101/);
+});

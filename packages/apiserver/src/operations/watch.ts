@@ -136,7 +136,7 @@ export function watchObjects(ctx: OperationContext, res: ServerResponse): void {
     if (sendInitialEvents && bookmarks) bookmark({ [initialEventsEndAnnotation]: "true" });
   } else {
     const from = Number(rvParam);
-    if (state.store.changes.isExpired(from)) {
+    if (state.store.isExpired(from)) {
       const gone = new GoneError(
         `too old resource version: ${from} (${state.store.changes.oldestResumableRv})`,
       );

@@ -20,10 +20,15 @@ export interface Change {
 export class ChangeLog {
   private readonly changes: Change[] = [];
   private head = 0;
-  /** The newest resourceVersion that has been dropped from the window (0 while nothing has). */
-  private compacted = 0;
+  /** The newest resourceVersion that has been dropped from the window, or the first one the store had. */
+  private compacted: number;
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    firstRv = 0,
+  ) {
+    this.compacted = firstRv;
+  }
 
   append(change: Change): void {
     this.changes.push(change);

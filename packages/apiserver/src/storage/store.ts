@@ -1,7 +1,7 @@
 // The one in-memory store of every object, with a single resourceVersion counter shared by all
 // resources, as etcd gives kube-apiserver. Objects handed out are never mutated afterwards:
 // every write stores a new object.
-import { GoneError } from "../errors.js";
+import { GoneError, StatusError } from "../errors.js";
 import type { KubeObject } from "../types.js";
 import { type Change, ChangeLog, type ChangeType } from "./changelog.js";
 
@@ -22,8 +22,17 @@ export class Store {
   private readonly listeners = new Set<ChangeListener>();
 
   constructor(options: { changeWindow: number; firstResourceVersion?: number }) {
-    this.log = new ChangeLog(options.changeWindow);
     this.rv = options.firstResourceVersion ?? 1;
+    this.log = new ChangeLog(options.changeWindow, this.rv);
+  }
+
+  /**
+   * Whether changes after `rv` can no longer be replayed: older than the window, or newer than
+   * anything this store has (a version from another server instance; watches answer it with
+   * 410 so clients list again, where kube would wait and then time out).
+   */
+  isExpired(rv: number): boolean {
+    return this.log.isExpired(rv) || rv > this.rv;
   }
 
   get resourceVersion(): number {
@@ -53,8 +62,14 @@ export class Store {
 
   /** The objects as they were at resourceVersion `at`, rebuilt by undoing later changes. */
   listAt(resourceKey: string, namespace: string, at: number): KubeObject[] {
-    if (at >= this.rv) return this.list(resourceKey, namespace);
-    if (this.log.isExpired(at))
+    if (at === this.rv) return this.list(resourceKey, namespace);
+    if (at > this.rv) {
+      throw new StatusError(504, "Timeout", `Too large resource version: ${at}, current: ${this.rv}`, {
+        causes: [{ reason: "ResourceVersionTooLarge", message: "Too large resource version" }],
+        retryAfterSeconds: 1,
+      });
+    }
+    if (this.isExpired(at))
       throw new GoneError(`too old resource version: ${at} (${this.log.oldestResumableRv})`);
     const state = new Map<string, KubeObject>();
     for (const o of this.list(resourceKey, namespace)) {
