@@ -1,19 +1,12 @@
-// Routes one request: authentication, injected faults, non-resource paths (version, discovery,
-// openapi, health, admin) and resource operations. Returns the response code for the counters.
+// Routes one request: authentication, injected faults and latency, admin and non-resource paths,
+// and resource operations; counts every resource request with its response code.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { adminPrefix, handleAdmin } from "./admin.js";
 import type { RequestCounters } from "./counters.js";
-import {
-  acceptedAggregatedVersion,
-  aggregatedContentType,
-  aggregatedDiscovery,
-} from "./discovery/aggregated.js";
-import { apiGroup, apiGroupList, apiResourceList, apiVersions } from "./discovery/legacy.js";
 import { MethodNotSupportedError, PathNotFoundError, UnauthorizedError } from "./errors.js";
 import { parseResourceRequest, type ResourceRequest } from "./http/request-info.js";
 import { addWarnings, writeError, writeJson } from "./http/respond.js";
-import { openApiV2Json, openApiV2Protobuf, wantsProtobuf } from "./openapi/v2.js";
-import { openApiDocument, openApiIndex } from "./openapi/v3.js";
+import { serveNonResource } from "./non-resource.js";
 import type { OperationContext, OperationResult, ServerState } from "./operations/context.js";
 import { createObject, deleteCollection, deleteObject, replaceObject } from "./operations/mutate.js";
 import { patchObject } from "./operations/patch.js";
@@ -39,60 +32,6 @@ function authorized(req: IncomingMessage, token: string): boolean {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Answers non-resource GETs; false when the path is not one of them. */
-function serveNonResource(
-  config: RouterConfig,
-  req: IncomingMessage,
-  res: ServerResponse,
-  path: string,
-): boolean {
-  const { registry } = config.state;
-  const send = (body: unknown) => {
-    if (body === undefined) throw new PathNotFoundError();
-    writeJson(res, 200, body);
-    return true;
-  };
-  if (path === "/healthz" || path === "/readyz" || path === "/livez") {
-    res.writeHead(200, { "Content-Type": "text/plain" }).end("ok");
-    return true;
-  }
-  if (path === "/version") return send(config.version);
-  if (path === "/api" || path === "/apis") {
-    const aggregated = acceptedAggregatedVersion(req);
-    if (aggregated) {
-      writeJson(
-        res,
-        200,
-        aggregatedDiscovery(registry, aggregated, path === "/api"),
-        aggregatedContentType(aggregated),
-      );
-      return true;
-    }
-    return send(path === "/api" ? apiVersions(config.serverAddress()) : apiGroupList(registry));
-  }
-  const parts = path.split("/").filter(Boolean);
-  if (parts[0] === "api" && parts.length === 2) return send(apiResourceList(registry, "", parts[1]!));
-  if (parts[0] === "apis" && parts.length === 2) return send(apiGroup(registry, parts[1]!));
-  if (parts[0] === "apis" && parts.length === 3) return send(apiResourceList(registry, parts[1]!, parts[2]!));
-  if (path === "/openapi/v3") return send(openApiIndex(registry, config.version.gitVersion));
-  if (parts[0] === "openapi" && parts[1] === "v3") {
-    const [, , root, a, b] = parts;
-    if (root === "api" && a && !b) return send(openApiDocument(registry, "", a, config.version.gitVersion));
-    if (root === "apis" && a && b) return send(openApiDocument(registry, a, b, config.version.gitVersion));
-    throw new PathNotFoundError();
-  }
-  if (path === "/openapi/v2") {
-    if (!wantsProtobuf(req)) return send(openApiV2Json(registry, config.version.gitVersion));
-    const body = openApiV2Protobuf(registry, config.version.gitVersion);
-    res
-      .writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": body.length })
-      .end(body);
-    return true;
-  }
-  if (parts[0] === "openapi") throw new PathNotFoundError();
-  return false;
 }
 
 async function runOperation(
@@ -166,7 +105,12 @@ export function createRouter(config: RouterConfig) {
       }
       if (!request) {
         if (req.method !== "GET" && req.method !== "HEAD") throw new PathNotFoundError();
-        if (!serveNonResource(config, req, res, path)) throw new PathNotFoundError();
+        const nonResource = {
+          registry: config.state.registry,
+          version: config.version,
+          serverAddress: config.serverAddress,
+        };
+        if (!serveNonResource(nonResource, req, res, path)) throw new PathNotFoundError();
         return;
       }
       code = await serveResource(config, req, res, request, url.searchParams);
