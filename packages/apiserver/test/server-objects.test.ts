@@ -354,3 +354,14 @@ test("an injected 409 names the resource with its group, as a real conflict does
   );
   assert.equal((await api.patch(`${widgets}/w1/status`, { status: { ready: false } })).status, 200);
 });
+
+test("a warning about a non-ASCII field name is escaped into the header", async () => {
+  const warned = await api.post(widgets, {
+    apiVersion: "example.com/v1",
+    kind: "Widget",
+    metadata: { name: "w-unicode" },
+    spec: { grö: 1 },
+  });
+  assert.equal(warned.status, 201, warned.text);
+  assert.match(String(warned.headers.warning), /unknown field \\"spec.gr\\u00f6\\"/);
+});

@@ -32,8 +32,14 @@ export function writeError(res: ServerResponse, error: unknown): number {
 /** Adds `Warning: 299 - "..."` headers, as kube-apiserver reports warnings. */
 export function addWarnings(res: ServerResponse, warnings: string[]): void {
   if (warnings.length === 0) return;
+  // Header values must be ASCII: anything else (a field name a client made up) is escaped.
+  const ascii = (text: string) =>
+    JSON.stringify(text).replace(
+      /[^\x20-\x7e]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
   res.setHeader(
     "Warning",
-    warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+    warnings.map((w) => `299 - ${ascii(w)}`),
   );
 }
