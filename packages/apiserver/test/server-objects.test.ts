@@ -340,6 +340,8 @@ test("bad requests get their real reasons", async () => {
   assert.equal(noCollectionDelete.body.reason, "MethodNotAllowed");
   const unknownResource = await api.get("/api/v1/namespaces/default/pods");
   assert.equal(unknownResource.status, 404);
+  const badPath = await api.get("/api/v1/namespaces/default/services/%E0%A4%A");
+  assert.equal(badPath.status, 400);
   const badPatchType = await api.send("PATCH", `${services}/svc-a`, { body: {}, contentType: "text/plain" });
   assert.equal(badPatchType.status, 415);
 });

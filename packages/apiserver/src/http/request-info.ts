@@ -35,6 +35,14 @@ function verbFor(method: string, hasName: boolean, watch: boolean): Verb {
   }
 }
 
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new BadRequestError(`malformed path segment: ${segment}`);
+  }
+}
+
 /** Parses /api/v1/... and /apis/<group>/<version>/...; undefined for any other path. */
 export function parseResourceRequest(
   method: string,
@@ -44,7 +52,7 @@ export function parseResourceRequest(
   const parts = path
     .split("/")
     .filter((p) => p.length > 0)
-    .map(decodeURIComponent);
+    .map(decodeSegment);
   let group: string;
   let rest: string[];
   if (parts[0] === "api" && parts.length >= 3) {
