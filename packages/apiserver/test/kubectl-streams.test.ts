@@ -88,6 +88,27 @@ if (!install) {
     }
   });
 
+  test("kubectl patch --subresource=status changes only the status", async () => {
+    const patched = await kubectl([
+      "patch",
+      "svc",
+      "first",
+      "--subresource=status",
+      "--type=merge",
+      "-p",
+      '{"spec":{"type":"ClusterIP"},"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.9"}]}}}',
+    ]);
+    assert.equal(patched.code, 0, patched.stderr);
+    const fields = await kubectl([
+      "get",
+      "svc",
+      "first",
+      "-o",
+      "jsonpath={.spec.type} {.status.loadBalancer.ingress[0].ip}",
+    ]);
+    assert.equal(fields.stdout, "LoadBalancer 192.0.2.9");
+  });
+
   test("kubectl get -o wide adds the selector column", async () => {
     const result = await kubectl(["get", "svc", "first", "-o", "wide"]);
     assert.equal(result.code, 0, result.stderr);
