@@ -33,7 +33,7 @@ export interface StatusBody {
   metadata: Record<string, never>;
   status: "Failure";
   message: string;
-  reason: string;
+  reason?: string;
   details?: StatusDetails;
   code: number;
 }
@@ -79,8 +79,23 @@ export class StatusError extends ApiServerError {
       reason: this.reason,
       code: this.httpStatus,
     };
+    // kube leaves the reason out when it has none (errors that are not API errors).
+    if (!this.reason) delete body.reason;
     if (this.details) body.details = this.details;
     return body;
+  }
+}
+
+/** A create carrying a resourceVersion: etcd storage refuses it, and kube answers a bare 500. */
+export class ResourceVersionOnCreateError extends StatusError {
+  constructor() {
+    super(
+      500,
+      "",
+      "resourceVersion should not be set on objects to be created",
+      undefined,
+      "LBIPAM_APISERVER_RESOURCE_VERSION_ON_CREATE",
+    );
   }
 }
 

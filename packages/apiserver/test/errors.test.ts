@@ -12,6 +12,7 @@ import {
   MethodNotSupportedError,
   NotFoundError,
   PathNotFoundError,
+  ResourceVersionOnCreateError,
   type StatusError,
   TooManyRequestsError,
   UnauthorizedError,
@@ -121,6 +122,13 @@ const statusCases: { error: StatusError; code: string; http: number; reason: str
     message: "the server has received too many requests and has asked us to try again later",
   },
   {
+    error: new ResourceVersionOnCreateError(),
+    code: "LBIPAM_APISERVER_RESOURCE_VERSION_ON_CREATE",
+    http: 500,
+    reason: "",
+    message: "resourceVersion should not be set on objects to be created",
+  },
+  {
     error: new InternalError("boom"),
     code: "LBIPAM_APISERVER_INTERNAL_ERROR",
     http: 500,
@@ -140,7 +148,7 @@ for (const c of statusCases) {
     assert.equal(body.apiVersion, "v1");
     assert.equal(body.status, "Failure");
     assert.equal(body.code, c.http);
-    assert.equal(body.reason, c.reason);
+    assert.equal(body.reason, c.reason || undefined);
     assert.equal(body.message, c.message);
   });
 }

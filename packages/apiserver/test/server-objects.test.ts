@@ -340,6 +340,9 @@ test("bad requests get their real reasons", async () => {
   assert.equal(noCollectionDelete.body.reason, "MethodNotAllowed");
   const unknownResource = await api.get("/api/v1/namespaces/default/pods");
   assert.equal(unknownResource.status, 404);
+  const withVersion = await api.post(services, service("svc-rv", { resourceVersion: "42" }));
+  assert.equal(withVersion.status, 500);
+  assert.equal(withVersion.body.message, "resourceVersion should not be set on objects to be created");
   const badPath = await api.get("/api/v1/namespaces/default/services/%E0%A4%A");
   assert.equal(badPath.status, 400);
   const badPatchType = await api.send("PATCH", `${services}/svc-a`, { body: {}, contentType: "text/plain" });

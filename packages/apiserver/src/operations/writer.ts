@@ -1,7 +1,14 @@
 // create and update: system metadata, optimistic concurrency, the status subresource,
 // generation, and removal when an update takes away the last finalizer of a deleted object.
 import { randomUUID } from "node:crypto";
-import { AlreadyExistsError, BadRequestError, ConflictError, NotFoundError, StatusError } from "../errors.js";
+import {
+  AlreadyExistsError,
+  BadRequestError,
+  ConflictError,
+  NotFoundError,
+  ResourceVersionOnCreateError,
+  StatusError,
+} from "../errors.js";
 import type { ResourceType, Subresource } from "../registry/resource-type.js";
 import type { KubeObject, ObjectMeta } from "../types.js";
 import { generateName, validateObjectMetaUpdate } from "../validation/index.js";
@@ -62,6 +69,8 @@ export function create(
     delete meta.namespace;
   }
   if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
+  // An unparsable or zero resourceVersion is ignored, as kube's storage does.
+  if (Number.parseInt(String(meta.resourceVersion ?? "0"), 10) > 0) throw new ResourceVersionOnCreateError();
   for (const key of [
     "uid",
     "resourceVersion",
