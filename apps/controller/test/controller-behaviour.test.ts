@@ -104,21 +104,22 @@ describe("behaviour.md over the embedded API server", () => {
     await waitIps("fixed-b", ["10.2.0.5"]);
   });
 
+  // Named after s6 so that, created in the same second, it is the younger by the tie-break on name.
   it("serves a Manual pool only by annotation, and releases its address when the annotation goes", async () => {
-    const body = loadBalancer("by-pool", { annotations: { "projectcalico.org/ipv4pools": '["manual"]' } });
+    const body = loadBalancer("u-by-pool", { annotations: { "projectcalico.org/ipv4pools": '["manual"]' } });
     await cluster.core.createNamespacedService({ namespace: NS, body });
-    await waitIps("by-pool", ["10.2.0.0"]);
+    await waitIps("u-by-pool", ["10.2.0.0"]);
     await cluster.core.patchNamespacedService(
       {
         namespace: NS,
-        name: "by-pool",
+        name: "u-by-pool",
         body: { metadata: { annotations: { "projectcalico.org/ipv4pools": null } } },
       },
       mergePatch,
     );
     // The automatic pool is full (s6 waits for it too), so the Service waits.
-    await waitCondition("by-pool", "False", "PoolExhausted");
-    assert.deepEqual(await ips("by-pool"), []);
+    await waitCondition("u-by-pool", "False", "PoolExhausted");
+    assert.deepEqual(await ips("u-by-pool"), []);
   });
 
   it("reports a malformed annotation on that Service only", async () => {

@@ -1,15 +1,9 @@
 // Every write the controller makes, behind one narrow interface (MetalLB's
 // style): the reconciler depends on this, not on a client library, and the
 // requests go through one rate limit and one error shape.
-import {
-  ApiException,
-  type CoreV1Api,
-  type CoreV1Event,
-  type CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-} from "@kubernetes/client-node";
+import type { CoreV1Event } from "@kubernetes/client-node";
 import { ApiRequestError } from "../errors.js";
+import type { RestClient, RestReply } from "./rest-client.js";
 import type { TokenBucket } from "./token-bucket.js";
 
 export const CALICO_GROUP = "projectcalico.org";
@@ -32,27 +26,37 @@ export interface ClusterWriter {
 /** Called after every request with its outcome, for metrics. */
 export type RequestObserver = (verb: string, resource: string, status: number) => void;
 
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+const MERGE_PATCH = "application/merge-patch+json";
+const CALICO_PATH = `/apis/${CALICO_GROUP}/${CALICO_VERSION}`;
 
 export class KubeClusterWriter implements ClusterWriter {
   constructor(
-    private readonly core: CoreV1Api,
-    private readonly custom: CustomObjectsApi,
+    private readonly client: RestClient,
     private readonly limiter: TokenBucket,
     private readonly observe: RequestObserver = () => {},
   ) {}
 
-  private async send<T>(verb: string, resource: string, call: () => Promise<T>): Promise<T> {
+  private async send(
+    verb: string,
+    resource: string,
+    method: string,
+    path: string,
+    body: unknown,
+    type?: string,
+  ) {
     await this.limiter.take();
+    let reply: RestReply;
     try {
-      const result = await call();
-      this.observe(verb, resource, 200);
-      return result;
+      reply = await this.client.send(method, path, body, type);
     } catch (error) {
-      const status = error instanceof ApiException ? error.code : 0;
-      this.observe(verb, resource, status);
-      throw new ApiRequestError(verb, resource, status, describe(error), { cause: error });
+      this.observe(verb, resource, 0);
+      throw new ApiRequestError(verb, resource, 0, error instanceof Error ? error.message : String(error), {
+        cause: error,
+      });
     }
+    this.observe(verb, resource, reply.status);
+    if (reply.status >= 300) throw new ApiRequestError(verb, resource, reply.status, describe(reply.body));
+    return reply.body;
   }
 
   async patchServiceStatus(
@@ -61,52 +65,39 @@ export class KubeClusterWriter implements ClusterWriter {
     status: object,
   ): Promise<void> {
     const body = resourceVersion === undefined ? { status } : { metadata: { resourceVersion }, status };
-    await this.send("patch", "services/status", () =>
-      this.core.patchNamespacedServiceStatus({ name: key.name, namespace: key.namespace, body }, mergePatch),
-    );
+    const path = `/api/v1/namespaces/${encodeURIComponent(key.namespace)}/services/${encodeURIComponent(key.name)}/status`;
+    await this.send("patch", "services/status", "PATCH", path, body, MERGE_PATCH);
   }
 
-  createEvent(event: CoreV1Event): Promise<CoreV1Event> {
-    const namespace = event.metadata.namespace ?? "default";
-    return this.send("create", "events", () => this.core.createNamespacedEvent({ namespace, body: event }));
+  async createEvent(event: CoreV1Event): Promise<CoreV1Event> {
+    const namespace = encodeURIComponent(event.metadata.namespace ?? "default");
+    return JSON.parse(
+      await this.send("create", "events", "POST", `/api/v1/namespaces/${namespace}/events`, event),
+    ) as CoreV1Event;
   }
 
   async patchEvent(key: ObjectKey, patch: object): Promise<void> {
-    await this.send("patch", "events", () =>
-      this.core.patchNamespacedEvent({ name: key.name, namespace: key.namespace, body: patch }, mergePatch),
-    );
+    const path = `/api/v1/namespaces/${encodeURIComponent(key.namespace)}/events/${encodeURIComponent(key.name)}`;
+    await this.send("patch", "events", "PATCH", path, patch, MERGE_PATCH);
   }
 
   async patchClusterObjectStatus(plural: string, name: string, status: object): Promise<void> {
-    await this.send("patch", `${plural}/status`, () =>
-      this.custom.patchClusterCustomObjectStatus(
-        { group: CALICO_GROUP, version: CALICO_VERSION, plural, name, body: { status } },
-        mergePatch,
-      ),
-    );
+    const path = `${CALICO_PATH}/${plural}/${encodeURIComponent(name)}/status`;
+    await this.send("patch", `${plural}/status`, "PATCH", path, { status }, MERGE_PATCH);
   }
 
   async createClusterObject(plural: string, body: object): Promise<void> {
-    await this.send("create", plural, () =>
-      this.custom.createClusterCustomObject({ group: CALICO_GROUP, version: CALICO_VERSION, plural, body }),
-    );
+    await this.send("create", plural, "POST", `${CALICO_PATH}/${plural}`, body);
   }
 }
 
-/** The server's own message when it sent a Status, else the error's. */
-function describe(error: unknown): string {
-  if (error instanceof ApiException) {
-    const body: unknown = typeof error.body === "string" ? safeParse(error.body) : error.body;
-    if (body && typeof body === "object" && "message" in body && typeof body.message === "string")
-      return body.message;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
-function safeParse(text: string): unknown {
+/** The message of the Status the server sent, else the body itself. */
+function describe(body: string): string {
   try {
-    return JSON.parse(text);
+    const status = JSON.parse(body) as { message?: unknown };
+    if (typeof status.message === "string") return status.message;
   } catch {
-    return text;
+    // Not JSON: show it as it came.
   }
+  return body.slice(0, 500);
 }

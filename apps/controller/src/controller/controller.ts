@@ -38,6 +38,7 @@ import { PoolReferences } from "./pool-references.js";
 import { PoolRegistry } from "./pool-registry.js";
 import { PoolStatusWriter } from "./pool-status.js";
 import { rebuildLedger } from "./rebuild.js";
+import { RestClient } from "./rest-client.js";
 import { ServiceReconciler, type ServiceState, splitKey } from "./service-reconciler.js";
 import { TokenBucket } from "./token-bucket.js";
 import { WaitingServices } from "./waiting-services.js";
@@ -90,6 +91,7 @@ export class Controller {
   private readonly reservations: Informer<IPReservation & KubernetesObject>;
   private readonly configs: Informer<KubeControllersConfiguration & KubernetesObject>;
   private readonly writer: ClusterWriter;
+  private readonly rest: RestClient;
   private readonly recorder: EventRecorder;
   private readonly batcher: AllocationBatcher;
   private readonly reconciler: ServiceReconciler;
@@ -130,13 +132,11 @@ export class Controller {
       workerPool: () => ({ queued: this.batcher.workers?.queueSize ?? 0, running: this.batcher.running }),
       leader: () => true,
     });
+    this.rest = new RestClient(kubeconfig, Math.max(16, options.workers * 2));
     this.writer =
       options.writer ??
-      new KubeClusterWriter(
-        core,
-        custom,
-        new TokenBucket(options.qps, options.burst),
-        (verb, resource, code) => this.metrics.apiRequests.inc({ verb, resource, code: String(code) }),
+      new KubeClusterWriter(this.rest, new TokenBucket(options.qps, options.burst), (verb, resource, code) =>
+        this.metrics.apiRequests.inc({ verb, resource, code: String(code) }),
       );
     this.recorder = new EventRecorder(this.writer, "lbipam", hostname(), logger);
     const threads = options.allocatorThreads ?? 0;
@@ -273,6 +273,7 @@ export class Controller {
     await Promise.all(this.informers.map((informer) => informer.stop()));
     await this.recorder.flush();
     await this.batcher.workers?.destroy();
+    this.rest.close();
   }
 
   private async work(): Promise<void> {
