@@ -72,6 +72,8 @@ for (const [args, problem] of [
   [["apiserver", "--bogus"], /Unknown option '--bogus'/],
   [["apiserver", "--listen", "localhost"], /--listen: "localhost" is not HOST:PORT/],
   [["apiserver", "--listen", "127.0.0.1:70000"], /is not HOST:PORT/],
+  [["apiserver", "--kubernetes-version", "latest"], /invalid option kubernetesVersion/],
+  [["apiserver", "--crds", "/nonexistent/crds"], /--crds: no such directory/],
 ] as const) {
   test(`lbipam ${args.join(" ") || "(nothing)"} exits 2 with a clear error`, async () => {
     const { code, stderr } = await run([...args]).finished;

@@ -1,8 +1,9 @@
 // `lbipam apiserver`: runs the embedded API server with the project's CRDs until SIGTERM/SIGINT.
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { startApiServer } from "@lbipam/apiserver";
+import { InvalidOptionError, startApiServer } from "@lbipam/apiserver";
 import { pino } from "pino";
 import { usageError } from "./usage.js";
 
@@ -57,6 +58,8 @@ export async function runApiServer(args: string[]): Promise<number> {
   }
   const listen = parseListen(String(values.listen));
   if (!listen) return usageError(`--listen: "${String(values.listen)}" is not HOST:PORT`, usage);
+  const crds = String(values.crds);
+  if (!existsSync(crds)) return usageError(`--crds: no such directory "${crds}"`, usage);
   const log = pino({ name: "lbipam-apiserver" });
   const kubeconfigPath = resolve(String(values["kubeconfig-out"]));
   let server: Awaited<ReturnType<typeof startApiServer>>;
@@ -64,13 +67,15 @@ export async function runApiServer(args: string[]): Promise<number> {
     server = await startApiServer({
       host: listen.host,
       port: listen.port,
-      crdDirectory: String(values.crds),
+      crdDirectory: crds,
       ...(typeof values["kubernetes-version"] === "string"
         ? { kubernetesVersion: values["kubernetes-version"] }
         : {}),
       ...(typeof values.token === "string" ? { token: values.token } : {}),
     });
   } catch (error) {
+    // A flag value the server refuses (a malformed version or token) is a usage error.
+    if (error instanceof InvalidOptionError) return usageError(error.message, usage);
     log.error({ err: error }, "apiserver failed to start");
     return 1;
   }
