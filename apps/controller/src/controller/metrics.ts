@@ -2,7 +2,11 @@
 // controllers in one process, as in tests, do not collide). Gauges that
 // mirror state are computed at scrape time from counts the allocator keeps
 // incrementally, so a scrape never scans a pool.
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** Timer period of the event-loop delay monitor; what it records beyond this is delay. */
+const LOOP_RESOLUTION_MS = 5;
 
 export interface PoolSample {
   pool: string;
@@ -106,6 +110,20 @@ export class ControllerMetrics {
       registers,
       collect() {
         this.set(sources.leader() ? 1 : 0);
+      },
+    });
+    // The default nodejs_eventloop_lag_* gauges include the monitor's 10 ms timer period;
+    // this one is the delay alone, over the time since the previous scrape.
+    const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+    loop.enable();
+    new Gauge({
+      name: "lbipam_event_loop_delay_p99_seconds",
+      help: "99th percentile of how late the event loop ran timers, since the previous scrape.",
+      registers,
+      collect() {
+        const p99 = loop.count > 0 ? loop.percentile(99) / 1e9 - LOOP_RESOLUTION_MS / 1000 : 0;
+        this.set(Math.max(0, p99));
+        loop.reset();
       },
     });
     this.pendingSince = new Gauge({
