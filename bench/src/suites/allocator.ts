@@ -2,6 +2,7 @@
 // are medians of several runs; the machine is recorded with the results.
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import {
   AddressPool,
   ALLOCATOR_WORKER_URL,
@@ -242,7 +243,22 @@ async function workerCrossover(
   return { batch: crossover, table: rows.join("; ") };
 }
 
-export async function run(): Promise<BenchResult[]> {
+/** Each measurement runs in a fresh thread: one scenario's JIT feedback never slows another's. */
+const scenarios = {
+  raw: async () => rawBitsetNsPerAddress(),
+  batched: async () => fillBatchedNsPerAddress(),
+  single: async () => fillSingleNsPerAddress(),
+  nearFull: async () => nearFull(),
+  mixed: async () => mixedSpecificAny(),
+  sparse: async () => v6Sparse(),
+  workerRate: async () => withWorkers(fillWithWorkers),
+  crossover: async () => withWorkers(workerCrossover),
+};
+type Scenario = keyof typeof scenarios;
+
+async function withWorkers<T>(
+  body: (workers: Piscina<AllocatorTask, AllocatorResult>) => Promise<T>,
+): Promise<T> {
   const threads = Math.max(2, availableParallelism());
   const workers = new Piscina<AllocatorTask, AllocatorResult>({
     filename: ALLOCATOR_WORKER_URL,
@@ -250,14 +266,37 @@ export async function run(): Promise<BenchResult[]> {
     maxThreads: threads,
   });
   try {
-    const raw = rawBitsetNsPerAddress();
-    const batched = fillBatchedNsPerAddress();
-    const single = fillSingleNsPerAddress();
-    const workerRate = await fillWithWorkers(workers);
-    const near = nearFull();
-    const mixed = mixedSpecificAny();
-    const sparse = v6Sparse();
-    const crossover = await workerCrossover(workers);
+    return await body(workers);
+  } finally {
+    await workers.destroy();
+  }
+}
+
+function inFreshThread<S extends Scenario>(scenario: S): Promise<Awaited<ReturnType<(typeof scenarios)[S]>>> {
+  return new Promise((resolve, reject) => {
+    // The thread inherits the process's --expose-gc (v6-sparse measures heap growth).
+    const worker = new Worker(new URL(import.meta.url), { workerData: { scenario } });
+    worker.once("message", resolve);
+    worker.once("error", reject);
+  });
+}
+
+if (!isMainThread && parentPort && (workerData as { scenario?: Scenario })?.scenario) {
+  const port = parentPort;
+  void scenarios[(workerData as { scenario: Scenario }).scenario]().then((value) => port.postMessage(value));
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const threads = Math.max(2, availableParallelism());
+  {
+    const raw = await inFreshThread("raw");
+    const batched = await inFreshThread("batched");
+    const single = await inFreshThread("single");
+    const workerRate = await inFreshThread("workerRate");
+    const near = await inFreshThread("nearFull");
+    const mixed = await inFreshThread("mixed");
+    const sparse = await inFreshThread("sparse");
+    const crossover = await inFreshThread("crossover");
     return [
       {
         name: "fill-v4-20bit",
@@ -324,7 +363,5 @@ export async function run(): Promise<BenchResult[]> {
         note: crossover.table,
       },
     ];
-  } finally {
-    await workers.destroy();
   }
 }

@@ -158,15 +158,20 @@ export class DensePool {
       const state = this.blockState(block, from);
       const partial = state === BlockState.Partial;
       const empty = state === BlockState.Empty;
+      let wrote = false;
       if (partial !== this.partialBlocks.has(block)) {
         if (partial) this.partialBlocks.set(block);
         else this.partialBlocks.clear(block);
+        wrote = true;
       }
       if (empty !== this.emptyBlocks.has(block)) {
         if (empty) this.emptyBlocks.set(block);
         else this.emptyBlocks.clear(block);
+        wrote = true;
       }
-      if (this.blockState(block, from) === state) return;
+      // Only a thread that wrote a hint must re-read: one that wrote nothing
+      // leaves the last word to whoever wrote last.
+      if (!wrote || this.blockState(block, from) === state) return;
     }
   }
 

@@ -205,10 +205,15 @@ export class SparsePool {
     return prefix;
   }
 
-  /** A new inner node at `level`; `prefix` is its own block-number prefix (digits above it). */
-  private newNode(level: number, prefix: bigint): number {
+  /**
+   * A new inner node at `level`; its own block-number prefix is the recorded
+   * path above it (only read when reservations exist: without them every
+   * child is an unused subtree with free addresses).
+   */
+  private newNode(level: number): number {
     const node = this.allocWords(NODE.LENGTH);
     const children = this.childrenAt(level);
+    const prefix = this.ranges.length > 0 && level > 0 ? this.prefixOf(level - 1) : 0n;
     for (let c = 0; c < children; c++) {
       if (this.ranges.length > 0) {
         const range = this.subtreeRange(level, (prefix << BigInt(FANOUT_BITS)) | BigInt(c));
@@ -219,11 +224,12 @@ export class SparsePool {
     return node;
   }
 
-  private newLeaf(blockId: bigint): number {
+  /** A new leaf for the block number in `idWords`. */
+  private newLeaf(): number {
     const leaf = this.allocWords(LEAF.BITMAPS + 2 * this.words);
-    toWords(blockId, this.idWords);
     for (let i = 0; i < 4; i++) this.m[leaf + LEAF.ID + i] = this.idWords[i]!;
-    this.applyReservations(leaf, blockId);
+    // Fresh arena words are zero: without reservations the reserved bitmap is already right.
+    if (this.ranges.length > 0) this.applyReservations(leaf, fromWords(this.m, leaf + LEAF.ID));
     return leaf;
   }
 
@@ -292,36 +298,64 @@ export class SparsePool {
   private root(): number {
     let root = this.m[H.ROOT]!;
     if (root === 0) {
-      root = this.depth === 0 ? this.newLeaf(0n) : this.newNode(0, 0n);
+      this.idWords.fill(0);
+      root = this.depth === 0 ? this.newLeaf() : this.newNode(0);
       this.m[H.ROOT] = root;
     }
     return root;
   }
 
-  /** Walks to the leaf of `blockId`, recording the path; creates what is missing when `create`. Returns 0 if absent. */
-  private walkTo(blockId: bigint, create: boolean): number {
-    if (!create && this.m[H.ROOT] === 0) return 0;
-    let node = this.root();
-    toWords(blockId, this.idWords);
+  /** The digit of the block number in `idWords` that picks the child at `level`. */
+  private digitAt(level: number): number {
+    const p = FANOUT_BITS * (this.depth - 1 - level);
+    const word = p >>> 5;
+    const shift = p & 31;
+    let digit = this.idWords[word]! >>> shift;
+    if (shift > 32 - FANOUT_BITS && word < 3) digit |= this.idWords[word + 1]! << (32 - shift);
+    return digit & (FANOUT - 1);
+  }
+
+  /** Puts the recorded path's digits into `idWords` (the block number they spell). */
+  private pathToWords(): void {
+    this.idWords.fill(0);
     for (let level = 0; level < this.depth; level++) {
       const p = FANOUT_BITS * (this.depth - 1 - level);
+      const digit = this.pathDigits[level]!;
       const word = p >>> 5;
       const shift = p & 31;
-      let digit = this.idWords[word]! >>> shift;
-      if (shift > 32 - FANOUT_BITS && word < 3) digit |= this.idWords[word + 1]! << (32 - shift);
-      digit &= FANOUT - 1;
-      this.pathNodes[level] = node;
-      this.pathDigits[level] = digit;
-      let child = this.m[node + NODE.CHILDREN + digit]!;
+      this.idWords[word]! |= digit << shift;
+      if (shift > 32 - FANOUT_BITS && word < 3) this.idWords[word + 1]! |= digit >>> (32 - shift);
+    }
+  }
+
+  /**
+   * Walks from `level` (whose node is recorded) to the leaf of the block
+   * number in `idWords`, recording the path; creates what is missing when
+   * `create`. Returns the leaf, or 0 if absent.
+   */
+  private descend(level: number, node: number, create: boolean): number {
+    let at = node;
+    for (let l = level; l < this.depth; l++) {
+      const digit = this.digitAt(l);
+      this.pathNodes[l] = at;
+      this.pathDigits[l] = digit;
+      let child = this.m[at + NODE.CHILDREN + digit]!;
       if (child === 0) {
         if (!create) return 0;
-        child =
-          level === this.depth - 1 ? this.newLeaf(blockId) : this.newNode(level + 1, this.prefixOf(level));
-        this.m[node + NODE.CHILDREN + digit] = child;
+        child = l === this.depth - 1 ? this.newLeaf() : this.newNode(l + 1);
+        this.m[at + NODE.CHILDREN + digit] = child;
       }
-      node = child;
+      at = child;
     }
-    return node;
+    return at;
+  }
+
+  /** Walks to the leaf of `blockId`, recording the path; creates what is missing when `create`. */
+  private walkTo(blockId: bigint, create: boolean): number {
+    if (!create && this.m[H.ROOT] === 0) return 0;
+    const root = this.root();
+    toWords(blockId, this.idWords);
+    return this.descend(0, root, create);
   }
 
   /** The leaf the policy takes next (partly used first, then the lowest unused), path recorded; 0 if full. */
@@ -343,6 +377,12 @@ export class SparsePool {
 
   /** Opens the lowest block with a free address below the absent child recorded at `level`. */
   private openUnusedBlock(level: number): number {
+    if (this.ranges.length === 0) {
+      // Nothing reserved: the subtree's first block, digits below all zero.
+      for (let l = level + 1; l < this.depth; l++) this.pathDigits[l] = 0;
+      this.pathToWords();
+      return this.descend(level, this.pathNodes[level]!, true);
+    }
     const range = this.subtreeRange(level, this.prefixOf(level));
     const first = this.firstUnreserved(range.from, range.to);
     if (first < 0n)
