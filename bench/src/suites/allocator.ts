@@ -240,7 +240,12 @@ async function workerCrossover(
     );
     if (b < i && size < crossover) crossover = size;
   }
-  return { batch: crossover, table: rows.join("; ") };
+  // None of the sizes paid off: the crossover lies above the largest (JSON has no infinity).
+  const found = Number.isFinite(crossover);
+  return {
+    batch: found ? crossover : 2 * sizes[sizes.length - 1]!,
+    table: `${found ? "" : "no size tried paid off, so the crossover is above the largest; "}${rows.join("; ")}`,
+  };
 }
 
 /** Each measurement runs in a fresh thread: one scenario's JIT feedback never slows another's. */
