@@ -302,9 +302,10 @@ export class Controller {
     this.metrics.reconcileErrors.inc({ reason });
     // A conflict means our cache is behind: the informer brings the new version, and the retry uses it.
     const log = status === 409 ? this.options.logger.debug : this.options.logger.warn;
+    const object = key.startsWith(SERVICE) ? splitKey(key.slice(SERVICE.length)) : { name: key.slice(2) };
     log.call(
       this.options.logger,
-      { key, err: error, retries: this.queue.failures(key) },
+      { ...object, err: error, retries: this.queue.failures(key) },
       "reconcile failed; retrying",
     );
     this.queue.addRateLimited(key);
