@@ -1,8 +1,10 @@
 // Reading a request body and decoding it as JSON (kubectl and client-node send JSON; YAML is
-// accepted too, as kube-apiserver accepts it).
+// accepted too, as kube-apiserver accepts it; kubectl's typed commands send built-in kinds as
+// protobuf, decoded in protobuf/).
 import type { IncomingMessage } from "node:http";
 import { parse as parseYaml } from "yaml";
 import { BadRequestError, StatusError } from "../errors.js";
+import { decodeProtobufBody, protobufMediaType } from "../protobuf/index.js";
 
 const maxBodyBytes = 3 * 1024 * 1024;
 
@@ -16,7 +18,9 @@ export async function readBody(req: IncomingMessage): Promise<string> {
       throw new StatusError(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728");
     chunks.push(buf);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  // A protobuf body is binary: kept byte for byte (latin1) for decodeBody.
+  const binary = mediaType(req.headers["content-type"]) === protobufMediaType;
+  return Buffer.concat(chunks).toString(binary ? "latin1" : "utf8");
 }
 
 export function mediaType(contentType: string | undefined): string {
@@ -26,6 +30,7 @@ export function mediaType(contentType: string | undefined): string {
 /** Decodes a body; `what` names the expected thing in kube's error wording. */
 export function decodeBody(text: string, contentType: string | undefined, what: string): unknown {
   const type = mediaType(contentType);
+  if (type === protobufMediaType) return decodeProtobufBody(Buffer.from(text, "latin1"), what);
   try {
     if (type.endsWith("yaml")) return parseYaml(text);
     return JSON.parse(text);
