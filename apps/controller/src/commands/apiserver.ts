@@ -2,10 +2,9 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { InvalidOptionError, startApiServer } from "@lbipam/apiserver";
 import { pino } from "pino";
-import { usageError } from "./usage.js";
+import { listenFlag, parseFlags, usageError } from "./usage.js";
 
 const usage = `usage: lbipam apiserver [--listen HOST:PORT] [--kubeconfig-out FILE] [--crds DIR]
                         [--kubernetes-version 1.32.4] [--token TOKEN]
@@ -19,45 +18,24 @@ const usage = `usage: lbipam apiserver [--listen HOST:PORT] [--kubeconfig-out FI
 
 const defaultCrdDirectory = fileURLToPath(new URL("../../../../../deploy/crds", import.meta.url));
 
-export interface ListenAddress {
-  host: string;
-  port: number;
-}
-
-/** Parses `127.0.0.1:8443` or `[::1]:8443`; undefined when malformed. */
-export function parseListen(value: string): ListenAddress | undefined {
-  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value);
-  if (!match) return undefined;
-  const port = Number(match[3]);
-  if (port > 65535) return undefined;
-  return { host: (match[1] ?? match[2])!, port };
-}
+/** Kept for the commands and tests that import it from here. */
+export { type ListenAddress, parseListen } from "./usage.js";
 
 export async function runApiServer(args: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        listen: { type: "string", default: "127.0.0.1:0" },
-        "kubeconfig-out": { type: "string", default: "lbipam.kubeconfig" },
-        crds: { type: "string", default: defaultCrdDirectory },
-        "kubernetes-version": { type: "string" },
-        token: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    return usageError(error instanceof Error ? error.message : String(error), usage);
-  }
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  const listen = parseListen(String(values.listen));
-  if (!listen) return usageError(`--listen: "${String(values.listen)}" is not HOST:PORT`, usage);
+  const values = parseFlags(
+    args,
+    {
+      listen: { type: "string", default: "127.0.0.1:0" },
+      "kubeconfig-out": { type: "string", default: "lbipam.kubeconfig" },
+      crds: { type: "string", default: defaultCrdDirectory },
+      "kubernetes-version": { type: "string" },
+      token: { type: "string" },
+    },
+    usage,
+  );
+  if (typeof values === "number") return values;
+  const listen = listenFlag(values, "listen", usage);
+  if (typeof listen === "number") return listen;
   const crds = String(values.crds);
   if (!existsSync(crds)) return usageError(`--crds: no such directory "${crds}"`, usage);
   const log = pino({ name: "lbipam-apiserver" });

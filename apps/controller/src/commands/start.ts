@@ -4,7 +4,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import {
   CoreV1Api,
   KubeConfig,
@@ -18,8 +17,7 @@ import { pino } from "pino";
 import { Controller } from "../controller/controller.js";
 import { startHealthServer } from "../controller/health-server.js";
 import { Informer } from "../controller/informer.js";
-import { parseListen } from "./apiserver.js";
-import { usageError } from "./usage.js";
+import { listenFlag, parseFlags } from "./usage.js";
 
 const repository = fileURLToPath(new URL("../../../../../", import.meta.url));
 
@@ -41,32 +39,21 @@ export function readManifests(directory: string): KubernetesObject[] {
 }
 
 export async function runStart(args: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        listen: { type: "string", default: "127.0.0.1:0" },
-        "kubeconfig-out": { type: "string", default: "lbipam.kubeconfig" },
-        examples: { type: "string", default: join(repository, "examples") },
-        "metrics-listen": { type: "string", default: "127.0.0.1:0" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    return usageError(error instanceof Error ? error.message : String(error), usage);
-  }
-  if (values.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  const listen = parseListen(String(values.listen));
-  if (!listen) return usageError(`--listen: "${String(values.listen)}" is not HOST:PORT`, usage);
-  const metricsListen = parseListen(String(values["metrics-listen"]));
-  if (!metricsListen)
-    return usageError(`--metrics-listen: "${String(values["metrics-listen"])}" is not HOST:PORT`, usage);
+  const values = parseFlags(
+    args,
+    {
+      listen: { type: "string", default: "127.0.0.1:0" },
+      "kubeconfig-out": { type: "string", default: "lbipam.kubeconfig" },
+      examples: { type: "string", default: join(repository, "examples") },
+      "metrics-listen": { type: "string", default: "127.0.0.1:0" },
+    },
+    usage,
+  );
+  if (typeof values === "number") return values;
+  const listen = listenFlag(values, "listen", usage);
+  if (typeof listen === "number") return listen;
+  const metricsListen = listenFlag(values, "metrics-listen", usage);
+  if (typeof metricsListen === "number") return metricsListen;
   const log = pino({ name: "lbipam", level: "warn" });
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
