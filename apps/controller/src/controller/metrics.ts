@@ -42,6 +42,12 @@ export class ControllerMetrics {
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: "lbipam_" });
+    // prom-client also exports these gauges under a "_total" name, which Prometheus
+    // reserves for counters (promtool check metrics refuses them); the unsuffixed
+    // twins (lbipam_nodejs_active_handles, ...) stay.
+    for (const name of ["active_handles_total", "active_requests_total", "active_resources_total"]) {
+      this.registry.removeSingleMetric(`lbipam_nodejs_${name}`);
+    }
     const poolGauge = (name: string, help: string, pick: (s: PoolSample) => number) =>
       new Gauge({
         name,
