@@ -32,6 +32,7 @@ import { CALICO_GROUP, CALICO_VERSION, type ClusterWriter, KubeClusterWriter } f
 import { CONFIG_PLURAL, ConfigSync } from "./config-sync.js";
 import { EventRecorder } from "./event-recorder.js";
 import { Informer, type InformerLogger } from "./informer.js";
+import { LeaderElector, type LeaderElectionOptions, leaderOnly } from "./leader-election.js";
 import { Ledger } from "./ledger.js";
 import { ControllerMetrics } from "./metrics.js";
 import { PoolReferences } from "./pool-references.js";
@@ -69,6 +70,8 @@ export interface ControllerOptions {
   allocatorThreads?: number;
   /** Batches at least this large go to a worker (default: the measured WORKER_MIN_BATCH). */
   workerMinBatch?: number;
+  /** Compete for a Lease and work only while holding it; absent: always the leader. */
+  leaderElection?: LeaderElectionOptions;
 }
 
 /** Queue keys: one prefix per kind of work. */
@@ -80,7 +83,8 @@ const CONFIG = "c:";
 
 export class Controller {
   readonly metrics: ControllerMetrics;
-  readonly queue = new WorkQueue<string>();
+  /** Keys to reconcile; a new queue for each term of leadership. */
+  queue = new WorkQueue<string>();
   readonly ledger = new Ledger();
   readonly registry = new PoolRegistry();
   readonly waiting = new WaitingServices();
@@ -95,7 +99,7 @@ export class Controller {
   private readonly recorder: EventRecorder;
   private readonly batcher: AllocationBatcher;
   private readonly reconciler: ServiceReconciler;
-  private readonly poolStatus: PoolStatusWriter;
+  private poolStatus: PoolStatusWriter;
   private readonly config: ConfigSync;
   private readonly states = new Map<string, ServiceState>();
   private readonly references = new PoolReferences();
@@ -105,6 +109,12 @@ export class Controller {
   private readonly poolSpecs = new Map<string, string>();
   private readyFlag = false;
   private workers: Promise<void>[] = [];
+  /** Workers take keys only while this is true: set when a term's catch-up is done, cleared when it ends. */
+  private working = false;
+  private readonly elector: LeaderElector | undefined;
+  /** Gaining and losing leadership run one after the other, never interleaved. */
+  private transitions: Promise<void> = Promise.resolve();
+  private stopping = false;
 
   constructor(options: ControllerOptions) {
     this.options = options;
@@ -130,14 +140,28 @@ export class Controller {
       },
       queueDepth: () => this.queue.length,
       workerPool: () => ({ queued: this.batcher.workers?.queueSize ?? 0, running: this.batcher.running }),
-      leader: () => true,
+      leader: () => this.leading,
     });
     this.rest = new RestClient(kubeconfig, Math.max(16, options.workers * 2));
-    this.writer =
+    if (options.leaderElection) {
+      this.elector = new LeaderElector(
+        this.rest,
+        options.leaderElection,
+        {
+          onStartedLeading: () => this.transition(() => this.lead()),
+          onStoppedLeading: () => this.transition(() => this.standBy()),
+        },
+        logger,
+        (verb, code) => this.metrics.apiRequests.inc({ verb, resource: "leases", code: String(code) }),
+      );
+    }
+    const writer =
       options.writer ??
       new KubeClusterWriter(this.rest, new TokenBucket(options.qps, options.burst), (verb, resource, code) =>
         this.metrics.apiRequests.inc({ verb, resource, code: String(code) }),
       );
+    // A replica that does not lead makes no new write; one already sent ends as it will.
+    this.writer = this.elector ? leaderOnly(writer, () => this.leading) : writer;
     this.recorder = new EventRecorder(this.writer, "lbipam", hostname(), logger);
     const threads = options.allocatorThreads ?? 0;
     this.batcher = new AllocationBatcher(
@@ -218,13 +242,17 @@ export class Controller {
       metrics: this.metrics,
       batcher: this.batcher,
     });
-    this.poolStatus = new PoolStatusWriter(
+    this.poolStatus = this.newPoolStatus();
+  }
+
+  private newPoolStatus(): PoolStatusWriter {
+    return new PoolStatusWriter(
       this.pools,
       this.registry,
       this.writer,
       this.metrics,
-      logger,
-      options.poolStatusIntervalMs ?? 1000,
+      this.options.logger,
+      this.options.poolStatusIntervalMs ?? 1000,
     );
   }
 
@@ -237,15 +265,81 @@ export class Controller {
     return this.readyFlag;
   }
 
-  /** Starts the informers, waits for every cache, rebuilds state from the Services' status, then works. */
+  /** True while this replica may write: always without leader election. */
+  get leading(): boolean {
+    return this.elector ? this.elector.leading : true;
+  }
+
+  /** For /readyz: ready once caches are synced, as the leader or as a warm standby. */
+  readiness(): { ok: boolean; detail: string } {
+    if (!this.readyFlag) return { ok: false, detail: "caches not synced" };
+    if (!this.elector) return { ok: true, detail: "ready" };
+    if (this.elector.leading) return { ok: true, detail: `ready: leader (${this.elector.identity})` };
+    const leader = this.elector.leader;
+    return { ok: true, detail: `ready: standby (${this.elector.identity}); leader ${leader || "unknown"}` };
+  }
+
+  /**
+   * Starts the informers and waits for every cache. Without leader election
+   * it then leads at once; with it, it competes for the Lease and leads only
+   * while holding it, keeping its caches warm meanwhile.
+   */
   async start(): Promise<void> {
     const { logger } = this.options;
     for (const informer of this.informers) informer.start();
     await Promise.all(this.informers.map((informer) => informer.synced));
     logger.info({}, "caches synced");
+    if (!this.elector) {
+      await this.lead();
+      this.readyFlag = true;
+      return;
+    }
+    this.readyFlag = true;
+    if (!this.stopping) this.elector.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    // A leader drains its work before it releases the Lease, so the next one never overlaps it.
+    await this.elector?.stop();
+    this.working = false;
+    this.queue.shutDown();
+    await Promise.all(this.workers);
+    await this.transitions;
+    this.poolStatus.stop();
+    await Promise.all(this.informers.map((informer) => informer.stop()));
+    await this.recorder.flush();
+    await this.batcher.workers?.destroy();
+    this.rest.close();
+  }
+
+  private transition(step: () => Promise<void>): Promise<void> {
+    this.transitions = this.transitions.then(step).catch((error: unknown) => {
+      this.options.logger.error({ err: error }, "leadership change failed");
+    });
+    return this.transitions;
+  }
+
+  /**
+   * Leading (again): state is rebuilt from the caches as they are now, every
+   * Service is queued (level-triggered catch-up), then workers start.
+   */
+  private async lead(): Promise<void> {
+    const { logger } = this.options;
+    if (!this.leading || this.stopping) return;
+    this.dropAllocations();
     for (const pool of this.pools.list()) this.syncPool(pool.metadata?.name ?? "");
+    for (const name of [...this.registry.views.keys()]) if (!this.pools.get(name)) this.syncPool(name);
     this.registry.setReservations(this.reservations.list());
-    await this.config.sync();
+    try {
+      await this.config.sync();
+    } catch (error) {
+      // Without election this fails the start, as it always has; a leader retries through the queue.
+      if (!this.elector) throw error;
+      logger.warn({ err: error }, "could not sync the configuration; retrying");
+      this.queue.addRateLimited(`${CONFIG}${DEFAULT_CONFIGURATION_NAME}`);
+    }
+    if (!this.leading || this.stopping) return;
     const rebuilt = rebuildLedger(this.services.list() as unknown as Service[], this.registry, this.ledger, {
       loadBalancerClass: this.options.loadBalancerClass,
     });
@@ -259,43 +353,68 @@ export class Controller {
       { addresses: rebuilt.held, conflicts: rebuilt.conflicts.length },
       "state rebuilt from Service status",
     );
-    this.readyFlag = true;
-    for (const service of this.services.list()) {
-      this.queue.add(`${SERVICE}${service.metadata?.namespace}/${service.metadata?.name}`);
-    }
-    this.workers = Array.from({ length: Math.max(1, this.options.workers) }, () => this.work());
+    this.enqueueAllServices();
+    this.working = true;
+    const queue = this.queue;
+    this.workers = Array.from({ length: Math.max(1, this.options.workers) }, () => this.work(queue));
   }
 
-  async stop(): Promise<void> {
-    this.queue.shutDown();
+  /**
+   * No longer leading: workers finish the reconcile they are in (its one
+   * status write ends or fails; the writer refuses new ones) and take no
+   * more; the in-memory allocations are dropped, to be rebuilt when leading again.
+   */
+  private async standBy(): Promise<void> {
+    this.working = false;
+    const queue = this.queue;
+    this.queue = new WorkQueue<string>();
+    queue.shutDown();
     await Promise.all(this.workers);
+    this.workers = [];
     this.poolStatus.stop();
-    await Promise.all(this.informers.map((informer) => informer.stop()));
-    await this.recorder.flush();
-    await this.batcher.workers?.destroy();
-    this.rest.close();
+    this.poolStatus = this.newPoolStatus();
+    this.dropAllocations();
+    this.options.logger.info({}, "standing by: work drained, allocations dropped");
   }
 
-  private async work(): Promise<void> {
+  /** Forgets every address held in memory (the ledger and the pools' claims) and every waiting Service. */
+  private dropAllocations(): void {
+    for (const key of [...this.ledger.keys()]) {
+      for (const holding of [...this.ledger.holdings(key)]) {
+        this.ledger.release(key, holding);
+        this.registry.poolSet.find(holding.family, holding.value)?.release(holding.value);
+      }
+    }
+    for (const key of this.waiting.oldestFirst()) this.waiting.delete(key);
+    this.states.clear();
+    this.metrics.pendingSince.set(0);
+  }
+
+  private async work(queue: WorkQueue<string>): Promise<void> {
     for (;;) {
-      const key = await this.queue.get();
+      const key = await queue.get();
       if (key === undefined) return;
+      if (!this.working) {
+        // Leadership ended while this key waited: it is left for the next term's catch-up.
+        queue.done(key);
+        return;
+      }
       const started = performance.now();
       let outcome = "done";
       try {
         await this.process(key);
-        this.queue.forget(key);
+        queue.forget(key);
       } catch (error) {
         outcome = "error";
-        this.failed(key, error);
+        this.failed(queue, key, error);
       } finally {
-        this.queue.done(key);
+        queue.done(key);
         this.metrics.reconcileDuration.observe({ outcome }, (performance.now() - started) / 1000);
       }
     }
   }
 
-  private failed(key: string, error: unknown): void {
+  private failed(queue: WorkQueue<string>, key: string, error: unknown): void {
     const status = (error as { status?: number }).status;
     const reason =
       status === 409 ? "conflict" : status === 404 ? "not_found" : status ? `http_${status}` : "error";
@@ -305,10 +424,10 @@ export class Controller {
     const object = key.startsWith(SERVICE) ? splitKey(key.slice(SERVICE.length)) : { name: key.slice(2) };
     log.call(
       this.options.logger,
-      { ...object, err: error, retries: this.queue.failures(key) },
+      { ...object, err: error, retries: queue.failures(key) },
       "reconcile failed; retrying",
     );
-    this.queue.addRateLimited(key);
+    queue.addRateLimited(key);
   }
 
   private async process(key: string): Promise<void> {
