@@ -32,7 +32,7 @@ import { CALICO_GROUP, CALICO_VERSION, type ClusterWriter, KubeClusterWriter } f
 import { CONFIG_PLURAL, ConfigSync } from "./config-sync.js";
 import { EventRecorder } from "./event-recorder.js";
 import { Informer, type InformerLogger } from "./informer.js";
-import { LeaderElector, type LeaderElectionOptions, leaderOnly } from "./leader-election.js";
+import { type LeaderElectionOptions, LeaderElector, leaderOnly } from "./leader-election.js";
 import { Ledger } from "./ledger.js";
 import { ControllerMetrics } from "./metrics.js";
 import { PoolReferences } from "./pool-references.js";
