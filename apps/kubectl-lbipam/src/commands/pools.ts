@@ -1,0 +1,41 @@
+import { ClusterReader, connect } from "../cluster.js";
+import { UsageError } from "../errors.js";
+import { outputFormat, serialize } from "../output.js";
+import { poolRows, renderPoolNotes, renderPoolTable } from "../pool-report.js";
+import { buildState } from "../state.js";
+import { CONNECTION_HELP, CONNECTION_OPTIONS, type Command, stringFlag } from "./command.js";
+
+export const poolsCommand: Command = {
+  summary: "every LoadBalancer pool with its use, computed as the controller does",
+  usage: `Every LoadBalancer IPPool: family, CIDR, mode, disabled, allocatable (and why not),
+addresses allocated / total / reserved / free and a utilisation bar. Counts come from
+the IPPools, IPReservations and the Services' status, as the controller computes
+them, so they are right even before the controller writes the pools' status.
+
+Usage:
+  kubectl lbipam pools [-o table|json|yaml] [flags]
+
+Flags:
+  -o, --output FORMAT              table (default), json or yaml
+  -h, --help                       this help
+
+${CONNECTION_HELP}`,
+  options: { ...CONNECTION_OPTIONS, output: { type: "string", short: "o" } },
+  async run(values, positionals, io) {
+    if (positionals.length > 0)
+      throw new UsageError(`pools takes no arguments, got "${positionals.join(" ")}"`);
+    const format = outputFormat(stringFlag(values, "output"));
+    const connection = connect({
+      kubeconfig: stringFlag(values, "kubeconfig"),
+      context: stringFlag(values, "context"),
+      namespace: stringFlag(values, "namespace"),
+    });
+    const objects = await new ClusterReader(connection).objects();
+    const state = buildState(objects, { loadBalancerClass: stringFlag(values, "load-balancer-class") });
+    const specs = new Map(objects.pools.map((pool) => [pool.metadata.name ?? "", pool.spec ?? {}]));
+    const rows = poolRows(state, specs);
+    if (format === "table") io.stdout(renderPoolTable(rows) + renderPoolNotes(rows));
+    else io.stdout(serialize({ pools: rows }, format));
+    return 0;
+  },
+};

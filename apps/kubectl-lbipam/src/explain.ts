@@ -1,0 +1,350 @@
+// `kubectl lbipam explain`: the Service's request, each pool and why it was or
+// was not used, the decision of the SAME `decide` the controller runs, and what
+// would unblock a Service that waits.
+import { cidrContains, type Family, formatCidr, parseAddress } from "@lbipam/allocator";
+import {
+  type Decision,
+  decide,
+  type FamilyDecision,
+  type PoolContext,
+  type PoolView,
+  parseServiceRequest,
+  requestedFamilies,
+  type Service,
+  ServiceReason,
+  type ServiceRequest,
+  serviceKey,
+  whyCannotServe,
+} from "@lbipam/api";
+import { renderTable } from "./pool-report.js";
+import { type ClusterState, decisionInput } from "./state.js";
+
+const FAMILY: Record<Family, "IPv4" | "IPv6"> = { 4: "IPv4", 6: "IPv6" };
+
+export type PoolVerdict = "used" | "candidate" | "blocked" | "full" | "not-considered";
+
+export interface PoolConsideration {
+  name: string;
+  family: "IPv4" | "IPv6" | null;
+  cidr: string;
+  mode: string;
+  free: number;
+  verdict: PoolVerdict;
+  why: string;
+  /** The blocking reason (ServiceReason) when the verdict is `blocked`. */
+  reason?: string;
+}
+
+export interface Explanation {
+  service: string;
+  managed: boolean;
+  unmanagedReason: string | null;
+  config: { assignIPs: string; loadBalancerClass: string };
+  request: {
+    type: string | null;
+    loadBalancerClass: string | null;
+    families: ("IPv4" | "IPv6")[];
+    ipFamilyPolicy: string;
+    pools: Partial<Record<"IPv4" | "IPv6", string[]>>;
+    addresses: Partial<Record<"IPv4" | "IPv6", { address: string; source: string }>>;
+    problems: { annotation: string; value: string; reason: string }[];
+  };
+  status: string[];
+  pools: PoolConsideration[];
+  decision: {
+    families: FamilyDecision[];
+    release: string[];
+    lost: { address: string; holder: string }[];
+    condition: Decision["condition"] | null;
+  };
+  unblock: string[];
+}
+
+/** The pool (by name) that holds an address, among the serving pools. */
+function poolHolding(state: ClusterState, text: string): string | undefined {
+  const address = parseAddress(text);
+  return state.poolSet.find(address.family, address.value)?.name;
+}
+
+/** Why one LoadBalancer pool was, or was not, used for the Service. */
+function considerPool(
+  view: PoolView,
+  request: ServiceRequest,
+  families: Family[],
+  decision: Decision,
+  state: ClusterState,
+  context: PoolContext,
+): Pick<PoolConsideration, "verdict" | "why" | "reason"> {
+  const family = view.family;
+  if (family === undefined || view.cidr === undefined) {
+    return { verdict: "blocked", why: "the pool is invalid (see `kubectl lbipam pools`)" };
+  }
+  if (!decision.managed) return { verdict: "not-considered", why: "lbipam does not manage the Service" };
+  if (!families.includes(family)) {
+    return { verdict: "not-considered", why: `the Service is not served for ${FAMILY[family]}` };
+  }
+  const chosen = decision.families.find((d) => d.family === family);
+  if (chosen?.action === "keep" && poolHolding(state, chosen.address) === view.name) {
+    return { verdict: "used", why: `holds ${chosen.address} for the Service (kept)` };
+  }
+  if (chosen?.action === "claim" && chosen.pool === view.name) {
+    return { verdict: "used", why: `would claim ${chosen.address} for the Service` };
+  }
+  const blockedBy = (): Pick<PoolConsideration, "verdict" | "why" | "reason"> | undefined => {
+    const blocked = whyCannotServe(view, context);
+    return blocked && { verdict: "blocked", why: blocked.message, reason: blocked.reason };
+  };
+  const wanted = request.addresses[family];
+  if (wanted) {
+    if (!cidrContains(view.cidr, wanted)) {
+      return {
+        verdict: "not-considered",
+        why: `the Service asks for ${wanted.text} (${wanted.source}), not in this pool`,
+      };
+    }
+    return blockedBy() ?? { verdict: "candidate", why: `holds the requested ${wanted.text}` };
+  }
+  const named = request.pools[family];
+  if (named && !named.includes(view.name) && !named.includes(formatCidr(view.cidr))) {
+    return { verdict: "not-considered", why: `not named in projectcalico.org/ipv${family}pools` };
+  }
+  if (!named && view.mode !== "Automatic") {
+    return {
+      verdict: "not-considered",
+      why: `Manual pool: serves only Services that name it (projectcalico.org/ipv${family}pools) or one of its addresses`,
+    };
+  }
+  const blocked = blockedBy();
+  if (blocked) return blocked;
+  const free = state.poolSet.get(view.name)?.counts().free ?? 0;
+  if (free === 0) return { verdict: "full", why: "no free address (every address allocated or reserved)" };
+  if (chosen?.action === "allocate") {
+    return chosen.pools[0] === view.name
+      ? { verdict: "used", why: "first candidate in name order with a free address: allocates from it" }
+      : { verdict: "candidate", why: `has free addresses; used once ${chosen.pools[0]} is full` };
+  }
+  if (chosen?.action === "keep" || chosen?.action === "claim") {
+    return { verdict: "candidate", why: `could serve, but the Service keeps ${chosen.address}` };
+  }
+  return { verdict: "candidate", why: "could serve" };
+}
+
+/** What the operator can change so the waiting families get an address. */
+function unblockHints(
+  explanation: Omit<Explanation, "unblock">,
+  service: Service,
+  state: ClusterState,
+): string[] {
+  const hints: string[] = [];
+  const add = (hint: string) => {
+    if (!hints.includes(hint)) hints.push(hint);
+  };
+  if (!explanation.managed) {
+    const reason = explanation.unmanagedReason ?? "";
+    if (reason.startsWith("spec.type")) add("set spec.type: LoadBalancer to have lbipam assign an address");
+    else if (reason.startsWith("spec.loadBalancerClass"))
+      add(
+        `unset spec.loadBalancerClass or set it to ${state.config.loadBalancerClass} (another class belongs to another controller)`,
+      );
+    else if (reason.startsWith("assignIPs"))
+      add(
+        "assignIPs is RequestedServicesOnly: add a projectcalico.org/ipv4pools, ipv6pools or loadBalancerIPs annotation, or set spec.loadBalancerClass, or switch the KubeControllersConfiguration default to AllServices",
+      );
+    return hints;
+  }
+  for (const problem of explanation.request.problems) {
+    add(`fix ${problem.annotation} (${JSON.stringify(problem.value)}): ${problem.reason}`);
+  }
+  const namespace = service.metadata.namespace ?? "";
+  for (const decision of explanation.decision.families) {
+    if (decision.action !== "wait") continue;
+    const family = FAMILY[decision.family];
+    const pools = explanation.pools.filter((p) => p.family === family && p.verdict !== "not-considered");
+    switch (decision.reason) {
+      case ServiceReason.NoPool:
+      case ServiceReason.PoolDisabled:
+      case ServiceReason.PoolNotAllocatable:
+      case ServiceReason.NamespaceNotAllowed:
+      case ServiceReason.PoolExhausted: {
+        if (pools.length === 0) {
+          const wanted = explanation.request.pools[family];
+          add(
+            wanted
+              ? `add a LoadBalancer pool of ${family} named in the annotation, or name an existing one`
+              : `add an Automatic LoadBalancer pool of ${family} (or name a Manual one in projectcalico.org/ipv${decision.family}pools)`,
+          );
+        }
+        for (const pool of pools) {
+          if (pool.verdict === "full") {
+            add(
+              `free an address in pool ${pool.name} (delete a Service holding one, or remove an IPReservation covering it), or add another ${family} pool`,
+            );
+          } else if (pool.reason === ServiceReason.PoolDisabled) {
+            add(`enable pool ${pool.name} (spec.disabled: false)`);
+          } else if (pool.reason === ServiceReason.NamespaceNotAllowed) {
+            add(
+              `pool ${pool.name}'s namespaceSelector does not match namespace ${namespace}: change the selector or the namespace's labels`,
+            );
+          } else if (pool.verdict === "blocked") {
+            add(`fix pool ${pool.name}: ${pool.why} (see \`kubectl lbipam pools\`)`);
+          }
+        }
+        break;
+      }
+      case ServiceReason.RequestedIPInUse: {
+        const wanted = explanation.request.addresses[family];
+        add(
+          `${wanted?.address ?? "the requested address"} is taken (${decision.message}): release it there, or ask for another address`,
+        );
+        break;
+      }
+      case ServiceReason.RequestedIPNotInPool: {
+        const wanted = explanation.request.addresses[family];
+        add(
+          `${wanted?.address ?? "the requested address"} is in no LoadBalancer pool that can serve: add or fix a pool whose CIDR holds it, or ask for an address inside one`,
+        );
+        break;
+      }
+      case ServiceReason.ServiceTerminating:
+        add("the Service is being deleted; nothing new is assigned to it");
+        break;
+      default:
+        break;
+    }
+  }
+  const assigns = explanation.decision.families.some((d) => d.action === "allocate" || d.action === "claim");
+  if (assigns && explanation.status.length === 0) {
+    add(
+      "the controller assigns on its next reconcile; if the Service stays pending, check that the controller is running",
+    );
+  }
+  return hints;
+}
+
+export function explainService(state: ClusterState, service: Service): Explanation {
+  const decision = decide(decisionInput(state, service));
+  const request = parseServiceRequest(service);
+  const families = requestedFamilies(service);
+  const context: PoolContext = {
+    pools: state.views,
+    poolSet: state.poolSet,
+    namespace: service.metadata.namespace ?? "",
+    namespaceLabels: state.namespaceLabels(service.metadata.namespace ?? ""),
+  };
+  const pools = [...state.views.values()]
+    .filter((view) => view.loadBalancer)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((view) => ({
+      name: view.name,
+      family: view.family === undefined ? null : FAMILY[view.family],
+      cidr: view.cidr ? formatCidr(view.cidr) : "-",
+      mode: view.mode,
+      free: state.poolSet.get(view.name)?.counts().free ?? 0,
+      ...considerPool(view, request, families, decision, state, context),
+    }));
+  const pick = <T>(record: Partial<Record<Family, T>>) => {
+    const out: Partial<Record<"IPv4" | "IPv6", T>> = {};
+    for (const family of [4, 6] as const) {
+      const value = record[family];
+      if (value !== undefined) out[FAMILY[family]] = value;
+    }
+    return out;
+  };
+  const addresses = pick(request.addresses);
+  const explanation: Omit<Explanation, "unblock"> = {
+    service: serviceKey(service),
+    managed: decision.managed,
+    unmanagedReason: decision.unmanagedReason ?? null,
+    config: { assignIPs: state.config.assignIPs, loadBalancerClass: state.config.loadBalancerClass },
+    request: {
+      type: service.spec?.type ?? null,
+      loadBalancerClass: service.spec?.loadBalancerClass ?? null,
+      families: families.map((f) => FAMILY[f]),
+      ipFamilyPolicy: service.spec?.ipFamilyPolicy ?? "SingleStack",
+      pools: pick(request.pools),
+      addresses: Object.fromEntries(
+        Object.entries(addresses).map(([family, a]) => [family, { address: a.text, source: a.source }]),
+      ),
+      problems: decision.problems.map(({ annotation, value, reason }) => ({ annotation, value, reason })),
+    },
+    status: (service.status?.loadBalancer?.ingress ?? []).map((entry) => entry.ip ?? entry.hostname ?? ""),
+    pools,
+    decision: {
+      families: decision.families,
+      release: decision.release,
+      lost: decision.lost,
+      condition: decision.condition ?? null,
+    },
+  };
+  return { ...explanation, unblock: unblockHints(explanation, service, state) };
+}
+
+function describeDecision(decision: FamilyDecision): string {
+  switch (decision.action) {
+    case "keep":
+      return `keep ${decision.address}`;
+    case "claim":
+      return `claim ${decision.address} from pool ${decision.pool}`;
+    case "allocate":
+      return `allocate from ${decision.pools.join(", ")} (first with a free address)`;
+    case "wait":
+      return `wait (${decision.reason}): ${decision.message}`;
+  }
+}
+
+export function renderExplanation(e: Explanation): string {
+  const out: string[] = [];
+  out.push(`Service:    ${e.service}`);
+  out.push(`Addresses:  ${e.status.length > 0 ? e.status.join(", ") : "<pending>"}`);
+  out.push(
+    `Managed:    ${e.managed ? "yes" : `no: ${e.unmanagedReason}`} (controller class ${e.config.loadBalancerClass}, assignIPs ${e.config.assignIPs})`,
+  );
+  out.push("", "Request:");
+  out.push(`  type:           ${e.request.type ?? "<unset>"}`);
+  out.push(`  class:          ${e.request.loadBalancerClass ?? "<unset>"}`);
+  out.push(`  families:       ${e.request.families.join(", ")} (${e.request.ipFamilyPolicy})`);
+  for (const family of e.request.families) {
+    const address = e.request.addresses[family];
+    const pools = e.request.pools[family];
+    const what = address
+      ? `address ${address.address} (${address.source}), no fallback`
+      : pools
+        ? `pools ${pools.join(", ")} (projectcalico.org/ipv${family === "IPv4" ? 4 : 6}pools)`
+        : "any Automatic LoadBalancer pool";
+    out.push(`  ${`${family}:`.padEnd(16)}${what}`);
+  }
+  for (const problem of e.request.problems) {
+    out.push(`  problem:        ${problem.annotation} ${JSON.stringify(problem.value)}: ${problem.reason}`);
+  }
+  out.push("", "Pools:");
+  if (e.pools.length === 0) out.push("  no LoadBalancer pool exists");
+  else {
+    const table = renderTable(
+      ["NAME", "FAMILY", "CIDR", "MODE", "FREE", "VERDICT", "WHY"],
+      e.pools.map((p) => [p.name, p.family ?? "-", p.cidr, p.mode, String(p.free), p.verdict, p.why]),
+    );
+    out.push(
+      ...table
+        .trimEnd()
+        .split("\n")
+        .map((line) => `  ${line}`),
+    );
+  }
+  out.push("", "Decision:");
+  if (!e.managed) out.push(`  none: ${e.unmanagedReason}`);
+  for (const decision of e.decision.families) {
+    out.push(`  ${FAMILY[decision.family]}: ${describeDecision(decision)}`);
+  }
+  for (const address of e.decision.release) out.push(`  release ${address}`);
+  for (const lost of e.decision.lost)
+    out.push(`  drop ${lost.address} (held by the older Service ${lost.holder})`);
+  if (e.decision.condition) {
+    const c = e.decision.condition;
+    out.push(`  condition: ${c.type}=${c.status} ${c.reason}: ${c.message}`);
+  }
+  if (e.unblock.length > 0) {
+    out.push("", "To unblock:");
+    for (const hint of e.unblock) out.push(`  - ${hint}`);
+  }
+  return `${out.join("\n")}\n`;
+}

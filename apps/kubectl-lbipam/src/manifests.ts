@@ -1,0 +1,114 @@
+// Reading the objects `simulate` runs over from YAML or JSON manifests
+// (multi-document, and `kind: List` as `kubectl get -o yaml` prints it).
+import { readFileSync } from "node:fs";
+import {
+  DEFAULT_CONFIGURATION_NAME,
+  type IPPool,
+  type IPReservation,
+  type KubeControllersConfiguration,
+  type Namespace,
+  type Service,
+} from "@lbipam/api";
+import { parseAllDocuments } from "yaml";
+import { InputError } from "./errors.js";
+import type { ClusterObjects } from "./state.js";
+
+export interface ManifestResult {
+  objects: ClusterObjects;
+  /** Objects of kinds simulate does not read, one line each. */
+  ignored: string[];
+}
+
+type Manifest = { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown }; items?: unknown };
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Parses manifests from text; `source` names the file in errors. */
+export function parseManifests(texts: { source: string; text: string }[]): ManifestResult {
+  const objects: ClusterObjects = {
+    pools: [],
+    reservations: [],
+    services: [],
+    namespaces: [],
+    configuration: undefined,
+  };
+  const ignored: string[] = [];
+  const seen = new Set<string>();
+  const add = (source: string, value: unknown): void => {
+    if (value === null || value === undefined) return;
+    if (!isObject(value))
+      throw new InputError(`${source}: expected an object, found ${JSON.stringify(value)}`);
+    const manifest = value as Manifest;
+    if (manifest.kind === "List" || (manifest.kind === undefined && Array.isArray(manifest.items))) {
+      if (!Array.isArray(manifest.items)) throw new InputError(`${source}: a List without items`);
+      for (const item of manifest.items) add(source, item);
+      return;
+    }
+    const name = manifest.metadata?.name;
+    if (typeof name !== "string" || name === "") {
+      throw new InputError(`${source}: a ${String(manifest.kind ?? "manifest")} without metadata.name`);
+    }
+    const kind = String(manifest.kind ?? "");
+    if (kind === "Service") {
+      const namespace =
+        typeof manifest.metadata?.namespace === "string" ? manifest.metadata.namespace : "default";
+      const service = value as unknown as Service;
+      const copy: Service = { ...service, metadata: { ...service.metadata, namespace } };
+      const id = `Service ${namespace}/${name}`;
+      if (seen.has(id)) throw new InputError(`${source}: ${id} is given twice`);
+      seen.add(id);
+      objects.services.push(copy);
+      return;
+    }
+    const id = `${kind} ${name}`;
+    const unique = () => {
+      if (seen.has(id)) throw new InputError(`${source}: ${id} is given twice`);
+      seen.add(id);
+    };
+    switch (kind) {
+      case "IPPool":
+        unique();
+        objects.pools.push(value as unknown as IPPool);
+        return;
+      case "IPReservation":
+        unique();
+        objects.reservations.push(value as unknown as IPReservation);
+        return;
+      case "Namespace":
+        unique();
+        objects.namespaces.push(value as unknown as Namespace);
+        return;
+      case "KubeControllersConfiguration":
+        if (name === DEFAULT_CONFIGURATION_NAME) {
+          unique();
+          objects.configuration = value as unknown as KubeControllersConfiguration;
+        } else ignored.push(`${source}: ${id} (only the one named default counts)`);
+        return;
+      default:
+        ignored.push(`${source}: ${kind || "an object without kind"} ${name} (not read by simulate)`);
+    }
+  };
+  for (const { source, text } of texts) {
+    for (const document of parseAllDocuments(text)) {
+      if (document.errors.length > 0) {
+        throw new InputError(`${source}: ${document.errors[0]!.message}`);
+      }
+      add(source, document.toJS());
+    }
+  }
+  return { objects, ignored };
+}
+
+/** Reads files (`-` is standard input). */
+export function readManifests(files: string[]): ManifestResult {
+  const texts = files.map((file) => {
+    try {
+      return { source: file === "-" ? "<stdin>" : file, text: readFileSync(file === "-" ? 0 : file, "utf8") };
+    } catch (error) {
+      throw new InputError(`cannot read ${file}: ${(error as Error).message}`);
+    }
+  });
+  return parseManifests(texts);
+}

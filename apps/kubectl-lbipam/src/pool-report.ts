@@ -1,0 +1,143 @@
+// `kubectl lbipam pools`: one row per LoadBalancer pool, computed from the
+// rebuilt state (not from the pools' status), so it is right even when the
+// controller has not written status.
+import { cidrSize, formatCidr } from "@lbipam/allocator";
+import { poolCondition } from "@lbipam/api";
+import type { ClusterState } from "./state.js";
+
+export interface PoolRow {
+  name: string;
+  family: "IPv4" | "IPv6" | null;
+  /** The canonical CIDR, or spec.cidr as written when it is unusable. */
+  cidr: string;
+  mode: string;
+  disabled: boolean;
+  allocatable: boolean;
+  /** The Allocatable condition's reason and message. */
+  reason: string;
+  message: string;
+  namespaceSelector: string | null;
+  /** Counts are decimal strings past 2^53 - 1 (an IPv6 /64), numbers otherwise. */
+  total: number | string;
+  allocated: number;
+  reserved: number;
+  free: number | string;
+  /** allocated / total, in percent. */
+  utilisation: number;
+}
+
+function exact(value: bigint): number | string {
+  return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+}
+
+export function poolRows(
+  state: ClusterState,
+  specs: ReadonlyMap<string, { cidr?: unknown; namespaceSelector?: unknown }>,
+): PoolRow[] {
+  const rows: PoolRow[] = [];
+  const names = [...state.views.keys()].sort();
+  for (const name of names) {
+    const view = state.views.get(name)!;
+    if (!view.loadBalancer) continue;
+    const condition = poolCondition(view, { overlappedBy: state.poolSet.overlappedBy(name) });
+    const counts = state.poolSet.get(name)?.counts();
+    const total = view.cidr ? cidrSize(view.cidr) : 0n;
+    const allocated = counts?.allocated ?? 0;
+    const reserved = counts?.reserved ?? 0;
+    // The allocator's own free count when exact; past 2^53 the difference (reserved
+    // addresses that are also allocated are then counted twice, a negligible error).
+    const free =
+      counts && total <= BigInt(Number.MAX_SAFE_INTEGER)
+        ? BigInt(counts.free)
+        : total - BigInt(allocated) - BigInt(reserved);
+    const spec = specs.get(name);
+    const selector = spec?.namespaceSelector;
+    rows.push({
+      name,
+      family: view.family === 4 ? "IPv4" : view.family === 6 ? "IPv6" : null,
+      cidr: view.cidr ? formatCidr(view.cidr) : String(spec?.cidr ?? ""),
+      mode: view.mode,
+      disabled: view.disabled,
+      allocatable: condition.status === "True",
+      reason: condition.reason,
+      message: condition.message,
+      namespaceSelector: typeof selector === "string" && selector.trim() !== "" ? selector : null,
+      total: exact(total),
+      allocated,
+      reserved,
+      free: exact(free < 0n ? 0n : free),
+      utilisation: total === 0n ? 0 : Number(((allocated / Number(total)) * 100).toPrecision(6)),
+    });
+  }
+  return rows;
+}
+
+const BAR_WIDTH = 20;
+
+/** `[###---..........]`: allocated (#), reserved and unallocated (-), free (.). */
+export function utilisationBar(row: Pick<PoolRow, "total" | "allocated" | "reserved">): string {
+  const total = BigInt(row.total);
+  if (total === 0n) return `[${" ".repeat(BAR_WIDTH)}]`;
+  const cells = (count: number) => Number((BigInt(count) * BigInt(BAR_WIDTH) + total - 1n) / total);
+  const used = Math.min(BAR_WIDTH, cells(row.allocated));
+  const reserved = Math.min(BAR_WIDTH - used, cells(row.reserved));
+  return `[${"#".repeat(used)}${"-".repeat(reserved)}${".".repeat(BAR_WIDTH - used - reserved)}]`;
+}
+
+export function formatPercent(value: number): string {
+  if (value > 0 && value < 0.1) return "<0.1%";
+  return `${value.toFixed(1)}%`;
+}
+
+/** Left-aligned columns separated by three spaces, as kubectl prints tables. */
+export function renderTable(header: string[], rows: string[][]): string {
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join("   ")
+      .trimEnd();
+  return `${[line(header), ...rows.map(line)].join("\n")}\n`;
+}
+
+export function renderPoolTable(rows: PoolRow[]): string {
+  if (rows.length === 0) return "No LoadBalancer pools found.\n";
+  return renderTable(
+    [
+      "NAME",
+      "FAMILY",
+      "CIDR",
+      "MODE",
+      "DISABLED",
+      "ALLOCATABLE",
+      "ALLOCATED",
+      "TOTAL",
+      "RESERVED",
+      "FREE",
+      "USAGE",
+    ],
+    rows.map((row) => [
+      row.name,
+      row.family ?? "-",
+      row.cidr,
+      row.mode,
+      String(row.disabled),
+      row.allocatable ? "True" : `False (${row.reason})`,
+      String(row.allocated),
+      String(row.total),
+      String(row.reserved),
+      String(row.free),
+      `${utilisationBar(row)} ${formatPercent(row.utilisation)}`,
+    ]),
+  );
+}
+
+/** One line per pool that hands out nothing, with the Allocatable condition's message. */
+export function renderPoolNotes(rows: PoolRow[]): string {
+  const notes = rows
+    .filter((row) => !row.allocatable)
+    .map((row) => `pool ${row.name} is not allocatable (${row.reason}): ${row.message}\n`);
+  return notes.length > 0 ? `\n${notes.join("")}` : "";
+}

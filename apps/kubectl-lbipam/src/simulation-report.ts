@@ -1,0 +1,25 @@
+// The text form of a simulation: Services, then pools, then problems.
+import { renderPoolNotes, renderPoolTable, renderTable } from "./pool-report.js";
+import type { SimulationResult } from "./simulate.js";
+
+export function renderSimulation(result: SimulationResult): string {
+  const services =
+    result.services.length === 0
+      ? "No Services given.\n"
+      : renderTable(
+          ["SERVICE", "ADDRESSES", "BEFORE", "OUTCOME", "REASON", "MESSAGE"],
+          result.services.map((s) => [
+            s.service,
+            s.addresses.join(",") || "<pending>",
+            s.before.join(",") || "-",
+            s.outcome,
+            s.reason ?? "-",
+            s.message ?? "",
+          ]),
+        );
+  const counts = new Map<string, number>();
+  for (const s of result.services) counts.set(s.outcome, (counts.get(s.outcome) ?? 0) + 1);
+  const summary = [...counts].map(([outcome, n]) => `${n} ${outcome}`).join(", ");
+  const problems = result.problems.map((p) => `problem: ${p}\n`).join("");
+  return `${services}${summary ? `\n${summary}\n` : ""}\n${renderPoolTable(result.pools)}${renderPoolNotes(result.pools)}${problems ? `\n${problems}` : ""}`;
+}

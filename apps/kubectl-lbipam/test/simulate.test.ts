@@ -1,0 +1,241 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { InputError } from "../src/errors.js";
+import { parseManifests } from "../src/manifests.js";
+import { simulate } from "../src/simulate.js";
+import { renderSimulation } from "../src/simulation-report.js";
+import { fixtureObjects, objects, pool, service } from "./helpers/fixtures.js";
+
+function assignments(result: ReturnType<typeof simulate>): Record<string, string> {
+  return Object.fromEntries(
+    result.services.map((s) => [
+      s.service,
+      `${s.outcome}${s.addresses.length ? ` ${s.addresses.join(",")}` : ""}${s.reason && s.outcome !== "allocated" ? ` ${s.reason}` : ""}`,
+    ]),
+  );
+}
+
+describe("simulate over the YAML fixtures", () => {
+  it("keeps addresses in status, serves the rest oldest first, and says why the others wait", () => {
+    const result = simulate(fixtureObjects("pools.yaml", "services.yaml"));
+    assert.deepEqual(assignments(result), {
+      "shop/old-web": "allocated 192.0.2.1",
+      "shop/api": "allocated 192.0.2.0",
+      "shop/pinned": "allocated 203.0.113.5",
+      "shop/dual": "allocated 192.0.2.2,2001:db8::",
+      "shop/wants-off": "pending PoolDisabled",
+      "shop/bad": "invalid InvalidAnnotation",
+      "shop/cluster-ip": "unmanaged",
+    });
+    const usage = Object.fromEntries(result.pools.map((p) => [p.name, `${p.allocated}/${p.total}`]));
+    assert.deepEqual(usage, {
+      "a-small": "3/4",
+      "b-backup": "0/8",
+      manual: "1/16",
+      off: "0/16",
+      v6: "1/256",
+    });
+    const text = renderSimulation(result);
+    assert.match(
+      text,
+      /^shop\/wants-off +<pending> +- +pending +PoolDisabled +IPv4 pending: no IPv4 pool can serve: pool off is disabled$/m,
+    );
+    assert.match(text, /^4 allocated, 1 pending, 1 invalid, 1 unmanaged$/m);
+    assert.match(text, /^a-small +IPv4 +192\.0\.2\.0\/30 .* \[###############\.\.\.\.\.\] 75\.0%$/m);
+  });
+
+  it("--delete-pool moves its Services to the next pool, skipping the reserved address", () => {
+    const result = simulate(fixtureObjects("pools.yaml", "services.yaml"), { deletePools: ["a-small"] });
+    const moved = assignments(result);
+    assert.equal(moved["shop/old-web"], "allocated 198.51.100.1");
+    assert.equal(moved["shop/api"], "allocated 198.51.100.2");
+    assert.equal(moved["shop/dual"], "allocated 198.51.100.3,2001:db8::");
+    assert.deepEqual(result.services.find((s) => s.service === "shop/old-web")!.before, ["192.0.2.1"]);
+    assert.equal(
+      result.pools.find((p) => p.name === "a-small"),
+      undefined,
+    );
+  });
+
+  it("--add-services fills the pools and shows where they run out", () => {
+    const result = simulate(fixtureObjects("pools.yaml", "services.yaml"), { addServices: 9 });
+    const added = result.services.filter((s) => s.service.startsWith("default/simulated-"));
+    assert.equal(added.length, 9);
+    assert.deepEqual(
+      added.map((s) => s.addresses[0] ?? s.reason),
+      ["192.0.2.3", ...[1, 2, 3, 4, 5, 6, 7].map((n) => `198.51.100.${n}`), "PoolExhausted"],
+    );
+    assert.equal(result.pools.find((p) => p.name === "b-backup")!.free, 0);
+  });
+
+  it("--add-services with both families and a namespace", () => {
+    const result = simulate(
+      objects({
+        pools: [pool("v4", { cidr: "192.0.2.0/30", blockSize: 30 }), pool("v6", { cidr: "2001:db8::/120" })],
+      }),
+      {
+        addServices: 1,
+        addNamespace: "team",
+        addFamilies: ["IPv6", "IPv4"],
+      },
+    );
+    assert.deepEqual(assignments(result), { "team/simulated-1": "allocated 2001:db8::,192.0.2.0" });
+  });
+
+  it("the older Service wins an address both ask for, whatever the file order", () => {
+    const pinned = { "projectcalico.org/loadBalancerIPs": '["192.0.2.1"]' };
+    const result = simulate(
+      objects({
+        pools: [pool("edge", { cidr: "192.0.2.0/30", blockSize: 30 })],
+        services: [
+          service("ns/young", { created: "2026-02-01T00:00:00Z", annotations: pinned }),
+          service("ns/old", { created: "2026-01-01T00:00:00Z", annotations: pinned }),
+        ],
+      }),
+    );
+    assert.deepEqual(assignments(result), {
+      "ns/old": "allocated 192.0.2.1",
+      "ns/young": "pending RequestedIPInUse",
+    });
+  });
+
+  it("an address a younger Service gives up goes to the older one waiting for it", () => {
+    // young holds 192.0.2.1 in its status but now asks for pool b: it releases
+    // the address after old (reconciled first) found it taken; the next pass serves old.
+    const result = simulate(
+      objects({
+        pools: [
+          pool("a", { cidr: "192.0.2.0/30", blockSize: 30 }),
+          pool("b", { cidr: "198.51.100.0/30", blockSize: 30 }),
+        ],
+        services: [
+          service("ns/old", {
+            created: "2026-01-01T00:00:00Z",
+            annotations: { "projectcalico.org/loadBalancerIPs": '["192.0.2.1"]' },
+          }),
+          service("ns/young", {
+            created: "2026-02-01T00:00:00Z",
+            annotations: { "projectcalico.org/ipv4pools": '["b"]' },
+            ingress: ["192.0.2.1"],
+          }),
+        ],
+      }),
+    );
+    assert.deepEqual(assignments(result), {
+      "ns/old": "allocated 192.0.2.1",
+      "ns/young": "allocated 198.51.100.0",
+    });
+  });
+
+  it("RequireDualStack takes no address when one family cannot be served; PreferDualStack takes what it can", () => {
+    const dual = (policy: "RequireDualStack" | "PreferDualStack") => ({
+      type: "LoadBalancer",
+      ipFamilies: ["IPv4", "IPv6"] as ("IPv4" | "IPv6")[],
+      ipFamilyPolicy: policy,
+    });
+    const result = simulate(
+      objects({
+        pools: [pool("v4", { cidr: "192.0.2.0/30", blockSize: 30 })],
+        services: [
+          service("ns/require", { created: "2026-01-01T00:00:00Z", spec: dual("RequireDualStack") }),
+          service("ns/prefer", { created: "2026-01-02T00:00:00Z", spec: dual("PreferDualStack") }),
+        ],
+      }),
+    );
+    assert.deepEqual(assignments(result), {
+      "ns/require": "pending NoPool",
+      "ns/prefer": "partial 192.0.2.0 Allocated",
+    });
+  });
+
+  it("namespace selectors read the labels of the Namespaces given", () => {
+    const result = simulate(
+      objects({
+        pools: [pool("team", { cidr: "192.0.2.0/30", blockSize: 30, namespaceSelector: "team == 'red'" })],
+        namespaces: [{ metadata: { name: "red", labels: { team: "red" } } }],
+        services: [
+          service("red/a", { created: "2026-01-01T00:00:00Z" }),
+          service("blue/b", { created: "2026-01-02T00:00:00Z" }),
+        ],
+      }),
+    );
+    assert.deepEqual(assignments(result), {
+      "red/a": "allocated 192.0.2.0",
+      "blue/b": "pending NamespaceNotAllowed",
+    });
+  });
+
+  it("RequestedServicesOnly leaves Services that ask for nothing alone", () => {
+    const result = simulate(
+      objects({
+        pools: [pool("edge", { cidr: "192.0.2.0/30", blockSize: 30 })],
+        configuration: {
+          metadata: { name: "default" },
+          spec: { controllers: { loadBalancer: { AssignIPs: "RequestedServicesOnly" } } },
+        },
+        services: [
+          service("ns/plain", { created: "2026-01-01T00:00:00Z" }),
+          service("ns/asks", {
+            created: "2026-01-02T00:00:00Z",
+            annotations: { "projectcalico.org/ipv4pools": '["edge"]' },
+          }),
+        ],
+      }),
+    );
+    assert.deepEqual(assignments(result), { "ns/plain": "unmanaged", "ns/asks": "allocated 192.0.2.0" });
+  });
+
+  it("two Services showing one address: the older keeps it, the other is reassigned, and it is reported", () => {
+    const result = simulate(
+      objects({
+        pools: [pool("edge", { cidr: "192.0.2.0/30", blockSize: 30 })],
+        services: [
+          service("ns/b", { created: "2026-02-01T00:00:00Z", ingress: ["192.0.2.2"] }),
+          service("ns/a", { created: "2026-01-01T00:00:00Z", ingress: ["192.0.2.2"] }),
+        ],
+      }),
+    );
+    assert.deepEqual(assignments(result), { "ns/a": "allocated 192.0.2.2", "ns/b": "allocated 192.0.2.0" });
+    assert.deepEqual(result.problems, [
+      "192.0.2.2 is in the status of both ns/a and ns/b; the older, ns/a, keeps it",
+    ]);
+  });
+
+  it("an unknown --delete-pool is an error naming the pool", () => {
+    assert.throws(
+      () => simulate(fixtureObjects("pools.yaml"), { deletePools: ["nope"] }),
+      (error: unknown) => error instanceof InputError && /--delete-pool nope/.test(error.message),
+    );
+  });
+});
+
+describe("manifests", () => {
+  it("reads Lists and multi-document streams, defaults the namespace, reports kinds it ignores", () => {
+    const { objects: read, ignored } = parseManifests([
+      {
+        source: "x.yaml",
+        text: "kind: Service\nmetadata: {name: a}\nspec: {type: LoadBalancer}\n---\nkind: ConfigMap\nmetadata: {name: c}\n---\n",
+      },
+    ]);
+    assert.equal(read.services[0]!.metadata.namespace, "default");
+    assert.deepEqual(ignored, ["x.yaml: ConfigMap c (not read by simulate)"]);
+  });
+
+  const bad: [string, RegExp][] = [
+    ["kind: IPPool\nspec: {}\n", /x\.yaml: a IPPool without metadata.name/],
+    ["- 1\n", /expected an object/],
+    [
+      "kind: IPPool\nmetadata: {name: a}\n---\nkind: IPPool\nmetadata: {name: a}\n",
+      /IPPool a is given twice/,
+    ],
+    ["kind: [\n", /x\.yaml: /],
+  ];
+  for (const [text, message] of bad) {
+    it(`refuses ${JSON.stringify(text)}`, () => {
+      assert.throws(
+        () => parseManifests([{ source: "x.yaml", text }]),
+        (e: unknown) => e instanceof InputError && message.test(e.message),
+      );
+    });
+  }
+});
