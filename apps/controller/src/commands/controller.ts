@@ -5,12 +5,20 @@ import { DEFAULT_LOAD_BALANCER_CLASS } from "@lbipam/api";
 import { pino } from "pino";
 import { Controller } from "../controller/controller.js";
 import { startHealthServer } from "../controller/health-server.js";
+import {
+  checkDurations,
+  LEADER_ELECTION_DEFAULTS,
+  type LeaderElectionOptions,
+} from "../controller/leader-election.js";
 import { parseListen } from "./apiserver.js";
 import { usageError } from "./usage.js";
 
 const usage = `usage: lbipam controller [--kubeconfig FILE] [--metrics-listen HOST:PORT]
                          [--load-balancer-class NAME] [--workers N]
                          [--kube-api-qps N] [--kube-api-burst N] [--allocator-threads N]
+                         [--leader-elect=true|false] [--leader-elect-lease-name NAME]
+                         [--leader-elect-namespace NS] [--leader-elect-lease-duration S]
+                         [--leader-elect-renew-deadline S] [--leader-elect-retry-period S]
                          [--log-level LEVEL]
 
   --kubeconfig            kubeconfig to use (default: in-cluster config, else $KUBECONFIG or ~/.kube/config)
@@ -20,6 +28,12 @@ const usage = `usage: lbipam controller [--kubeconfig FILE] [--metrics-listen HO
   --kube-api-qps          write requests per second to the API server, 0 for no limit (default 100)
   --kube-api-burst        write requests allowed at once above that rate (default 200)
   --allocator-threads     worker threads for large allocation batches, 0 for none (default 2)
+  --leader-elect          work only while holding a coordination.k8s.io/v1 Lease; standbys keep caches warm (default true)
+  --leader-elect-lease-name       the Lease's name (default ${LEADER_ELECTION_DEFAULTS.leaseName})
+  --leader-elect-namespace        the Lease's namespace (default ${LEADER_ELECTION_DEFAULTS.namespace})
+  --leader-elect-lease-duration   seconds a standby waits after the leader's last renewal (default ${LEADER_ELECTION_DEFAULTS.leaseDurationMs / 1000})
+  --leader-elect-renew-deadline   seconds the leader tries to renew before it stops writing; less than the lease duration (default ${LEADER_ELECTION_DEFAULTS.renewDeadlineMs / 1000})
+  --leader-elect-retry-period     seconds between two attempts to acquire or renew (default ${LEADER_ELECTION_DEFAULTS.retryPeriodMs / 1000})
   --log-level             fatal, error, warn, info, debug or trace (default info)
 `;
 
@@ -32,6 +46,18 @@ export interface ControllerFlags {
   burst: number;
   allocatorThreads: number;
   logLevel: string;
+  /** Absent when --leader-elect=false. */
+  leaderElection: Required<Omit<LeaderElectionOptions, "identity">> | undefined;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A bare --leader-elect means true, as in kube's components (parseArgs wants a value for a string flag). */
+function withLeaderElectValue(args: string[]): string[] {
+  return args.map((arg, i) =>
+    arg === "--leader-elect" && !["true", "false"].includes(args[i + 1] ?? "") ? "--leader-elect=true" : arg,
+  );
 }
 
 /** Parses and checks the flags; a string is the problem to report. */
@@ -39,7 +65,7 @@ export function parseControllerFlags(args: string[]): ControllerFlags | string |
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
-      args,
+      args: withLeaderElectValue(args),
       options: {
         kubeconfig: { type: "string" },
         "metrics-listen": { type: "string", default: "127.0.0.1:9464" },
@@ -49,6 +75,21 @@ export function parseControllerFlags(args: string[]): ControllerFlags | string |
         "kube-api-burst": { type: "string", default: "200" },
         "allocator-threads": { type: "string", default: "2" },
         "log-level": { type: "string", default: "info" },
+        "leader-elect": { type: "string", default: "true" },
+        "leader-elect-lease-name": { type: "string", default: LEADER_ELECTION_DEFAULTS.leaseName },
+        "leader-elect-namespace": { type: "string", default: LEADER_ELECTION_DEFAULTS.namespace },
+        "leader-elect-lease-duration": {
+          type: "string",
+          default: String(LEADER_ELECTION_DEFAULTS.leaseDurationMs / 1000),
+        },
+        "leader-elect-renew-deadline": {
+          type: "string",
+          default: String(LEADER_ELECTION_DEFAULTS.renewDeadlineMs / 1000),
+        },
+        "leader-elect-retry-period": {
+          type: "string",
+          default: String(LEADER_ELECTION_DEFAULTS.retryPeriodMs / 1000),
+        },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -76,6 +117,8 @@ export function parseControllerFlags(args: string[]): ControllerFlags | string |
   }
   const loadBalancerClass = String(values["load-balancer-class"]);
   if (loadBalancerClass === "") return "--load-balancer-class: must not be empty";
+  const leaderElection = parseLeaderElection(values);
+  if (typeof leaderElection === "string") return leaderElection;
   return {
     kubeconfig: typeof values.kubeconfig === "string" ? values.kubeconfig : undefined,
     metricsListen,
@@ -85,7 +128,46 @@ export function parseControllerFlags(args: string[]): ControllerFlags | string |
     burst: Math.floor(burst as number),
     allocatorThreads: Math.floor(allocatorThreads as number),
     logLevel,
+    leaderElection,
   };
+}
+
+function parseLeaderElection(
+  values: Record<string, string | boolean | undefined>,
+): ControllerFlags["leaderElection"] | string {
+  const enabled = String(values["leader-elect"]);
+  if (enabled !== "true" && enabled !== "false") return `--leader-elect: "${enabled}" must be true or false`;
+  const leaseName = String(values["leader-elect-lease-name"]);
+  if (!DNS_SUBDOMAIN.test(leaseName)) {
+    return `--leader-elect-lease-name: "${leaseName}" is not a valid object name (a DNS subdomain)`;
+  }
+  const namespace = String(values["leader-elect-namespace"]);
+  if (!DNS_LABEL.test(namespace)) {
+    return `--leader-elect-namespace: "${namespace}" is not a valid namespace name (a DNS label)`;
+  }
+  const seconds = (flag: string): number | string => {
+    const text = String(values[flag]);
+    const n = Number(text);
+    return /^\d+(\.\d+)?$/.test(text) && n > 0
+      ? n * 1000
+      : `--${flag}: "${text}" must be a number of seconds > 0`;
+  };
+  const leaseDurationMs = seconds("leader-elect-lease-duration");
+  const renewDeadlineMs = seconds("leader-elect-renew-deadline");
+  const retryPeriodMs = seconds("leader-elect-retry-period");
+  for (const value of [leaseDurationMs, renewDeadlineMs, retryPeriodMs]) {
+    if (typeof value === "string") return value;
+  }
+  const durations = {
+    leaseDurationMs: leaseDurationMs as number,
+    renewDeadlineMs: renewDeadlineMs as number,
+    retryPeriodMs: retryPeriodMs as number,
+  };
+  const problem = checkDurations(durations);
+  if (problem) {
+    return `--leader-elect-lease-duration ${durations.leaseDurationMs / 1000}, --leader-elect-renew-deadline ${durations.renewDeadlineMs / 1000}, --leader-elect-retry-period ${durations.retryPeriodMs / 1000}: ${problem}`;
+  }
+  return enabled === "false" ? undefined : { leaseName, namespace, ...durations };
 }
 
 export function loadKubeConfig(file: string | undefined): KubeConfig {
@@ -119,12 +201,12 @@ export async function runController(args: string[]): Promise<number> {
     qps: flags.qps,
     burst: flags.burst,
     allocatorThreads: flags.allocatorThreads,
+    leaderElection: flags.leaderElection,
   });
   const health = await startHealthServer(flags.metricsListen.host, flags.metricsListen.port, {
     registry: controller.metrics.registry,
     healthy: () => ({ ok: true, detail: "ok" }),
-    ready: () =>
-      controller.ready ? { ok: true, detail: "ready" } : { ok: false, detail: "caches not synced" },
+    ready: () => controller.readiness(),
   });
   log.info({ url: health.url }, `metrics and health at ${health.url}`);
   const stopped = new Promise<void>((resolve) => {

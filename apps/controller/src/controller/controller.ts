@@ -270,6 +270,11 @@ export class Controller {
     return this.elector ? this.elector.leading : true;
   }
 
+  /** This replica's Lease holder identity (undefined without leader election). */
+  get identity(): string | undefined {
+    return this.elector?.identity;
+  }
+
   /** For /readyz: ready once caches are synced, as the leader or as a warm standby. */
   readiness(): { ok: boolean; detail: string } {
     if (!this.readyFlag) return { ok: false, detail: "caches not synced" };
