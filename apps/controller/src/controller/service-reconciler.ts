@@ -79,11 +79,7 @@ export class ServiceReconciler {
       holderOf: (address) => ledger.holderOf(address),
     });
 
-    let freed = false;
-    for (const text of decision.release) freed = this.release(key, parseAddress(text)) || freed;
-
     const applied = await this.apply(key, service, decision);
-    if (applied.rolledBack) freed = true;
     const condition = applied.raced ?? decision.condition;
     const patch: ServiceStatusPatch = {
       loadBalancer: { ingress: desiredIngress(service, decision, applied.addresses) },
@@ -102,6 +98,11 @@ export class ServiceReconciler {
       // restart, or a wake-up that changes nothing, records nothing.
       this.recordProblems(service, decision, condition);
     }
+    // What the Service gives up goes back only now that its status no longer
+    // shows it (a failed write leaves it held for the retry), so no other
+    // Service's status can show an address while this one still does.
+    let freed = applied.rolledBack;
+    for (const text of decision.release) freed = this.release(key, parseAddress(text)) || freed;
 
     const state: ServiceState = !decision.managed
       ? "unmanaged"
