@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { main } from "../src/cli.js";
+import { fixturePath } from "./helpers/fixtures.js";
+
+async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+describe("command line", () => {
+  it("--help lists the commands, and each command has its own", async () => {
+    const top = await run("--help");
+    assert.equal(top.code, 0);
+    for (const name of ["pools", "explain", "simulate"]) {
+      assert.match(top.stdout, new RegExp(`^ {2}${name} `, "m"));
+      const help = await run(name, "--help");
+      assert.equal(help.code, 0);
+      assert.match(help.stdout, new RegExp(`kubectl lbipam ${name}`));
+    }
+    assert.match((await run("explain", "-h")).stdout, /--kubeconfig PATH/);
+  });
+
+  const usageErrors: [string[], RegExp][] = [
+    [["frobnicate"], /unknown command "frobnicate"/],
+    [["pools", "--bogus"], /Unknown option '--bogus'/],
+    [["pools", "extra"], /pools takes no arguments/],
+    [["pools", "-o", "xml"], /output format "xml"/],
+    [["explain"], /explain needs the name of a Service/],
+    [["explain", "a", "b"], /explain takes one Service/],
+    [["simulate"], /at least one -f FILE/],
+    [["simulate", "-f", "x", "--add-services", "-1"], /--add-services/],
+    [["simulate", "-f", "x", "--add-ip-families", "IPv5"], /--add-ip-families/],
+    [["explain", "--namespace"], /--namespace/],
+  ];
+  for (const [argv, message] of usageErrors) {
+    it(`exit 2 for ${argv.join(" ")}`, async () => {
+      const result = await run(...argv);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, message);
+      assert.match(result.stderr, /^error: /);
+      assert.equal(result.stdout, "");
+    });
+  }
+
+  it("simulate -o json prints the result; -o yaml too", async () => {
+    const files = ["-f", fixturePath("pools.yaml"), "-f", fixturePath("services.yaml")];
+    const json = await run("simulate", ...files, "-o", "json");
+    assert.equal(json.code, 0);
+    const parsed = JSON.parse(json.stdout);
+    assert.deepEqual(parsed.services[0], {
+      service: "shop/old-web",
+      before: ["192.0.2.1"],
+      addresses: ["192.0.2.1"],
+      outcome: "allocated",
+      reason: "Allocated",
+      message: "address assigned for IPv4",
+    });
+    const yaml = await run("simulate", ...files, "--output=yaml", "--delete-pool", "a-small");
+    assert.equal(yaml.code, 0);
+    assert.match(
+      yaml.stdout,
+      /^ {2}- service: shop\/old-web\n {4}before:\n {6}- 192\.0\.2\.1\n {4}addresses:\n {6}- 198\.51\.100\.1$/m,
+    );
+  });
+
+  it("a file that cannot be read is an error with exit 1", async () => {
+    const result = await run("simulate", "-f", "/nonexistent/pools.yaml");
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^error: cannot read \/nonexistent\/pools\.yaml/);
+  });
+
+  it("a kubeconfig that does not exist is an error with exit 1", async () => {
+    const result = await run("pools", "--kubeconfig", "/nonexistent/kubeconfig");
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^error: cannot load the kubeconfig/);
+  });
+});
