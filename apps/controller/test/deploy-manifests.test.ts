@@ -140,7 +140,7 @@ it("runs two non-root replicas with leader election, probes and bounded resource
   });
   assert.equal(container.command, undefined, "the image's ENTRYPOINT runs the controller");
   assert.ok(container.args.includes("--metrics-listen=0.0.0.0:9464"));
-  assert.ok(container.args.includes("--leader-elect"));
+  assert.ok(container.args.includes("--leader-elect=true"));
   assert.ok(container.args.includes(`--leader-elect-namespace=$(POD_NAMESPACE)`));
   assert.ok(container.args.includes("--leader-elect-lease-name=lbipam-controller"));
   const podNamespace = container.env.find((e: { name: string }) => e.name === "POD_NAMESPACE");

@@ -1,0 +1,289 @@
+// deploy/rbac.yaml against the requests a controller really makes: the controller CLI runs
+// with the Deployment's arguments against the embedded API server through a short scenario
+// (a pool, a Service assigned, released and assigned again so that its Event repeats, the
+// default configuration created, leader election), and the server's request counters are compared with the
+// rules: a request with no rule fails, and so does a rule no request needed.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { CoreV1Api, KubeConfig, loadYaml, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { type ApiServer, type CounterRow, startApiServer } from "@lbipam/apiserver";
+
+const repository = fileURLToPath(new URL("../../../../", import.meta.url));
+const bin = join(repository, "apps/controller/bin/lbipam.js");
+const NAMESPACE = "lbipam-system";
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  // biome-ignore lint/suspicious/noExplicitAny: manifests are read field by field below.
+  [field: string]: any;
+}
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command without blocking the event loop (the API server runs in this process). */
+function run(command: string, args: string[], input?: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? "");
+  });
+}
+
+let server: ApiServer;
+let dir: string;
+let kubeconfigFile: string;
+let manifests: { text: string; object: Manifest }[];
+let controller: ChildProcess | undefined;
+let controllerLog = "";
+/** Requests the controller made (the test's own are taken out). */
+let calls: CounterRow[] = [];
+let leaderElection = false;
+
+const kubectl = (args: string[], input?: string) =>
+  run("kubectl", ["--kubeconfig", kubeconfigFile, "--cache-dir", join(dir, "cache"), ...args], input);
+
+async function apply(text: string): Promise<void> {
+  const result = await kubectl(["apply", "-f", "-"], text);
+  assert.equal(result.code, 0, `kubectl apply failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+const find = (kind: string): Manifest => {
+  const found = manifests.filter((m) => m.object.kind === kind);
+  assert.equal(found.length, 1, `one ${kind} rendered`);
+  return found[0]!.object;
+};
+
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (done()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const seen = server.counters
+    .rows()
+    .map((r) => `${r.verb} ${r.resource}/${r.subresource} ${r.code} x${r.count}`);
+  const service = await run("kubectl", [
+    "--kubeconfig",
+    kubeconfigFile,
+    "get",
+    "svc",
+    "-n",
+    "shop",
+    "-o",
+    "yaml",
+  ]);
+  const events = await run("kubectl", ["--kubeconfig", kubeconfigFile, "get", "events", "-A", "-o", "yaml"]);
+  process.stderr.write(service.stdout + events.stdout);
+  throw new Error(`timed out waiting for ${what}; requests: ${seen.join(", ")}\n${controllerLog}`);
+}
+
+const made = (verb: string, resource: string, subresource = "") =>
+  server.counters.total({ verb, resource, subresource }) > 0;
+
+before(async () => {
+  const rendered = await run("kubectl", ["kustomize", join(repository, "deploy")]);
+  assert.equal(rendered.code, 0, rendered.stderr);
+  manifests = rendered.stdout
+    .split(/^---$/m)
+    .filter((text) => text.trim() !== "")
+    // Plain objects (client-node returns its model classes for built-in kinds).
+    .map((text) => ({ text, object: JSON.parse(JSON.stringify(loadYaml<Manifest>(text))) as Manifest }));
+
+  server = await startApiServer({ port: 0 });
+  dir = mkdtempSync(join(tmpdir(), "lbipam-rbac-"));
+  kubeconfigFile = join(dir, "kubeconfig");
+  server.writeKubeconfig(kubeconfigFile);
+  // The CRDs and the namespace as deploy/ ships them; no configuration, so the controller
+  // creates it.
+  const pick = (kinds: string[]) =>
+    manifests
+      .filter((m) => kinds.includes(m.object.kind))
+      .map((m) => `---\n${m.text}`)
+      .join("\n");
+  await apply(pick(["CustomResourceDefinition", "Namespace"]));
+  // A two-address pool and a Service (which gets 10.77.0.0, the lowest).
+  await apply(`
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: projectcalico.org/v3
+kind: IPPool
+metadata: {name: rbac-pool}
+spec: {cidr: 10.77.0.0/31, blockSize: 31, allowedUses: [LoadBalancer]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: first, namespace: shop}
+spec: {type: LoadBalancer, ports: [{port: 80}]}
+`);
+
+  // The controller, with the Deployment's arguments (and a kubeconfig, where a pod has its
+  // service account).
+  const help = await run(process.execPath, [bin, "controller", "--help"]);
+  leaderElection = /--leader-elect\b/.test(help.stdout);
+  const container = find("Deployment").spec.template.spec.containers[0];
+  const args = (container.args as string[])
+    .filter((arg) => !arg.startsWith("--metrics-listen"))
+    .filter((arg) => leaderElection || !arg.startsWith("--leader-elect"))
+    .map((arg) => arg.replace("$(POD_NAMESPACE)", NAMESPACE));
+  server.counters.reset();
+  controller = spawn(
+    process.execPath,
+    [bin, "controller", "--kubeconfig", kubeconfigFile, "--metrics-listen", "127.0.0.1:0", ...args],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const log = (c: Buffer) => {
+    controllerLog += c.toString();
+  };
+  controller.stdout?.on("data", log);
+  controller.stderr?.on("data", log);
+
+  await until(() => made("patch", "services", "status"), "a Service assigned");
+  await until(() => made("create", "events"), "an Event");
+  await until(() => made("create", "kubecontrollersconfigurations"), "the configuration created");
+  await until(
+    () => made("patch", "kubecontrollersconfigurations", "status"),
+    "the configuration's runningConfig",
+  );
+  await until(() => made("patch", "ippools", "status"), "the pool's status");
+  // The Service asks for the other address, then for its first one again: the second
+  // "Assigned 10.77.0.0" Event is a repeat, which bumps the first one's count.
+  const kubeconfig = new KubeConfig();
+  kubeconfig.loadFromString(server.kubeconfig());
+  const core = kubeconfig.makeApiClient(CoreV1Api);
+  const ask = (ip: string) =>
+    core.patchNamespacedService(
+      {
+        namespace: "shop",
+        name: "first",
+        body: { metadata: { annotations: { "projectcalico.org/loadBalancerIPs": `["${ip}"]` } } },
+      },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+  await ask("10.77.0.1");
+  await until(() => server.counters.total({ verb: "create", resource: "events" }) >= 3, "10.77.0.1 assigned");
+  await ask("10.77.0.0");
+  await until(() => made("patch", "events"), "a repeated Event");
+  if (leaderElection) await until(() => made("update", "leases"), "a Lease renewal");
+
+  const exited = new Promise((resolve) => controller?.once("close", resolve));
+  controller.kill("SIGTERM");
+  await exited;
+  controller = undefined;
+  // Everything but the test's own two patches.
+  calls = server.counters
+    .rows()
+    .map((row) =>
+      row.verb === "patch" && row.resource === "services" && row.subresource === "" && row.code === 200
+        ? { ...row, count: row.count - 2 }
+        : row,
+    )
+    .filter((row) => row.count > 0);
+});
+
+after(async () => {
+  controller?.kill("SIGKILL");
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** API group of each resource the controller may touch: the CRDs' and the built-in ones. */
+function groupOf(resource: string): string | undefined {
+  const builtin: Record<string, string> = {
+    services: "",
+    namespaces: "",
+    events: "",
+    leases: "coordination.k8s.io",
+  };
+  if (resource in builtin) return builtin[resource];
+  for (const { object } of manifests) {
+    if (object.kind === "CustomResourceDefinition" && object.spec.names.plural === resource)
+      return object.spec.group;
+  }
+  return undefined;
+}
+
+/** "group resource[/subresource] verb" of every rule. */
+function granted(rules: Rule[]): Set<string> {
+  const keys = new Set<string>();
+  for (const rule of rules)
+    for (const group of rule.apiGroups)
+      for (const resource of rule.resources)
+        for (const verb of rule.verbs) keys.add(`${group || "core"} ${resource} ${verb}`);
+  return keys;
+}
+
+const requested = () =>
+  new Set(
+    calls.map((row) => {
+      const group = groupOf(row.resource);
+      const resource = row.subresource ? `${row.resource}/${row.subresource}` : row.resource;
+      return `${group === undefined ? "unknown-group" : group || "core"} ${resource} ${row.verb}`;
+    }),
+  );
+
+it("grants no wildcard and only the verbs a controller uses", () => {
+  for (const kind of ["ClusterRole", "Role"]) {
+    for (const rule of find(kind).rules as Rule[]) {
+      for (const field of [rule.apiGroups, rule.resources, rule.verbs]) assert.ok(!field.includes("*"), kind);
+      for (const verb of rule.verbs)
+        assert.ok(["list", "watch", "get", "create", "patch", "update"].includes(verb));
+    }
+  }
+});
+
+it("has a rule for every request the controller made", () => {
+  const rules = granted([...find("ClusterRole").rules, ...find("Role").rules]);
+  const missing = [...requested()].filter((key) => !rules.has(key));
+  assert.deepEqual(missing, [], "requests with no rule");
+});
+
+it("has no cluster-wide rule that no request needed", () => {
+  const needed = requested();
+  const unused = [...granted(find("ClusterRole").rules)].filter((key) => !needed.has(key));
+  assert.deepEqual(unused, [], "rules no request needed");
+});
+
+it("gives leases in the controller's namespace only, each verb used by leader election", async (t) => {
+  const role = find("Role");
+  assert.equal(role.metadata.namespace, NAMESPACE);
+  const needed = requested();
+  const leaseCalls = [...needed].filter((key) => key.startsWith("coordination.k8s.io "));
+  const clusterRules = granted(find("ClusterRole").rules);
+  assert.ok(![...clusterRules].some((key) => key.includes(" leases ")), "no cluster-wide lease rule");
+  if (!leaderElection) {
+    t.skip("the controller CLI has no --leader-elect yet, so no lease request could be observed");
+    return;
+  }
+  assert.deepEqual(
+    [...granted(role.rules)].sort(),
+    leaseCalls.sort(),
+    "the Role's rules are the lease requests",
+  );
+  const lease = await kubectl(["get", "lease", "-n", NAMESPACE, "lbipam-controller", "-o", "json"]);
+  assert.equal(lease.code, 0, `the Lease is in ${NAMESPACE}: ${lease.stderr}`);
+});
