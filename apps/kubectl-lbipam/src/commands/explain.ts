@@ -1,4 +1,3 @@
-import { ClusterReader, connect } from "../cluster.js";
 import { UsageError } from "../errors.js";
 import { explainService, renderExplanation } from "../explain.js";
 import { outputFormat, serialize } from "../output.js";
@@ -34,6 +33,8 @@ ${CONNECTION_HELP}`,
       name = name.slice(name.indexOf("/") + 1);
     }
     const format = outputFormat(stringFlag(values, "output"));
+    // client-node takes a second to load: only the commands that talk to a cluster pay for it.
+    const { ClusterReader, connect } = await import("../cluster.js");
     const connection = connect({
       kubeconfig: stringFlag(values, "kubeconfig"),
       context: stringFlag(values, "context"),

@@ -1,4 +1,3 @@
-import { ClusterReader, connect } from "../cluster.js";
 import { UsageError } from "../errors.js";
 import { outputFormat, serialize } from "../output.js";
 import { poolRows, renderPoolNotes, renderPoolTable } from "../pool-report.js";
@@ -25,6 +24,8 @@ ${CONNECTION_HELP}`,
     if (positionals.length > 0)
       throw new UsageError(`pools takes no arguments, got "${positionals.join(" ")}"`);
     const format = outputFormat(stringFlag(values, "output"));
+    // client-node takes a second to load: only the commands that talk to a cluster pay for it.
+    const { ClusterReader, connect } = await import("../cluster.js");
     const connection = connect({
       kubeconfig: stringFlag(values, "kubeconfig"),
       context: stringFlag(values, "context"),

@@ -1,0 +1,305 @@
+// End to end through the real kubectl: plugin discovery on PATH, then
+// `kubectl lbipam ...` against an embedded API server started here. kubectl
+// runs asynchronously, since the API server answers from this process.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from "@kubernetes/client-node";
+import { type ApiServer, startApiServer } from "@lbipam/apiserver";
+import { stringify } from "yaml";
+
+/** This file runs from apps/kubectl-lbipam/dist/test. */
+const crdDirectory = fileURLToPath(new URL("../../../../deploy/crds", import.meta.url));
+const shim = fileURLToPath(new URL("../../bin/kubectl-lbipam.js", import.meta.url));
+const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function kubeconfigFor(
+  server: ApiServer,
+  contexts: { name: string; namespace?: string; token?: string }[],
+): string {
+  return stringify({
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [
+      {
+        name: "embedded",
+        cluster: {
+          server: server.url,
+          "certificate-authority-data": Buffer.from(server.caPem).toString("base64"),
+        },
+      },
+    ],
+    users: contexts.map((c) => ({ name: c.name, user: { token: c.token ?? server.token } })),
+    contexts: contexts.map((c) => ({
+      name: c.name,
+      context: { cluster: "embedded", user: c.name, ...(c.namespace ? { namespace: c.namespace } : {}) },
+    })),
+    "current-context": contexts[0]!.name,
+  });
+}
+
+describe("kubectl lbipam, through kubectl's plugin discovery", () => {
+  let server: ApiServer;
+  let bare: ApiServer;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let bareKubeconfig: string;
+
+  const kubectl = (...args: string[]): Promise<Run> =>
+    new Promise((resolve) => {
+      execFile("kubectl", args, { env, timeout: 60_000 }, (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      });
+    });
+
+  before(async () => {
+    server = await startApiServer({ port: 0, crdDirectory });
+    bare = await startApiServer({ port: 0 });
+    dir = mkdtempSync(join(tmpdir(), "kubectl-lbipam-"));
+    // A directory holding only a kubectl-lbipam symlink to the package's shim, first on PATH.
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    symlinkSync(shim, join(bin, "kubectl-lbipam"));
+    const kubeconfig = join(dir, "kubeconfig");
+    writeFileSync(
+      kubeconfig,
+      kubeconfigFor(server, [
+        { name: "shop", namespace: "shop" },
+        { name: "plain" },
+        { name: "bad-token", token: "not-the-token" },
+      ]),
+    );
+    bareKubeconfig = join(dir, "bare-kubeconfig");
+    writeFileSync(bareKubeconfig, kubeconfigFor(bare, [{ name: "bare" }]));
+    env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, KUBECONFIG: kubeconfig, HOME: dir };
+
+    const config = new KubeConfig();
+    config.loadFromFile(kubeconfig);
+    const core = config.makeApiClient(CoreV1Api);
+    const custom = config.makeApiClient(CustomObjectsApi);
+    const createPool = (name: string, spec: Record<string, unknown>) =>
+      custom.createClusterCustomObject({
+        group: "projectcalico.org",
+        version: "v3",
+        plural: "ippools",
+        body: {
+          apiVersion: "projectcalico.org/v3",
+          kind: "IPPool",
+          metadata: { name },
+          spec: { allowedUses: ["LoadBalancer"], ...spec },
+        },
+      });
+    await createPool("edge", { cidr: "192.0.2.0/30", blockSize: 30 });
+    await createPool("standby", { cidr: "198.51.100.0/29", blockSize: 29, disabled: true });
+    await createPool("v6", { cidr: "2001:db8::/120" });
+    await custom.createClusterCustomObject({
+      group: "projectcalico.org",
+      version: "v3",
+      plural: "ipreservations",
+      body: {
+        apiVersion: "projectcalico.org/v3",
+        kind: "IPReservation",
+        metadata: { name: "gateway" },
+        spec: { reservedCIDRs: ["192.0.2.3"] },
+      },
+    });
+    await core.createNamespace({ body: { metadata: { name: "shop", labels: { team: "shop" } } } });
+    const createService = async (name: string, ingress: string[], annotations?: Record<string, string>) => {
+      await core.createNamespacedService({
+        namespace: "shop",
+        body: { metadata: { name, annotations }, spec: { type: "LoadBalancer", ports: [{ port: 80 }] } },
+      });
+      if (ingress.length === 0) return;
+      // Written as the controller would, through the status subresource.
+      await core.patchNamespacedServiceStatus(
+        {
+          namespace: "shop",
+          name,
+          body: { status: { loadBalancer: { ingress: ingress.map((ip) => ({ ip })) } } },
+        },
+        mergePatch,
+      );
+    };
+    await createService("web", ["192.0.2.0"]);
+    await createService("api", ["192.0.2.1"]);
+    await createService("cache", ["192.0.2.2"]);
+    await createService("pending", []);
+    await createService("typo", [], { "projectcalico.org/ipv4pools": '["egde"]' });
+  });
+
+  after(async () => {
+    await server?.stop();
+    await bare?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("kubectl plugin list finds the plugin on PATH", async () => {
+    const run = await kubectl("plugin", "list");
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`${dir}/bin/kubectl-lbipam$`, "m"));
+  });
+
+  it("kubectl lbipam --help lists the commands", async () => {
+    const run = await kubectl("lbipam", "--help");
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^ {2}pools /m);
+    assert.match(run.stdout, /^ {2}explain /m);
+    assert.match(run.stdout, /^ {2}simulate /m);
+  });
+
+  it("kubectl lbipam pools counts what the Services' status holds, without the controller", async () => {
+    const run = await kubectl("lbipam", "pools");
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.split("\n");
+    assert.match(
+      lines[0]!,
+      /^NAME +FAMILY +CIDR +MODE +DISABLED +ALLOCATABLE +ALLOCATED +TOTAL +RESERVED +FREE +USAGE$/,
+    );
+    assert.match(
+      lines[1]!,
+      /^edge +IPv4 +192\.0\.2\.0\/30 +Automatic +false +True +3 +4 +1 +0 +\[###############-----\] 75\.0%$/,
+    );
+    assert.match(
+      lines[2]!,
+      /^standby +IPv4 +198\.51\.100\.0\/29 +Automatic +true +False \(PoolDisabled\) +0 +8 +0 +8 /,
+    );
+    assert.match(lines[3]!, /^v6 +IPv6 +2001:db8::\/120 +Automatic +false +True +0 +256 +0 +256 /);
+    assert.match(run.stdout, /^pool standby is not allocatable \(PoolDisabled\)/m);
+  });
+
+  it("kubectl lbipam pools -o json and -o yaml", async () => {
+    const json = await kubectl("lbipam", "pools", "-o", "json");
+    assert.equal(json.code, 0, json.stderr);
+    const edge = JSON.parse(json.stdout).pools.find((p: { name: string }) => p.name === "edge");
+    assert.deepEqual(
+      {
+        allocated: edge.allocated,
+        total: edge.total,
+        reserved: edge.reserved,
+        free: edge.free,
+        utilisation: edge.utilisation,
+      },
+      { allocated: 3, total: 4, reserved: 1, free: 0, utilisation: 75 },
+    );
+    const yaml = await kubectl("lbipam", "pools", "--output=yaml");
+    assert.equal(yaml.code, 0, yaml.stderr);
+    assert.match(yaml.stdout, /^ {2}- name: edge$/m);
+  });
+
+  it("kubectl lbipam explain a pending Service (namespace from the context): exhausted, and what would unblock it", async () => {
+    const run = await kubectl("lbipam", "explain", "pending");
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^Service: +shop\/pending$/m);
+    assert.match(run.stdout, /^Addresses: +<pending>$/m);
+    assert.match(run.stdout, /^ {2}edge +IPv4 +192\.0\.2\.0\/30 +Automatic +0 +full +no free address/m);
+    assert.match(run.stdout, /^ {2}standby +.* blocked +pool standby is disabled$/m);
+    assert.match(run.stdout, /^ {2}IPv4: wait \(PoolExhausted\): no free IPv4 address in edge$/m);
+    assert.match(run.stdout, /^ {2}- free an address in pool edge/m);
+    assert.match(run.stdout, /^ {2}- enable pool standby \(spec.disabled: false\)$/m);
+  });
+
+  it("kubectl lbipam explain with -n and --context: a Service keeping its address", async () => {
+    const run = await kubectl(
+      "lbipam",
+      "explain",
+      "svc/web",
+      "-n",
+      "shop",
+      "--context",
+      "plain",
+      "-o",
+      "json",
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const explanation = JSON.parse(run.stdout);
+    assert.equal(explanation.service, "shop/web");
+    assert.deepEqual(explanation.decision.families, [{ family: 4, action: "keep", address: "192.0.2.0" }]);
+  });
+
+  it("kubectl lbipam explain a Service with a mistyped pool: fix the annotation", async () => {
+    const run = await kubectl("lbipam", "explain", "typo");
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      /^ {2}IPv4: wait \(InvalidAnnotation\): projectcalico.org\/ipv4pools "\[\\"egde\\"\]": unknown pool egde$/m,
+    );
+    assert.match(run.stdout, /^ {2}- fix projectcalico.org\/ipv4pools/m);
+  });
+
+  it("a Service that does not exist: exit 1", async () => {
+    const run = await kubectl("lbipam", "explain", "nope");
+    assert.equal(run.code, 1);
+    assert.equal(run.stderr, 'error: services "nope" in namespace "shop" not found\n');
+  });
+
+  it("the context's namespace is the default, else default", async () => {
+    const run = await kubectl("lbipam", "explain", "web", "--context", "plain");
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /namespace "default" not found/);
+  });
+
+  it("refused credentials: exit 1, access denied", async () => {
+    const run = await kubectl("lbipam", "pools", "--context", "bad-token");
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stderr,
+      /^error: access denied \(401 Unauthorized\) listing ippools\.projectcalico\.org/,
+    );
+  });
+
+  it("an unknown context: exit 1", async () => {
+    const run = await kubectl("lbipam", "pools", "--context", "nowhere");
+    assert.equal(run.code, 1);
+    assert.equal(run.stderr, 'error: context "nowhere" does not exist\n');
+  });
+
+  it("a bad flag: exit 2", async () => {
+    const run = await kubectl("lbipam", "pools", "--colour");
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /^error: Unknown option '--colour'/);
+  });
+
+  it("a cluster without the CRDs: exit 1, the CRDs are not installed", async () => {
+    for (const command of [["pools"], ["explain", "web"]]) {
+      const run = await kubectl("lbipam", ...command, "--kubeconfig", bareKubeconfig);
+      assert.equal(run.code, 1);
+      assert.match(
+        run.stderr,
+        /^error: the lbipam CRDs are not installed: the server has no resource ippools\.projectcalico\.org \(404\)/,
+      );
+    }
+  });
+
+  it("simulate needs no cluster", async () => {
+    const fixtures = fileURLToPath(new URL("../../test/fixtures", import.meta.url));
+    const files = ["-f", `${fixtures}/pools.yaml`, "-f", `${fixtures}/services.yaml`];
+    const run = await new Promise<Run>((resolve) => {
+      const offline = { ...env, KUBECONFIG: join(dir, "no-such-kubeconfig") };
+      execFile(
+        "kubectl",
+        ["lbipam", "simulate", ...files],
+        { env: offline, timeout: 60_000 },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^shop\/dual +192\.0\.2\.2,2001:db8:: +- +allocated/m);
+  });
+});
