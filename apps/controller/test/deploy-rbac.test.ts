@@ -85,17 +85,8 @@ async function until(done: () => boolean, what: string): Promise<void> {
   const seen = server.counters
     .rows()
     .map((r) => `${r.verb} ${r.resource}/${r.subresource} ${r.code} x${r.count}`);
-  const service = await run("kubectl", [
-    "--kubeconfig",
-    kubeconfigFile,
-    "get",
-    "svc",
-    "-n",
-    "shop",
-    "-o",
-    "yaml",
-  ]);
-  const events = await run("kubectl", ["--kubeconfig", kubeconfigFile, "get", "events", "-A", "-o", "yaml"]);
+  const service = await kubectl(["get", "service", "-n", "shop", "-o", "yaml"]);
+  const events = await kubectl(["get", "events", "-A", "-o", "yaml"]);
   process.stderr.write(service.stdout + events.stdout);
   throw new Error(`timed out waiting for ${what}; requests: ${seen.join(", ")}\n${controllerLog}`);
 }
