@@ -16,7 +16,14 @@ import {
 } from "@lbipam/api";
 import { InputError } from "./errors.js";
 import { type PoolRow, poolRows } from "./pool-report.js";
-import { buildState, type ClusterObjects, type ClusterState, decisionInput, olderFirst } from "./state.js";
+import {
+  buildState,
+  type ClusterObjects,
+  type ClusterState,
+  conflictMessage,
+  decisionInput,
+  olderFirst,
+} from "./state.js";
 
 export interface SimulationOptions {
   /** Pools to delete before reconciling (their Services move or wait). */
@@ -154,11 +161,7 @@ function ingressIps(service: Service): string[] {
 export function simulate(objects: ClusterObjects, options: SimulationOptions = {}): SimulationResult {
   const state = buildState(objects, { loadBalancerClass: options.loadBalancerClass });
   const problems = [...state.problems];
-  for (const conflict of state.conflicts) {
-    problems.push(
-      `${conflict.address} is in the status of both ${conflict.keptBy} and ${conflict.lostBy}; the older, ${conflict.keptBy}, keeps it`,
-    );
-  }
+  for (const conflict of state.conflicts) problems.push(conflictMessage(conflict));
   for (const name of options.deletePools ?? []) {
     if (!state.views.has(name))
       throw new InputError(`--delete-pool ${name}: no IPPool of that name in the files`);

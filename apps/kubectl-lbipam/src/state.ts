@@ -44,6 +44,10 @@ export interface HoldConflict {
   lostBy: string;
 }
 
+export function conflictMessage(c: HoldConflict): string {
+  return `${c.address} is in the status of both ${c.keptBy} and ${c.lostBy}; the older, ${c.keptBy}, keeps it`;
+}
+
 export interface ClusterState {
   views: Map<string, PoolView>;
   poolSet: PoolSet;

@@ -78,3 +78,21 @@ describe("command line", () => {
     assert.match(result.stderr, /^error: cannot load the kubeconfig/);
   });
 });
+
+describe("warnings", () => {
+  it("entries the controller skips and duplicate addresses are warnings on stderr", async () => {
+    const { warnAboutState } = await import("../src/commands/command.js");
+    let stderr = "";
+    warnAboutState(
+      {
+        problems: ["IPReservation r: spec.reservedCIDRs: bad"],
+        conflicts: [{ address: "192.0.2.1", keptBy: "ns/a", lostBy: "ns/b" }],
+      },
+      { stdout: () => {}, stderr: (t) => (stderr += t) },
+    );
+    assert.equal(
+      stderr,
+      "warning: IPReservation r: spec.reservedCIDRs: bad\nwarning: 192.0.2.1 is in the status of both ns/a and ns/b; the older, ns/a, keeps it\n",
+    );
+  });
+});

@@ -3,9 +3,9 @@
 // runs asynchronously, since the API server answers from this process.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import {
@@ -88,7 +88,12 @@ describe("kubectl lbipam, through kubectl's plugin discovery", () => {
     );
     bareKubeconfig = join(dir, "bare-kubeconfig");
     writeFileSync(bareKubeconfig, kubeconfigFor(bare, [{ name: "bare" }]));
-    env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, KUBECONFIG: kubeconfig, HOME: dir };
+    // Other kubectl-lbipam executables on PATH (npm puts node_modules/.bin there) would
+    // shadow ours, and kubectl plugin list fails on that; leave their directories out.
+    const rest = (process.env.PATH ?? "")
+      .split(delimiter)
+      .filter((entry) => entry && !existsSync(join(entry, "kubectl-lbipam")));
+    env = { ...process.env, PATH: [bin, ...rest].join(delimiter), KUBECONFIG: kubeconfig, HOME: dir };
 
     const config = new KubeConfig();
     config.loadFromFile(kubeconfig);

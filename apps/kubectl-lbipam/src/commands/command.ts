@@ -1,6 +1,7 @@
 // What every subcommand is: its flags, its help text and a run function that
 // writes through `Io` and resolves to an exit code (or throws a PluginError).
 import type { ParseArgsConfig } from "node:util";
+import { type ClusterState, conflictMessage } from "../state.js";
 
 export interface Io {
   stdout(text: string): void;
@@ -40,4 +41,10 @@ export function stringFlag(values: Values, name: string): string | undefined {
 export function stringList(values: Values, name: string): string[] {
   const value = values[name];
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
+
+/** Configuration and reservation entries the controller would skip, and duplicate addresses, as warnings. */
+export function warnAboutState(state: Pick<ClusterState, "problems" | "conflicts">, io: Io): void {
+  for (const problem of state.problems) io.stderr(`warning: ${problem}\n`);
+  for (const conflict of state.conflicts) io.stderr(`warning: ${conflictMessage(conflict)}\n`);
 }

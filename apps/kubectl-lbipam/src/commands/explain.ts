@@ -2,7 +2,7 @@ import { UsageError } from "../errors.js";
 import { explainService, renderExplanation } from "../explain.js";
 import { outputFormat, serialize } from "../output.js";
 import { buildState } from "../state.js";
-import { CONNECTION_HELP, CONNECTION_OPTIONS, type Command, stringFlag } from "./command.js";
+import { CONNECTION_HELP, CONNECTION_OPTIONS, type Command, stringFlag, warnAboutState } from "./command.js";
 
 export const explainCommand: Command = {
   summary: "why a Service has its addresses, or why it waits, and what would unblock it",
@@ -44,6 +44,7 @@ ${CONNECTION_HELP}`,
     const objects = await reader.objects([connection.namespace]);
     const service = await reader.service(connection.namespace, name);
     const state = buildState(objects, { loadBalancerClass: stringFlag(values, "load-balancer-class") });
+    warnAboutState(state, io);
     const explanation = explainService(state, service);
     io.stdout(format === "table" ? renderExplanation(explanation) : serialize(explanation, format));
     return 0;

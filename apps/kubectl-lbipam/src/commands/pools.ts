@@ -2,7 +2,7 @@ import { UsageError } from "../errors.js";
 import { outputFormat, serialize } from "../output.js";
 import { poolRows, renderPoolNotes, renderPoolTable } from "../pool-report.js";
 import { buildState } from "../state.js";
-import { CONNECTION_HELP, CONNECTION_OPTIONS, type Command, stringFlag } from "./command.js";
+import { CONNECTION_HELP, CONNECTION_OPTIONS, type Command, stringFlag, warnAboutState } from "./command.js";
 
 export const poolsCommand: Command = {
   summary: "every LoadBalancer pool with its use, computed as the controller does",
@@ -33,6 +33,7 @@ ${CONNECTION_HELP}`,
     });
     const objects = await new ClusterReader(connection).objects();
     const state = buildState(objects, { loadBalancerClass: stringFlag(values, "load-balancer-class") });
+    warnAboutState(state, io);
     const specs = new Map(objects.pools.map((pool) => [pool.metadata.name ?? "", pool.spec ?? {}]));
     const rows = poolRows(state, specs);
     if (format === "table") io.stdout(renderPoolTable(rows) + renderPoolNotes(rows));
