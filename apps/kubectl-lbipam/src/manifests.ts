@@ -36,14 +36,24 @@ export function parseManifests(texts: { source: string; text: string }[]): Manif
   };
   const ignored: string[] = [];
   const seen = new Set<string>();
-  const add = (source: string, value: unknown): void => {
+  const add = (source: string, value: unknown, itemKind?: string): void => {
     if (value === null || value === undefined) return;
     if (!isObject(value))
       throw new InputError(`${source}: expected an object, found ${JSON.stringify(value)}`);
-    const manifest = value as Manifest;
-    if (manifest.kind === "List" || (manifest.kind === undefined && Array.isArray(manifest.items))) {
+    const manifest = (
+      itemKind !== undefined && value.kind === undefined ? { ...value, kind: itemKind } : value
+    ) as Manifest;
+    // `kind: List` (kubectl get -o yaml), or a typed list (IPPoolList, ServiceList) as the API returns it.
+    const isList =
+      manifest.kind === "List" ||
+      (Array.isArray(manifest.items) &&
+        (manifest.kind === undefined || String(manifest.kind).endsWith("List")));
+    if (isList) {
       if (!Array.isArray(manifest.items)) throw new InputError(`${source}: a List without items`);
-      for (const item of manifest.items) add(source, item);
+      // The API leaves kind out of a typed list's items: an IPPoolList holds IPPools.
+      const kind = String(manifest.kind ?? "");
+      const itemKind = kind !== "List" && kind.endsWith("List") ? kind.slice(0, -"List".length) : undefined;
+      for (const item of manifest.items) add(source, item, itemKind);
       return;
     }
     const name = manifest.metadata?.name;
@@ -54,7 +64,7 @@ export function parseManifests(texts: { source: string; text: string }[]): Manif
     if (kind === "Service") {
       const namespace =
         typeof manifest.metadata?.namespace === "string" ? manifest.metadata.namespace : "default";
-      const service = value as unknown as Service;
+      const service = manifest as unknown as Service;
       const copy: Service = { ...service, metadata: { ...service.metadata, namespace } };
       const id = `Service ${namespace}/${name}`;
       if (seen.has(id)) throw new InputError(`${source}: ${id} is given twice`);
@@ -70,20 +80,20 @@ export function parseManifests(texts: { source: string; text: string }[]): Manif
     switch (kind) {
       case "IPPool":
         unique();
-        objects.pools.push(value as unknown as IPPool);
+        objects.pools.push(manifest as unknown as IPPool);
         return;
       case "IPReservation":
         unique();
-        objects.reservations.push(value as unknown as IPReservation);
+        objects.reservations.push(manifest as unknown as IPReservation);
         return;
       case "Namespace":
         unique();
-        objects.namespaces.push(value as unknown as Namespace);
+        objects.namespaces.push(manifest as unknown as Namespace);
         return;
       case "KubeControllersConfiguration":
         if (name === DEFAULT_CONFIGURATION_NAME) {
           unique();
-          objects.configuration = value as unknown as KubeControllersConfiguration;
+          objects.configuration = manifest as unknown as KubeControllersConfiguration;
         } else ignored.push(`${source}: ${id} (only the one named default counts)`);
         return;
       default:

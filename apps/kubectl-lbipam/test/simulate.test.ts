@@ -221,6 +221,24 @@ describe("manifests", () => {
     assert.deepEqual(ignored, ["x.yaml: ConfigMap c (not read by simulate)"]);
   });
 
+  it("reads typed lists as the API returns them, their items without kind", () => {
+    const { objects: read } = parseManifests([
+      {
+        source: "x.json",
+        text: JSON.stringify({
+          kind: "ServiceList",
+          items: [
+            { kind: "Service", metadata: { name: "a", namespace: "ns" }, spec: { type: "LoadBalancer" } },
+          ],
+        }),
+      },
+    ]);
+    assert.deepEqual(
+      read.services.map((s) => `${s.metadata.namespace}/${s.metadata.name}`),
+      ["ns/a"],
+    );
+  });
+
   const bad: [string, RegExp][] = [
     ["kind: IPPool\nspec: {}\n", /x\.yaml: a IPPool without metadata.name/],
     ["- 1\n", /expected an object/],
