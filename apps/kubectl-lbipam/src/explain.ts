@@ -90,6 +90,18 @@ function considerPool(
   if (chosen?.action === "claim" && chosen.pool === view.name) {
     return { verdict: "used", why: `would claim ${chosen.address} for the Service` };
   }
+  if (
+    chosen?.action === "wait" &&
+    (chosen.reason === ServiceReason.InvalidAnnotation || chosen.reason === ServiceReason.ServiceTerminating)
+  ) {
+    return {
+      verdict: "not-considered",
+      why:
+        chosen.reason === ServiceReason.InvalidAnnotation
+          ? "the Service's request is malformed: it keeps what it has and gets nothing new"
+          : "the Service is being deleted: it gets nothing new",
+    };
+  }
   const blockedBy = (): Pick<PoolConsideration, "verdict" | "why" | "reason"> | undefined => {
     const blocked = whyCannotServe(view, context);
     return blocked && { verdict: "blocked", why: blocked.message, reason: blocked.reason };
@@ -125,6 +137,9 @@ function considerPool(
   }
   if (chosen?.action === "keep" || chosen?.action === "claim") {
     return { verdict: "candidate", why: `could serve, but the Service keeps ${chosen.address}` };
+  }
+  if (chosen?.action === "wait" && chosen.reason === ServiceReason.FamilyPending) {
+    return { verdict: "candidate", why: "could serve, but RequireDualStack waits for the other family" };
   }
   return { verdict: "candidate", why: "could serve" };
 }

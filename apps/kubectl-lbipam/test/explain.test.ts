@@ -114,6 +114,28 @@ describe("explain", () => {
     ]);
   });
 
+  it("RequireDualStack: the family that can be served waits for the other, which names what to add", () => {
+    const { explanation } = explain(
+      {
+        pools: [edge],
+        services: [
+          service("ns/dual", {
+            spec: { type: "LoadBalancer", ipFamilies: ["IPv4", "IPv6"], ipFamilyPolicy: "RequireDualStack" },
+          }),
+        ],
+      },
+      "ns/dual",
+    );
+    assert.deepEqual(
+      explanation.decision.families.map((d) => (d.action === "wait" ? `${d.family} ${d.reason}` : d.action)),
+      ["4 FamilyPending", "6 NoPool"],
+    );
+    assert.equal(explanation.pools[0]?.why, "could serve, but RequireDualStack waits for the other family");
+    assert.deepEqual(explanation.unblock, [
+      "add an Automatic LoadBalancer pool of IPv6 (or name a Manual one in projectcalico.org/ipv6pools)",
+    ]);
+  });
+
   it("a malformed annotation: fix it", () => {
     const { explanation } = explain(
       {
@@ -128,6 +150,7 @@ describe("explain", () => {
     assert.deepEqual(explanation.unblock, [
       'fix projectcalico.org/ipv4pools ("[\\"nope\\"]"): unknown pool nope',
     ]);
+    assert.equal(explanation.pools[0]?.verdict, "not-considered");
   });
 
   it("a namespace the pool's selector does not match, and Manual pools not named", () => {
