@@ -2,7 +2,7 @@
 // object whose kind the embedded API server serves applied to it with the real kubectl.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
@@ -96,6 +96,7 @@ it("renders exactly the objects lbipam needs, namespaced ones in lbipam-system",
   assert.deepEqual([...names].sort(), [
     "ClusterRole//lbipam-controller",
     "ClusterRoleBinding//lbipam-controller",
+    "ConfigMap/lbipam-system/lbipam-grafana-dashboard",
     "CustomResourceDefinition//ippools.projectcalico.org",
     "CustomResourceDefinition//ipreservations.projectcalico.org",
     "CustomResourceDefinition//kubecontrollersconfigurations.projectcalico.org",
@@ -103,6 +104,7 @@ it("renders exactly the objects lbipam needs, namespaced ones in lbipam-system",
     "KubeControllersConfiguration//default",
     "Namespace//lbipam-system",
     "PodDisruptionBudget/lbipam-system/lbipam-controller",
+    "PrometheusRule/lbipam-system/lbipam",
     "Role/lbipam-system/lbipam-leader-election",
     "RoleBinding/lbipam-system/lbipam-leader-election",
     "Service/lbipam-system/lbipam-controller-metrics",
@@ -172,7 +174,7 @@ it("takes every Deployment flag from `lbipam controller --help`", async (t) => {
   if (leaderElection.length > 0) t.skip(`leader election not in the CLI yet: ${leaderElection.join(", ")}`);
 });
 
-it("points the PDB, the metrics Service, the ServiceMonitor and the bindings at the controller", () => {
+it("points the PDB, the metrics Service, the ServiceMonitor and the bindings at the controller, and ships the alerts and the dashboard", () => {
   const pdb = find("PodDisruptionBudget");
   assert.equal(pdb.spec.minAvailable, 1);
   assert.deepEqual(pdb.spec.selector.matchLabels, POD_LABELS);
@@ -199,6 +201,16 @@ it("points the PDB, the metrics Service, the ServiceMonitor and the bindings at 
   }
   assert.equal(find("ClusterRoleBinding").roleRef.name, find("ClusterRole").metadata.name);
   assert.equal(find("RoleBinding").roleRef.name, find("Role").metadata.name);
+  const rule = find("PrometheusRule");
+  assert.equal(rule.apiVersion, "monitoring.coreos.com/v1");
+  assert.ok(rule.spec.groups.length > 0);
+  const dashboard = find("ConfigMap", "lbipam-grafana-dashboard");
+  assert.equal(dashboard.metadata.labels?.grafana_dashboard, "1");
+  assert.equal(
+    dashboard.data["lbipam-dashboard.json"],
+    readFileSync(join(repository, "deploy/grafana/lbipam-dashboard.json"), "utf8"),
+    "the dashboard ships as it is in deploy/grafana",
+  );
   const configuration = find("KubeControllersConfiguration", "default");
   assert.deepEqual(JSON.parse(JSON.stringify(configuration.spec)), { controllers: { loadBalancer: {} } });
 });
@@ -236,8 +248,10 @@ it("applies every served object with kubectl, and skips exactly the kinds the se
   assert.deepEqual(skipped.sort(), [
     "ClusterRole",
     "ClusterRoleBinding",
+    "ConfigMap",
     "Deployment",
     "PodDisruptionBudget",
+    "PrometheusRule",
     "Role",
     "RoleBinding",
     "ServiceAccount",
