@@ -18,9 +18,6 @@ const usage = `usage: lbipam apiserver [--listen HOST:PORT] [--kubeconfig-out FI
 
 const defaultCrdDirectory = fileURLToPath(new URL("../../../../../deploy/crds", import.meta.url));
 
-/** Kept for the commands and tests that import it from here. */
-export { type ListenAddress, parseListen } from "./usage.js";
-
 export async function runApiServer(args: string[]): Promise<number> {
   const values = parseFlags(
     args,

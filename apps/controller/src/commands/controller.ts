@@ -10,8 +10,7 @@ import {
   LEADER_ELECTION_DEFAULTS,
   type LeaderElectionOptions,
 } from "../controller/leader-election.js";
-import { parseListen } from "./apiserver.js";
-import { usageError } from "./usage.js";
+import { parseListen, usageError } from "./usage.js";
 
 const usage = `usage: lbipam controller [--kubeconfig FILE] [--metrics-listen HOST:PORT]
                          [--load-balancer-class NAME] [--workers N]
