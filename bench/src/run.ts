@@ -4,6 +4,7 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BenchResult, machineInfo, type SuiteReport } from "./harness.js";
+import { writeReport } from "./report.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsDir = join(here, "..", "..", "results");
@@ -38,6 +39,9 @@ for (const suite of requested.length > 0 ? requested : available) {
   console.log(`results written to bench/results/${suite}.json`);
 }
 console.log(missed === 0 ? "\nall targets met" : `\n${missed} target(s) missed (see docs/benchmarks.md)`);
+// Every suite ran: chart them all.
+if (requested.length === 0)
+  console.log(`report written to ${await writeReport(resultsDir, join(here, "..", ".."))}`);
 
 function formatValue(value: number): string {
   return Math.abs(value) >= 1000 ? Math.round(value).toLocaleString("en-US") : value.toPrecision(4);
