@@ -137,8 +137,8 @@ it("runs two non-root replicas with leader election, probes and bounded resource
   assert.deepEqual(security.capabilities, { drop: ["ALL"] });
   assert.equal(security.seccompProfile.type, "RuntimeDefault");
   assert.deepEqual(container.resources, {
-    requests: { cpu: "100m", memory: "256Mi" },
-    limits: { memory: "512Mi" },
+    requests: { cpu: "100m", memory: "768Mi" },
+    limits: { memory: "1Gi" },
   });
   assert.equal(container.command, undefined, "the image's ENTRYPOINT runs the controller");
   assert.ok(container.args.includes("--metrics-listen=0.0.0.0:9464"));
