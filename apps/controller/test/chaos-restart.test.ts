@@ -11,17 +11,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import type { V1Service } from "@kubernetes/client-node";
-import { Informer } from "../src/controller/informer.js";
 import {
   createPool,
   loadBalancer,
   mergePatch,
-  quietLogger,
   startCluster,
   type TestCluster,
   waitFor,
 } from "./helpers/cluster.js";
+import { ipsOf, watchStatuses } from "./helpers/status-watch.js";
 
 const NS = "chaos";
 const ROUNDS = 5;
@@ -71,42 +69,12 @@ function controllerProcess(): ChildProcess {
   );
 }
 
-const ipsOf = (service: V1Service) =>
-  (service.status?.loadBalancer?.ingress ?? []).map((entry) => entry.ip ?? "").filter(Boolean);
-
 it("keeps every address unique and in place through repeated SIGKILLs", async () => {
   const seed = Number(process.env.LBIPAM_CHAOS_SEED ?? Date.now() % 100000);
   console.log(`# chaos seed ${seed} (LBIPAM_CHAOS_SEED=${seed} replays it)`);
   const next = random(seed);
-  const shown = new Map<string, string[]>();
-  const firstSeen = new Map<string, string[]>();
   const requestChanged = new Set<string>();
-  const violations: string[] = [];
-  const observe = (service: V1Service) => {
-    const key = service.metadata?.name ?? "";
-    const ips = ipsOf(service);
-    shown.set(key, ips);
-    if (ips.length > 0 && !firstSeen.has(key)) firstSeen.set(key, ips);
-    const holders = new Map<string, string>();
-    for (const [name, list] of shown) {
-      for (const ip of list) {
-        const other = holders.get(ip);
-        if (other !== undefined) violations.push(`${ip} shown by ${other} and ${name} at once`);
-        holders.set(ip, name);
-      }
-    }
-  };
-  const watch = new Informer<V1Service>(cluster.kubeconfig, {
-    resource: "services",
-    path: `/api/v1/namespaces/${NS}/services`,
-    list: () => cluster.core.listNamespacedService({ namespace: NS }),
-    logger: quietLogger,
-    onAdd: observe,
-    onUpdate: observe,
-    onDelete: (service) => shown.delete(service.metadata?.name ?? ""),
-  });
-  watch.start();
-  await watch.synced;
+  const watch = await watchStatuses(cluster, NS);
 
   const alive: string[] = [];
   let created = 0;
@@ -179,17 +147,17 @@ it("keeps every address unique and in place through repeated SIGKILLs", async ()
   }
   await watch.stop();
 
-  assert.deepEqual(violations, [], "no address was shown by two Services at once");
+  assert.deepEqual(watch.violations, [], "no address was shown by two Services at once");
   const final = (await cluster.core.listNamespacedService({ namespace: NS })).items;
   const all = final.flatMap(ipsOf);
   assert.equal(new Set(all).size, all.length, "no address is held twice at the end");
   for (const service of final) {
     const name = service.metadata?.name ?? "";
-    if (requestChanged.has(name) || !firstSeen.has(name)) continue;
+    if (requestChanged.has(name) || !watch.firstSeen.has(name)) continue;
     // PreferDualStack may gain its second family later; what it had stays.
-    const first = firstSeen.get(name)!;
+    const first = watch.firstSeen.get(name)!;
     for (const ip of first)
       assert.ok(ipsOf(service).includes(ip), `${name} lost ${ip} (now ${ipsOf(service)})`);
   }
-  assert.ok(firstSeen.size > 0, "the controllers assigned addresses between kills");
+  assert.ok(watch.firstSeen.size > 0, "the controllers assigned addresses between kills");
 });

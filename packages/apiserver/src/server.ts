@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:https";
+import type { Socket } from "node:net";
 import { type AddressInfo, isIP } from "node:net";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -140,6 +141,13 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     { cert: certificates.certPem, key: certificates.keyPem, keepAlive: true },
     createRouter({ state, counters, token, version, serverAddress: () => address }),
   );
+  // Every socket, so stop() can end those the HTTP layer does not track
+  // (a TLS connection that never sent a request keeps close() waiting).
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, host, () => resolve());
@@ -169,6 +177,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
       });
     },
   };
