@@ -42,7 +42,10 @@ async function eventually(condition: () => boolean, what: string): Promise<void>
   assert.fail(`timed out waiting for: ${what}`);
 }
 
-function recordingInformer(namespace: string, options: { silenceLimitMs?: number } = {}) {
+function recordingInformer(
+  namespace: string,
+  options: { silenceLimitMs?: number; onRestart?: () => void } = {},
+) {
   const seen: string[] = [];
   const informer = new Informer<V1Service>(kubeconfig, {
     resource: "services",
@@ -121,12 +124,14 @@ describe("Informer", () => {
     await informer.stop();
   });
 
-  it("restarts a watch that has been silent too long", async () => {
+  it("restarts a watch that has been silent too long, and says so", async () => {
     await createNamespace("inf-d");
-    const { informer } = recordingInformer("inf-d", { silenceLimitMs: 200 });
+    let reported = 0;
+    const { informer } = recordingInformer("inf-d", { silenceLimitMs: 200, onRestart: () => reported++ });
     informer.start();
     await informer.synced;
     await eventually(() => informer.stats.restarts >= 2, "two restarts of the silent watch");
+    assert.ok(reported >= 2, "each restart is reported");
     await core.createNamespacedService({ namespace: "inf-d", body: service("still-seen") });
     await eventually(() => informer.get("still-seen", "inf-d") !== undefined, "events after the restarts");
     await informer.stop();

@@ -198,6 +198,7 @@ export class Controller {
         onAdd: handler,
         onUpdate: handler,
         onDelete: handler,
+        onRestart: () => this.metrics.informerRestarts.inc({ resource }),
       });
     };
     const listCustom =

@@ -32,6 +32,8 @@ export interface InformerOptions<T extends KubernetesObject> {
   onAdd(object: T): void;
   onUpdate(object: T): void;
   onDelete(object: T): void;
+  /** Called on each restart (after an error or a silent watch), for metrics. */
+  onRestart?(): void;
 }
 
 export interface InformerStats {
@@ -159,6 +161,7 @@ export class Informer<T extends KubernetesObject> {
   private restart(): void {
     if (this.stopping) return;
     this.stats.restarts++;
+    this.options.onRestart?.();
     this.stats.lastActivity = Date.now();
     // The aborted watch belongs to an old generation: its end is not reported.
     this.watchGeneration++;
