@@ -1,7 +1,6 @@
 // deploy/: rendered with the real kubectl (kustomize), checked object by object, and every
 // object whose kind the embedded API server serves applied to it with the real kubectl.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +8,7 @@ import { after, before, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { loadYaml } from "@kubernetes/client-node";
 import { type ApiServer, startApiServer } from "@lbipam/apiserver";
+import { run } from "./helpers/run.js";
 
 const repository = fileURLToPath(new URL("../../../../", import.meta.url));
 const bin = join(repository, "apps/controller/bin/lbipam.js");
@@ -25,29 +25,6 @@ interface Manifest {
 interface Document {
   text: string;
   object: Manifest;
-}
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command without blocking the event loop (the API server runs in this process). */
-function run(command: string, args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? "");
-  });
 }
 
 async function render(): Promise<Document[]> {

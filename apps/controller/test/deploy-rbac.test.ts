@@ -12,6 +12,7 @@ import { after, before, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { CoreV1Api, KubeConfig, loadYaml, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { type ApiServer, type CounterRow, startApiServer } from "@lbipam/apiserver";
+import { run } from "./helpers/run.js";
 
 const repository = fileURLToPath(new URL("../../../../", import.meta.url));
 const bin = join(repository, "apps/controller/bin/lbipam.js");
@@ -28,29 +29,6 @@ interface Rule {
   apiGroups: string[];
   resources: string[];
   verbs: string[];
-}
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command without blocking the event loop (the API server runs in this process). */
-function run(command: string, args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? "");
-  });
 }
 
 let server: ApiServer;
