@@ -457,7 +457,7 @@ export class Controller {
       }
     } else if (key.startsWith(RESERVATIONS)) {
       for (const problem of this.registry.setReservations(this.reservations.list())) {
-        this.options.logger.warn(problem, "reservation entry ignored");
+        this.options.logger.warn({ problem }, "reservation entry ignored");
       }
       this.wakeWaiting();
       this.requestPoolStatuses();

@@ -1,14 +1,8 @@
 // The allocator's view of the cluster's IPPools and IPReservations: keeps the
 // PoolSet (every pool with a usable CIDR, so overlaps are seen whatever the
 // pools are for) in line with the objects, and the PoolView of each.
-import { type AddressPool, type Cidr, PoolSet, parseCidr } from "@lbipam/allocator";
-import { type IPPool, type IPReservation, type PoolView, toPoolView } from "@lbipam/api";
-
-export interface ReservationProblem {
-  reservation: string;
-  entry: string;
-  reason: string;
-}
+import { type AddressPool, PoolSet } from "@lbipam/allocator";
+import { type IPPool, type IPReservation, type PoolView, reservedCidrs, toPoolView } from "@lbipam/api";
 
 export class PoolRegistry {
   readonly poolSet = new PoolSet();
@@ -40,25 +34,9 @@ export class PoolRegistry {
     return current;
   }
 
-  /** Applies every reservation; returns the entries that could not be read. */
-  setReservations(reservations: readonly IPReservation[]): ReservationProblem[] {
-    const cidrs: Cidr[] = [];
-    const problems: ReservationProblem[] = [];
-    for (const reservation of reservations) {
-      for (const entry of reservation.spec?.reservedCIDRs ?? []) {
-        try {
-          cidrs.push(
-            parseCidr(entry.includes("/") ? entry : `${entry}/${entry.includes(":") ? 128 : 32}`, true),
-          );
-        } catch (error) {
-          problems.push({
-            reservation: reservation.metadata.name ?? "",
-            entry,
-            reason: (error as Error).message,
-          });
-        }
-      }
-    }
+  /** Applies every reservation; returns a line for each entry that could not be read. */
+  setReservations(reservations: readonly IPReservation[]): string[] {
+    const { cidrs, problems } = reservedCidrs(reservations);
     this.poolSet.setReservations(cidrs);
     return problems;
   }

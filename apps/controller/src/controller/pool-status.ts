@@ -1,7 +1,7 @@
 // IPPool status (the Allocatable condition and utilisation counts) kept
 // current without a write storm: at most one write per pool per interval,
 // and none when nothing changed.
-import { type IPPool, type IPPoolStatus, type PoolView, poolCondition } from "@lbipam/api";
+import { type IPPool, type IPPoolStatus, type PoolView, poolAddresses, poolCondition } from "@lbipam/api";
 import type { ClusterWriter } from "./cluster-writer.js";
 import type { ControllerMetrics } from "./metrics.js";
 import type { PoolRegistry } from "./pool-registry.js";
@@ -63,16 +63,7 @@ export class PoolStatusWriter {
       ],
     };
     const pool = this.registry.poolSet.get(view.name);
-    if (pool) {
-      const counts = pool.counts();
-      const size = pool.spec.size;
-      status.addresses = {
-        family: pool.spec.family === 4 ? "IPv4" : "IPv6",
-        total: size <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(size) : size.toString(),
-        allocated: counts.allocated,
-        reserved: counts.reserved,
-      };
-    }
+    if (pool) status.addresses = poolAddresses(view, pool.counts());
     return status;
   }
 
