@@ -78,8 +78,7 @@ export async function runStart(args: string[]): Promise<number> {
   const health = await startHealthServer(metricsListen.host, metricsListen.port, {
     registry: controller.metrics.registry,
     healthy: () => ({ ok: true, detail: "ok" }),
-    ready: () =>
-      controller.ready ? { ok: true, detail: "ready" } : { ok: false, detail: "caches not synced" },
+    ready: () => controller.readiness(),
   });
   const assignments = watchAssignments(kubeconfig, log, say);
   await controller.start();
