@@ -6,6 +6,7 @@ export * from "./errors.js";
 export * from "./managed.js";
 export * from "./pool-choice.js";
 export * from "./pool-view.js";
+export * from "./projection.js";
 export * from "./reasons.js";
 export * from "./reservations.js";
 export * from "./resources.js";
