@@ -12,6 +12,7 @@ COPY package.json package-lock.json turbo.json tsconfig.base.json ./
 COPY packages/allocator/package.json packages/allocator/
 COPY packages/api/package.json packages/api/
 COPY packages/apiserver/package.json packages/apiserver/
+COPY packages/state/package.json packages/state/
 COPY apps/controller/package.json apps/controller/
 COPY apps/kubectl-lbipam/package.json apps/kubectl-lbipam/
 COPY bench/package.json bench/
@@ -28,6 +29,7 @@ COPY --from=build /src/package.json /src/package-lock.json ./
 COPY --from=build /src/packages/allocator/package.json packages/allocator/
 COPY --from=build /src/packages/api/package.json packages/api/
 COPY --from=build /src/packages/apiserver/package.json packages/apiserver/
+COPY --from=build /src/packages/state/package.json packages/state/
 COPY --from=build /src/apps/controller/package.json apps/controller/
 COPY --from=build /src/apps/kubectl-lbipam/package.json apps/kubectl-lbipam/
 COPY --from=build /src/bench/package.json bench/
@@ -38,6 +40,7 @@ RUN --mount=type=cache,target=/root/.npm \
 COPY --from=build /src/packages/allocator/dist/src packages/allocator/dist/src
 COPY --from=build /src/packages/api/dist/src packages/api/dist/src
 COPY --from=build /src/packages/apiserver/dist/src packages/apiserver/dist/src
+COPY --from=build /src/packages/state/dist/src packages/state/dist/src
 COPY --from=build /src/apps/controller/dist/src apps/controller/dist/src
 COPY --from=build /src/apps/controller/bin apps/controller/bin
 # `lbipam apiserver` (handy for a local try of the image) installs these CRDs.

@@ -148,6 +148,49 @@ describe("pools under Services", () => {
     assert.deepEqual(refused?.loadBalancer?.ingress ?? [], []);
   });
 
+  it("keeps a pool's allocations through spec edits when its blockSize is unset", async () => {
+    // No blockSize: the family's default applies, and an edit must not read as a new block size.
+    await createPool(cluster, "p9-default-block", { cidr: "10.30.0.0/26" });
+    const annotations = { "projectcalico.org/ipv4pools": '["p9-default-block"]' };
+    const create = (name: string) =>
+      cluster.core.createNamespacedService({
+        namespace: "team-a",
+        body: loadBalancer(name, { annotations }),
+      });
+    const allocated = () =>
+      waitFor(
+        async () =>
+          (await cluster.custom.getClusterCustomObject({
+            ...group,
+            plural: "ippools",
+            name: "p9-default-block",
+          })) as { status?: { addresses?: { allocated: number } } },
+        () => true,
+        "the pool",
+      );
+    await create("d-first");
+    await create("d-second");
+    await waitIps("team-a", "d-first", ["10.30.0.0"]);
+    await waitIps("team-a", "d-second", ["10.30.0.1"]);
+    for (const disabled of [true, false]) {
+      await cluster.custom.patchClusterCustomObject(
+        { ...group, plural: "ippools", name: "p9-default-block", body: { spec: { disabled } } },
+        mergePatch,
+      );
+    }
+    await create("d-third");
+    await waitIps("team-a", "d-third", ["10.30.0.2"]);
+    await waitFor(
+      allocated,
+      (pool) => pool.status?.addresses?.allocated === 3,
+      "the edited pool to count the 3 addresses held",
+    );
+    assert.deepEqual(
+      await Promise.all(["d-first", "d-second"].map((name) => ingressOf(cluster, "team-a", name))),
+      [["10.30.0.0"], ["10.30.0.1"]],
+    );
+  });
+
   it("after a restart with nothing changed, writes nothing and moves no address", async () => {
     const before = await cluster.core.listServiceForAllNamespaces();
     const shown = (list: typeof before) =>
@@ -163,8 +206,16 @@ describe("pools under Services", () => {
       cluster.server.counters.total({ verb: "update" }) +
       cluster.server.counters.total({ verb: "create" });
     const writesBefore = writes();
-    controller = startController(cluster);
+    // With a worker thread, the rebuild's claims are made there, in the pools' shared memory.
+    controller = startController(cluster, { allocatorThreads: 1 });
     await controller.start();
+    const rebuildTasks = (
+      await controller.metrics.registry.getSingleMetricAsString("lbipam_worker_pool_tasks_total")
+    )
+      .split("\n")
+      .filter((line) => line.includes('kind="rebuild"') && line.includes('outcome="worker"'));
+    assert.equal(rebuildTasks.length, 1, "rebuild tasks ran on the worker");
+    assert.ok(Number(rebuildTasks[0]!.split(" ").at(-1)) >= 1);
     // Let every Service be reconciled (the queue drains) and any write land.
     await waitFor(
       async () => controller.queue.length,
@@ -174,5 +225,13 @@ describe("pools under Services", () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal(writes() - writesBefore, 0, "no write at all after the restart");
     assert.deepEqual(shown(await cluster.core.listServiceForAllNamespaces()), shown(before));
+    // The worker's claims are the pool's: a new Service gets the next free address, not a held one.
+    await cluster.core.createNamespacedService({
+      namespace: "team-a",
+      body: loadBalancer("d-after-restart", {
+        annotations: { "projectcalico.org/ipv4pools": '["p9-default-block"]' },
+      }),
+    });
+    await waitIps("team-a", "d-after-restart", ["10.30.0.3"]);
   });
 });

@@ -14,16 +14,10 @@ import {
   ServiceReason,
   serviceKey,
 } from "@lbipam/api";
+import { conflictMessage, olderFirst } from "@lbipam/state";
 import { InputError } from "./errors.js";
 import { type PoolRow, poolRows } from "./pool-report.js";
-import {
-  buildState,
-  type ClusterObjects,
-  type ClusterState,
-  conflictMessage,
-  decisionInput,
-  olderFirst,
-} from "./state.js";
+import { buildState, type ClusterObjects, type ClusterState, decisionInput } from "./state.js";
 
 export interface SimulationOptions {
   /** Pools to delete before reconciling (their Services move or wait). */
@@ -116,11 +110,11 @@ class Simulator {
   }
 
   private applyFamily(key: string, decision: FamilyDecision): { text: string; fresh: boolean } | undefined {
-    const { holders, poolSet } = this.state;
+    const { ledger, poolSet } = this.state;
     switch (decision.action) {
       case "keep": {
         const address = parseAddress(decision.address);
-        holders.hold(key, address);
+        ledger.hold(key, address);
         const pool = poolSet.find(address.family, address.value);
         if (pool && !pool.isAllocated(address.value)) pool.claim(address.value);
         return { text: decision.address, fresh: false };
@@ -128,8 +122,8 @@ class Simulator {
       case "claim": {
         const address = parseAddress(decision.address);
         const pool = poolSet.get(decision.pool);
-        if (holders.holderOf(address) !== undefined || !pool || !pool.claim(address.value)) return undefined;
-        holders.hold(key, address);
+        if (ledger.holderOf(address) !== undefined || !pool || !pool.claim(address.value)) return undefined;
+        ledger.hold(key, address);
         return { text: decision.address, fresh: true };
       }
       case "allocate": {
@@ -137,7 +131,7 @@ class Simulator {
           const pool = poolSet.get(name);
           const value = pool?.allocate();
           if (pool && value !== undefined) {
-            holders.hold(key, { family: decision.family, value });
+            ledger.hold(key, { family: decision.family, value });
             return { text: pool.format(value), fresh: true };
           }
         }
@@ -149,7 +143,7 @@ class Simulator {
   }
 
   private release(key: string, address: Address): void {
-    if (!this.state.holders.release(key, address)) return;
+    if (!this.state.ledger.release(key, address)) return;
     this.state.poolSet.find(address.family, address.value)?.release(address.value);
   }
 }
@@ -165,7 +159,7 @@ export function simulate(objects: ClusterObjects, options: SimulationOptions = {
   for (const name of options.deletePools ?? []) {
     if (!state.views.has(name))
       throw new InputError(`--delete-pool ${name}: no IPPool of that name in the files`);
-    // The holders keep answering for the pool's addresses, so their Services release them.
+    // The ledger keeps answering for the pool's addresses, so their Services release them.
     state.views.delete(name);
     if (state.poolSet.get(name)) state.poolSet.remove(name);
   }

@@ -8,6 +8,8 @@ import {
   type AllocatorResult,
   type AllocatorTask,
   createAllocationResults,
+  type RebuildResult,
+  type RebuildTask,
   runAllocatorTask,
 } from "@lbipam/allocator";
 import type { Piscina } from "piscina";
@@ -45,6 +47,36 @@ export class AllocationBatcher {
         setImmediate(() => this.flush());
       }
     });
+  }
+
+  /**
+   * The pools' claims of a start-up rebuild, one task per pool, all at once
+   * on the workers (inline without them): it runs once per term, and the
+   * event loop stays free for the informers meanwhile.
+   */
+  async rebuild(tasks: readonly RebuildTask[]): Promise<RebuildResult[]> {
+    const workers = this.workers;
+    const outcome = workers ? "worker" : "inline";
+    const results = await Promise.all(
+      tasks.map(async (task) => {
+        const result = workers ? await this.onWorker(workers, task) : runAllocatorTask(task);
+        this.metrics.workerTasks.inc({ kind: "rebuild", outcome });
+        return result as RebuildResult;
+      }),
+    );
+    return results;
+  }
+
+  private async onWorker(
+    workers: Piscina<AllocatorTask, AllocatorResult>,
+    task: AllocatorTask,
+  ): Promise<AllocatorResult> {
+    this.running++;
+    try {
+      return await workers.run(task);
+    } finally {
+      this.running--;
+    }
   }
 
   private flush(): void {
@@ -85,12 +117,7 @@ export class AllocationBatcher {
       groups,
     };
     if (this.workers && batch.length >= this.minBatch) {
-      this.running++;
-      try {
-        await this.workers.run(task);
-      } finally {
-        this.running--;
-      }
+      await this.onWorker(this.workers, task);
       this.metrics.workerTasks.inc({ kind: "allocate", outcome: "worker" });
     } else {
       runAllocatorTask(task);

@@ -55,7 +55,8 @@ export class KubeClusterWriter implements ClusterWriter {
       });
     }
     this.observe(verb, resource, reply.status);
-    if (reply.status >= 300) throw new ApiRequestError(verb, resource, reply.status, describe(reply.body));
+    if (reply.status >= 300)
+      throw new ApiRequestError(verb, resource, reply.status, statusMessage(reply.body));
     return reply.body;
   }
 
@@ -92,7 +93,7 @@ export class KubeClusterWriter implements ClusterWriter {
 }
 
 /** The message of the Status the server sent, else the body itself. */
-function describe(body: string): string {
+export function statusMessage(body: string): string {
   try {
     const status = JSON.parse(body) as { message?: unknown };
     if (typeof status.message === "string") return status.message;

@@ -2,15 +2,7 @@
 // workers take keys from one de-duplicating queue and reconcile them. Built
 // by a side-effect-free factory; start() does the I/O.
 import { hostname } from "node:os";
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-  type V1Namespace,
-  type V1Service,
-} from "@kubernetes/client-node";
+import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
 import {
   ALLOCATOR_WORKER_URL,
   type AllocatorResult,
@@ -24,8 +16,11 @@ import {
   type KubeControllersConfiguration,
   type Namespace,
   parseServiceRequest,
+  projectNamespace,
+  projectService,
   type Service,
 } from "@lbipam/api";
+import { Ledger, PoolRegistry, rebuildLedger, reclaimHoldings } from "@lbipam/state";
 import { Piscina } from "piscina";
 import { AllocationBatcher } from "./allocation-batcher.js";
 import { CALICO_GROUP, CALICO_VERSION, type ClusterWriter, KubeClusterWriter } from "./cluster-writer.js";
@@ -33,12 +28,10 @@ import { CONFIG_PLURAL, ConfigSync } from "./config-sync.js";
 import { EventRecorder } from "./event-recorder.js";
 import { Informer, type InformerLogger } from "./informer.js";
 import { type LeaderElectionOptions, LeaderElector, leaderOnly } from "./leader-election.js";
-import { Ledger } from "./ledger.js";
 import { ControllerMetrics } from "./metrics.js";
+import { listPages } from "./paged-list.js";
 import { PoolReferences } from "./pool-references.js";
-import { PoolRegistry } from "./pool-registry.js";
 import { PoolStatusWriter } from "./pool-status.js";
-import { rebuildLedger } from "./rebuild.js";
 import { RestClient } from "./rest-client.js";
 import { ServiceReconciler, type ServiceState, splitKey } from "./service-reconciler.js";
 import { TokenBucket } from "./token-bucket.js";
@@ -74,6 +67,10 @@ export interface ControllerOptions {
   leaderElection?: LeaderElectionOptions;
 }
 
+/** What the Service and Namespace informers cache: the projections of @lbipam/api. */
+type CachedService = Service & KubernetesObject;
+type CachedNamespace = Namespace & KubernetesObject;
+
 /** Queue keys: one prefix per kind of work. */
 const SERVICE = "s:";
 const POOL = "p:";
@@ -89,8 +86,8 @@ export class Controller {
   readonly registry = new PoolRegistry();
   readonly waiting = new WaitingServices();
   private readonly options: ControllerOptions;
-  private readonly services: Informer<V1Service>;
-  private readonly namespaces: Informer<V1Namespace>;
+  private readonly services: Informer<CachedService>;
+  private readonly namespaces: Informer<CachedNamespace>;
   private readonly pools: Informer<IPPool & KubernetesObject>;
   private readonly reservations: Informer<IPReservation & KubernetesObject>;
   private readonly configs: Informer<KubeControllersConfiguration & KubernetesObject>;
@@ -119,8 +116,6 @@ export class Controller {
   constructor(options: ControllerOptions) {
     this.options = options;
     const { kubeconfig, logger } = options;
-    const core = kubeconfig.makeApiClient(CoreV1Api);
-    const custom = kubeconfig.makeApiClient(CustomObjectsApi);
     this.metrics = new ControllerMetrics({
       pools: () =>
         this.registry.poolSet.list().map((pool) => {
@@ -185,14 +180,15 @@ export class Controller {
     const informer = <T extends KubernetesObject>(
       resource: string,
       path: string,
-      list: () => Promise<KubernetesListObject<T>>,
       prefix: string,
+      project: (object: unknown) => T = (object) => object as T,
     ) => {
       const handler = enqueue(prefix);
       return new Informer<T>(kubeconfig, {
         resource,
         path,
-        list,
+        list: () => listPages(this.rest, resource, path, project),
+        project,
         logger,
         watchTimeoutSeconds: options.watchTimeoutSeconds,
         onAdd: handler,
@@ -201,39 +197,35 @@ export class Controller {
         onRestart: () => this.metrics.informerRestarts.inc({ resource }),
       });
     };
-    const listCustom =
-      <T>(plural: string) =>
-      () =>
-        custom.listClusterCustomObject({ group: CALICO_GROUP, version: CALICO_VERSION, plural }) as Promise<
-          KubernetesListObject<T & KubernetesObject>
-        >;
     const calicoPath = (plural: string) => `/apis/${CALICO_GROUP}/${CALICO_VERSION}/${plural}`;
+    // Services and Namespaces are many: only what the controller reads of them is cached.
     this.services = informer(
       "services",
       "/api/v1/services",
-      () => core.listServiceForAllNamespaces(),
       SERVICE,
+      (object) => projectService(object) as CachedService,
     );
-    this.namespaces = informer("namespaces", "/api/v1/namespaces", () => core.listNamespace(), NAMESPACE);
-    this.pools = informer("ippools", calicoPath("ippools"), listCustom<IPPool>("ippools"), POOL);
-    this.reservations = informer(
+    this.namespaces = informer(
+      "namespaces",
+      "/api/v1/namespaces",
+      NAMESPACE,
+      (object) => projectNamespace(object) as CachedNamespace,
+    );
+    this.pools = informer<IPPool & KubernetesObject>("ippools", calicoPath("ippools"), POOL);
+    this.reservations = informer<IPReservation & KubernetesObject>(
       "ipreservations",
       calicoPath("ipreservations"),
-      listCustom<IPReservation>("ipreservations"),
       RESERVATIONS,
     );
-    this.configs = informer(
+    this.configs = informer<KubeControllersConfiguration & KubernetesObject>(
       CONFIG_PLURAL,
       calicoPath(CONFIG_PLURAL),
-      listCustom<KubeControllersConfiguration>(CONFIG_PLURAL),
       CONFIG,
     );
-    const asService = this.services as unknown as Informer<Service & KubernetesObject>;
-    const asNamespace = this.namespaces as unknown as Informer<Namespace & KubernetesObject>;
     this.config = new ConfigSync(this.configs, this.writer, logger);
     this.reconciler = new ServiceReconciler({
-      services: asService,
-      namespaces: { get: (name) => asNamespace.get(name) },
+      services: this.services,
+      namespaces: { get: (name) => this.namespaces.get(name) },
       registry: this.registry,
       ledger: this.ledger,
       waiting: this.waiting,
@@ -242,6 +234,7 @@ export class Controller {
       recorder: this.recorder,
       metrics: this.metrics,
       batcher: this.batcher,
+      logger,
     });
     this.poolStatus = this.newPoolStatus();
   }
@@ -334,6 +327,8 @@ export class Controller {
     const { logger } = this.options;
     if (!this.leading || this.stopping) return;
     this.dropAllocations();
+    // Counts are written only once the rebuild below has made the pools' claims.
+    this.poolStatus.hold();
     for (const pool of this.pools.list()) this.syncPool(pool.metadata?.name ?? "");
     for (const name of [...this.registry.views.keys()]) if (!this.pools.get(name)) this.syncPool(name);
     this.registry.setReservations(this.reservations.list());
@@ -346,7 +341,7 @@ export class Controller {
       this.queue.addRateLimited(`${CONFIG}${DEFAULT_CONFIGURATION_NAME}`);
     }
     if (!this.leading || this.stopping) return;
-    const rebuilt = rebuildLedger(this.services.list() as unknown as Service[], this.registry, this.ledger, {
+    const rebuilt = rebuildLedger(this.services.list(), this.registry, this.ledger, {
       loadBalancerClass: this.options.loadBalancerClass,
     });
     for (const conflict of rebuilt.conflicts) {
@@ -355,6 +350,13 @@ export class Controller {
         "two Services show one address; the older keeps it, the other will be reassigned",
       );
     }
+    for (const claimed of await this.batcher.rebuild(rebuilt.tasks)) {
+      // The ledger holds each address once and the pools start empty, so this means a bug: say so.
+      for (const address of claimed.duplicates) logger.error({ address }, "address claimed twice in rebuild");
+      for (const problem of claimed.invalid) logger.error(problem, "address not claimed in rebuild");
+    }
+    if (!this.leading || this.stopping) return;
+    this.poolStatus.resume();
     logger.info(
       { addresses: rebuilt.held, conflicts: rebuilt.conflicts.length },
       "state rebuilt from Service status",
@@ -480,7 +482,11 @@ export class Controller {
     if (fingerprint === this.poolSpecs.get(name)) return false;
     if (fingerprint === undefined) this.poolSpecs.delete(name);
     else this.poolSpecs.set(name, fingerprint);
+    const storage = this.registry.poolSet.get(name);
     this.registry.sync(name, object);
+    // New storage starts empty, and a pool gone may leave its range to an overlapping one:
+    // the addresses Services still hold are taken again wherever they now fall.
+    if (this.registry.poolSet.get(name) !== storage) reclaimHoldings(this.ledger, this.registry);
     const cidr = this.registry.poolSet.get(name)?.spec.cidrText;
     if (cidr) this.poolCidrs.set(name, cidr);
     else if (!object) this.poolCidrs.delete(name);
@@ -502,7 +508,7 @@ export class Controller {
   /** The pools a Service holds addresses in, and the pool names or CIDRs its annotations ask for. */
   private referencesOf(key: string): string[] {
     const { namespace, name } = splitKey(key);
-    const service = this.services.get(name, namespace) as unknown as Service | undefined;
+    const service = this.services.get(name, namespace);
     if (!service) return [];
     const held = this.ledger
       .holdings(key)

@@ -22,6 +22,8 @@ export interface InformerOptions<T extends KubernetesObject> {
   /** The API path to watch, e.g. "/api/v1/services". */
   path: string;
   list: () => Promise<KubernetesListObject<T>>;
+  /** What of each watched object is cached (the list should project the same way); default: all of it. */
+  project?: (object: unknown) => T;
   /** Sent as the watch's timeoutSeconds: the server ends the watch then and it is reopened. */
   watchTimeoutSeconds?: number;
   /** A watch with no event (bookmarks count) for this long is restarted. */
@@ -64,6 +66,7 @@ export class Informer<T extends KubernetesObject> {
     });
     const timeoutSeconds = options.watchTimeoutSeconds ?? 300;
     const real = new Watch(kubeconfig);
+    const project = options.project;
     // ListWatch lists, fills its cache, then opens the watch: the first watch means "synced".
     const watch = {
       watch: (
@@ -83,7 +86,8 @@ export class Informer<T extends KubernetesObject> {
           { ...query, allowWatchBookmarks: true, timeoutSeconds },
           (phase, object, watchObject) => {
             this.markActive();
-            callback(phase, object, watchObject);
+            const changed = phase === "ADDED" || phase === "MODIFIED" || phase === "DELETED";
+            callback(phase, changed && project ? project(object) : object, watchObject);
           },
           (err) => {
             if (generation === this.watchGeneration) done(err);

@@ -2,9 +2,9 @@
 // current without a write storm: at most one write per pool per interval,
 // and none when nothing changed.
 import { type IPPool, type IPPoolStatus, type PoolView, poolAddresses, poolCondition } from "@lbipam/api";
+import type { PoolRegistry } from "@lbipam/state";
 import type { ClusterWriter } from "./cluster-writer.js";
 import type { ControllerMetrics } from "./metrics.js";
-import type { PoolRegistry } from "./pool-registry.js";
 import { sameJson } from "./same-json.js";
 import type { ReadCache } from "./service-reconciler.js";
 import { kubeNow } from "./service-status.js";
@@ -17,6 +17,8 @@ export class PoolStatusWriter {
   private readonly lastWrite = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private stopped = false;
+  /** Pools asked for while held: their claims are being rebuilt, so their counts are not yet true. */
+  private held: Set<string> | undefined;
 
   constructor(
     private readonly pools: ReadCache<IPPool>,
@@ -29,6 +31,10 @@ export class PoolStatusWriter {
 
   /** Asks for the pool's status to be brought up to date, soon but at most once per interval. */
   request(name: string): void {
+    if (this.held) {
+      this.held.add(name);
+      return;
+    }
     if (this.stopped || this.timers.has(name)) return;
     const wait = Math.max(0, (this.lastWrite.get(name) ?? 0) + this.intervalMs - Date.now());
     const timer = setTimeout(() => {
@@ -40,6 +46,17 @@ export class PoolStatusWriter {
     }, wait);
     timer.unref();
     this.timers.set(name, timer);
+  }
+
+  /** Defers every write until resume(), e.g. while a start-up rebuild is claiming addresses. */
+  hold(): void {
+    this.held ??= new Set();
+  }
+
+  resume(): void {
+    const names = this.held ?? [];
+    this.held = undefined;
+    for (const name of names) this.request(name);
   }
 
   stop(): void {

@@ -15,12 +15,11 @@ import {
   type Service,
   ServiceReason,
 } from "@lbipam/api";
+import type { Ledger, PoolRegistry } from "@lbipam/state";
 import type { AllocationBatcher } from "./allocation-batcher.js";
 import type { ClusterWriter } from "./cluster-writer.js";
 import type { EventRecorder, InvolvedObject } from "./event-recorder.js";
-import type { Ledger } from "./ledger.js";
 import type { ControllerMetrics } from "./metrics.js";
-import type { PoolRegistry } from "./pool-registry.js";
 import { kubeNow, mergeConditions, type ServiceStatusPatch, statusChanged } from "./service-status.js";
 import type { WaitingServices } from "./waiting-services.js";
 
@@ -47,6 +46,7 @@ export interface ServiceReconcilerDeps {
   recorder: EventRecorder;
   metrics: ControllerMetrics;
   batcher: AllocationBatcher;
+  logger: { error(fields: object, message: string): void };
 }
 
 const FAMILY_NAME: Record<Family, string> = { 4: "IPv4", 6: "IPv6" };
@@ -206,9 +206,20 @@ export class ServiceReconciler {
       }
       case "allocate": {
         const pools = decision.pools.flatMap((name) => registry.poolSet.get(name) ?? []);
-        const got = pools.length > 0 ? await this.deps.batcher.allocate(pools) : undefined;
+        let got = pools.length > 0 ? await this.deps.batcher.allocate(pools) : undefined;
+        // The pools' claims and the ledger agree, so this never loops; if they ever did not,
+        // an address another Service holds stays claimed and is never given out twice.
+        while (got && !ledger.hold(key, { family: decision.family, value: got.value })) {
+          this.deps.logger.error(
+            {
+              address: got.pool.format(got.value),
+              holder: ledger.holderOf({ family: decision.family, value: got.value }),
+            },
+            "allocator handed out an address the ledger holds; taking another",
+          );
+          got = await this.deps.batcher.allocate(pools);
+        }
         if (got) {
-          ledger.hold(key, { family: decision.family, value: got.value });
           metrics.allocations.inc({ pool: got.pool.name, family: FAMILY_NAME[decision.family] });
           return { address: got.pool.format(got.value), fresh: true };
         }

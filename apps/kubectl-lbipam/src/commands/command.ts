@@ -1,7 +1,8 @@
 // What every subcommand is: its flags, its help text and a run function that
 // writes through `Io` and resolves to an exit code (or throws a PluginError).
 import type { ParseArgsConfig } from "node:util";
-import { type ClusterState, conflictMessage } from "../state.js";
+import { conflictMessage } from "@lbipam/state";
+import type { ClusterState } from "../state.js";
 
 export interface Io {
   stdout(text: string): void;

@@ -27,7 +27,8 @@ export class PoolRegistry {
       definition !== undefined &&
       current.spec.cidr.base === view.cidr?.base &&
       current.spec.cidr.prefixLength === view.cidr?.prefixLength &&
-      current.spec.blockSize === definition.blockSize;
+      // The validated block size: an unset one means the family's default, not a change.
+      current.spec.blockSize === view.blockSize;
     if (same) return undefined;
     if (current) this.poolSet.remove(name);
     if (definition) this.poolSet.add(definition);

@@ -1,0 +1,3 @@
+export * from "./ledger.js";
+export * from "./pool-registry.js";
+export * from "./rebuild.js";

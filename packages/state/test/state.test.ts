@@ -1,0 +1,172 @@
+// The shared state both the controller and kubectl-lbipam rebuild from a
+// cluster's objects: the ledger, the pool registry and the start-up rebuild.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parseAddress, runAllocatorTask } from "@lbipam/allocator";
+import type { IPPool, Service } from "@lbipam/api";
+import { conflictMessage, Ledger, PoolRegistry, rebuildLedger, reclaimHoldings } from "../src/index.js";
+
+function pool(name: string, cidr: string, spec: Partial<IPPool["spec"]> = {}): IPPool {
+  return {
+    apiVersion: "projectcalico.org/v3",
+    kind: "IPPool",
+    metadata: { name },
+    spec: { cidr, allowedUses: ["LoadBalancer"], ...spec },
+  };
+}
+
+function service(
+  key: string,
+  created: string,
+  ips: string[],
+  spec: Partial<NonNullable<Service["spec"]>> = {},
+): Service {
+  const [namespace, name] = key.split("/");
+  return {
+    metadata: { namespace: namespace!, name: name!, creationTimestamp: created },
+    spec: { type: "LoadBalancer", ...spec },
+    status: { loadBalancer: { ingress: ips.map((ip) => ({ ip })) } },
+  };
+}
+
+describe("Ledger", () => {
+  it("gives an address to one key only, and back only from that key", () => {
+    const ledger = new Ledger();
+    const a = parseAddress("10.0.0.1");
+    assert.equal(ledger.hold("ns/a", a), true);
+    assert.equal(ledger.hold("ns/a", a), true, "holding again is a no-op");
+    assert.equal(ledger.hold("ns/b", a), false);
+    assert.equal(ledger.holderOf(a), "ns/a");
+    assert.equal(ledger.release("ns/b", a), false);
+    assert.deepEqual(
+      ledger.holdings("ns/a").map((h) => h.text),
+      ["10.0.0.1"],
+    );
+    assert.equal(ledger.release("ns/a", a), true);
+    assert.equal(ledger.holderOf(a), undefined);
+    assert.equal(ledger.size, 0);
+    assert.deepEqual([...ledger.keys()], []);
+  });
+
+  it("keeps the families apart", () => {
+    const ledger = new Ledger();
+    ledger.hold("ns/a", parseAddress("0.0.0.1"));
+    assert.equal(ledger.holderOf(parseAddress("::1")), undefined);
+  });
+});
+
+describe("PoolRegistry", () => {
+  it("keeps storage across a status-only change and drops it when the CIDR changes", () => {
+    const registry = new PoolRegistry();
+    assert.equal(registry.sync("a", pool("a", "10.0.0.0/24")), undefined);
+    const storage = registry.poolSet.get("a");
+    assert.ok(storage);
+    storage.claim(parseAddress("10.0.0.7").value);
+    assert.equal(registry.sync("a", pool("a", "10.0.0.0/24", { disabled: true })), undefined);
+    assert.equal(registry.poolSet.get("a"), storage);
+    assert.equal(registry.views.get("a")?.disabled, true);
+    assert.equal(registry.sync("a", pool("a", "10.0.1.0/24")), storage);
+    assert.equal(registry.poolSet.get("a")?.isAllocated(parseAddress("10.0.1.7").value), false);
+    const moved = registry.poolSet.get("a");
+    assert.notEqual(moved, undefined);
+    assert.equal(registry.sync("a", undefined), moved, "a deleted pool hands back its storage");
+    assert.equal(registry.views.has("a"), false);
+    assert.equal(registry.poolSet.get("a"), undefined);
+  });
+
+  it("reports reservations it cannot read and applies the rest", () => {
+    const registry = new PoolRegistry();
+    registry.sync("a", pool("a", "10.0.0.0/30", { blockSize: 30 }));
+    const problems = registry.setReservations([
+      {
+        apiVersion: "projectcalico.org/v3",
+        kind: "IPReservation",
+        metadata: { name: "r" },
+        spec: { reservedCIDRs: ["10.0.0.0/31", "not-a-cidr"] },
+      },
+    ]);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /not-a-cidr/);
+    assert.equal(registry.poolSet.get("a")?.counts().free, 2);
+  });
+});
+
+describe("rebuildLedger", () => {
+  const registry = () => {
+    const r = new PoolRegistry();
+    r.sync("v4", pool("v4", "10.0.0.0/24"));
+    r.sync("v6", pool("v6", "2001:db8::/120"));
+    return r;
+  };
+
+  it("holds every status address in a pool, the older Service keeping a shared one", () => {
+    const r = registry();
+    const ledger = new Ledger();
+    const result = rebuildLedger(
+      [
+        service("ns/young", "2026-01-02T00:00:00Z", ["10.0.0.5"]),
+        service("ns/old", "2026-01-01T00:00:00Z", ["10.0.0.5", "2001:db8::5"]),
+        service("ns/outside", "2026-01-01T00:00:00Z", ["192.0.2.1", "not-an-ip"]),
+        service("ns/other-class", "2026-01-01T00:00:00Z", ["10.0.0.9"], { loadBalancerClass: "metallb" }),
+        service("ns/cluster-ip", "2026-01-01T00:00:00Z", ["10.0.0.10"], { type: "ClusterIP" }),
+      ],
+      r,
+      ledger,
+      { loadBalancerClass: "calico" },
+    );
+    assert.equal(result.held, 2);
+    assert.deepEqual(result.conflicts, [{ address: "10.0.0.5", keptBy: "ns/old", lostBy: "ns/young" }]);
+    assert.match(conflictMessage(result.conflicts[0]!), /the older, ns\/old, keeps it/);
+    assert.equal(ledger.holderOf(parseAddress("10.0.0.5")), "ns/old");
+    assert.equal(ledger.holderOf(parseAddress("10.0.0.9")), undefined);
+    // The ledger is filled at once; the pools only once the tasks have run.
+    assert.equal(r.poolSet.get("v4")?.isAllocated(parseAddress("10.0.0.5").value), false);
+    assert.deepEqual(
+      result.tasks.map((task) => [task.pool.definition.name, task.addresses]),
+      [
+        ["v4", ["10.0.0.5"]],
+        ["v6", ["2001:db8::5"]],
+      ],
+    );
+    for (const task of result.tasks) {
+      const claimed = runAllocatorTask(task);
+      assert.deepEqual(claimed, { kind: "rebuild", claimed: 1, duplicates: [], invalid: [] });
+    }
+    assert.equal(r.poolSet.get("v4")?.isAllocated(parseAddress("10.0.0.5").value), true);
+    assert.equal(r.poolSet.get("v6")?.counts().allocated, 1);
+  });
+
+  it("breaks a creation-time tie by namespace/name and reads an empty class as none", () => {
+    const ledger = new Ledger();
+    const result = rebuildLedger(
+      [
+        service("ns/b", "2026-01-01T00:00:00Z", ["10.0.0.1"]),
+        service("ns/a", "2026-01-01T00:00:00Z", ["10.0.0.1"], { loadBalancerClass: "" }),
+      ],
+      registry(),
+      ledger,
+      { loadBalancerClass: "calico" },
+    );
+    assert.equal(ledger.holderOf(parseAddress("10.0.0.1")), "ns/a");
+    assert.deepEqual(result.conflicts, [{ address: "10.0.0.1", keptBy: "ns/a", lostBy: "ns/b" }]);
+  });
+});
+
+describe("reclaimHoldings", () => {
+  it("takes again, in new storage, every address still held in its range", () => {
+    const registry = new PoolRegistry();
+    registry.sync("a", pool("a", "10.0.0.0/24", { blockSize: 26 }));
+    const ledger = new Ledger();
+    for (const ip of ["10.0.0.1", "10.0.0.200"]) {
+      const address = parseAddress(ip);
+      ledger.hold("ns/s", address);
+      registry.poolSet.get("a")?.claim(address.value);
+    }
+    // A changed block size is new, empty storage.
+    assert.ok(registry.sync("a", pool("a", "10.0.0.0/24", { blockSize: 28 })));
+    assert.equal(registry.poolSet.get("a")?.counts().allocated, 0);
+    assert.equal(reclaimHoldings(ledger, registry), 2);
+    assert.equal(registry.poolSet.get("a")?.counts().allocated, 2);
+    assert.equal(reclaimHoldings(ledger, registry), 0, "claimed once only");
+  });
+});
