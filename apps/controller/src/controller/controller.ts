@@ -399,7 +399,7 @@ export class Controller {
         this.registry.poolSet.find(holding.family, holding.value)?.release(holding.value);
       }
     }
-    for (const key of this.waiting.oldestFirst()) this.waiting.delete(key);
+    this.waiting.clear();
     this.states.clear();
     this.metrics.pendingSince.set(0);
   }

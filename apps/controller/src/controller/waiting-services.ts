@@ -3,12 +3,17 @@
 
 export class WaitingServices {
   private readonly since = new Map<string, string>();
-  private pendingSince = new Map<string, number>();
+  /** When each wait began, in insertion order: the first entry is the longest wait. */
+  private readonly pendingSince = new Map<string, number>();
+  /** The latest start recorded: a clock stepping back never puts a newer wait before an older one. */
+  private latestStart = 0;
 
-  /** Marks `key` waiting; `createdAt` orders it, `now` dates the wait. */
-  add(key: string, createdAt: string, now = Date.now()): void {
+  /** Marks `key` waiting; `createdAt` orders it. */
+  add(key: string, createdAt: string): void {
     this.since.set(key, createdAt);
-    if (!this.pendingSince.has(key)) this.pendingSince.set(key, now);
+    if (this.pendingSince.has(key)) return;
+    this.latestStart = Math.max(Date.now(), this.latestStart);
+    this.pendingSince.set(key, this.latestStart);
   }
 
   delete(key: string): void {
@@ -31,10 +36,13 @@ export class WaitingServices {
       .map(([key]) => key);
   }
 
-  /** When the longest current wait began (ms since epoch), or undefined when nobody waits. */
+  /** When the longest current wait began (ms since epoch), or undefined when nobody waits. O(1): it runs after every reconcile. */
   longestWaitSince(): number | undefined {
-    let oldest: number | undefined;
-    for (const at of this.pendingSince.values()) if (oldest === undefined || at < oldest) oldest = at;
-    return oldest;
+    return this.pendingSince.values().next().value;
+  }
+
+  clear(): void {
+    this.since.clear();
+    this.pendingSince.clear();
   }
 }
