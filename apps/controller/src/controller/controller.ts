@@ -19,6 +19,7 @@ import {
   projectNamespace,
   projectService,
   type Service,
+  serviceKey,
 } from "@lbipam/api";
 import { Ledger, PoolRegistry, rebuildLedger, reclaimHoldings } from "@lbipam/state";
 import { Piscina } from "piscina";
@@ -332,6 +333,9 @@ export class Controller {
   private async lead(): Promise<void> {
     const { logger } = this.options;
     if (!this.leading || this.stopping) return;
+    // Keys queued while standing by are all covered by the catch-up below, in a better order.
+    this.queue.shutDown();
+    this.queue = new WorkQueue<string>();
     this.dropAllocations();
     // Counts are written only once the rebuild below has made the pools' claims.
     this.poolStatus.hold();
@@ -524,9 +528,18 @@ export class Controller {
     return [...held, ...asked];
   }
 
+  /**
+   * Every Service, those showing no address first: they are the likeliest to
+   * need a write, and a new leader taking over mid-burst serves them before
+   * re-checking the many that keep what they have.
+   */
   private enqueueAllServices(): void {
-    for (const service of this.services.list()) {
-      this.queue.add(`${SERVICE}${service.metadata?.namespace}/${service.metadata?.name}`);
+    const services = this.services.list();
+    const showsAddress = (service: CachedService) => (service.status?.loadBalancer?.ingress?.length ?? 0) > 0;
+    for (const first of [false, true]) {
+      for (const service of services) {
+        if (showsAddress(service) === first) this.queue.add(`${SERVICE}${serviceKey(service)}`);
+      }
     }
   }
 
