@@ -283,6 +283,7 @@ spec:
   cidr: 192.0.2.0/30
   blockSize: 30
   allowedUses: [LoadBalancer]
+  namespaceSelector: team == 'shop'
 ---
 apiVersion: projectcalico.org/v3
 kind: IPPool
@@ -319,6 +320,8 @@ const FIXTURE = `apiVersion: v1
 kind: Namespace
 metadata:
   name: shop
+  labels:
+    team: shop
 ---
 apiVersion: v1
 kind: Namespace
@@ -525,7 +528,7 @@ async function makeWorld(page: string, files: DocFile[]): Promise<World> {
     await world.controller.start();
     await settled(world);
   }
-  const services = await run(world, "kubectl get services -A -o yaml > services.yaml");
+  const services = await run(world, "kubectl get services,namespaces -A -o yaml > services.yaml");
   assert.equal(services.code, 0, services.stderr);
   for (const file of files) writeFileSync(join(dir, file.name), file.content);
   return world;
@@ -782,11 +785,19 @@ const CHECKS: Record<string, Check> = {
   "kubectl lbipam simulate -f pools.yaml -f services.yaml": {
     shows: [/shop\/my-service\s+192\.0\.2\.0\s+192\.0\.2\.0\s+allocated/],
   },
-  "kubectl get services -A -o yaml > services.yaml": {
+  "kubectl get services,namespaces -A -o yaml > services.yaml": {
     async after(world) {
       const written = readFileSync(join(world.dir, "services.yaml"), "utf8");
       assert.match(written, /name: my-service/);
       assert.match(written, /ip: 192\.0\.2\.0/);
+      assert.match(written, /kind: Namespace/);
+    },
+  },
+  "kubectl get ippools,ipreservations -o yaml > pools.yaml": {
+    async after(world) {
+      const written = readFileSync(join(world.dir, "pools.yaml"), "utf8");
+      assert.match(written, /name: old-pool/);
+      assert.match(written, /name: keep-free/);
     },
   },
   "kubectl get ipreservations": { shows: [/keep-free/] },
