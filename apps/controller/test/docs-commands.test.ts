@@ -371,7 +371,18 @@ interface World {
   port: number;
   /** Commands still running, stopped by the page's last test. */
   running: { command: DocCommand; script: string; process: Started }[];
+  /** Every process group started in this world and not ended yet: endWorld ends them. */
+  children: Set<ChildProcess>;
 }
+
+/** Where a command runs: a world, or the same directory with another environment. */
+type Place = Pick<World, "dir" | "env"> & { children?: Set<ChildProcess> };
+
+/** Every process group started and not ended yet, ended should this process exit first. */
+const live = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of live) killGroup(child, "SIGKILL");
+});
 
 interface Result {
   code: number | null;
@@ -388,13 +399,19 @@ interface Started {
 }
 
 /** Runs a script with bash in its own process group (so a timeout ends all of it); never blocks. */
-function start(world: Pick<World, "dir" | "env">, script: string, options: { exec?: boolean } = {}): Started {
+function start(world: Place, script: string, options: { exec?: boolean } = {}): Started {
   // exec: bash becomes the command, so a signal reaches it and its exit code is the command's.
   const child = spawn("bash", ["-c", options.exec ? `exec ${script}` : script], {
     cwd: world.dir,
     env: world.env,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
+  });
+  live.add(child);
+  world.children?.add(child);
+  child.on("close", () => {
+    live.delete(child);
+    world.children?.delete(child);
   });
   let stdout = "";
   let stderr = "";
@@ -462,7 +479,7 @@ async function stopCommand(command: DocCommand, script: string, started: Started
   if (stopped) assert.match(output, stopped, `${script} stopped cleanly`);
 }
 
-const run = (world: Pick<World, "dir" | "env">, script: string, timeoutMs = 60_000) =>
+const run = (world: Place, script: string, timeoutMs = 60_000) =>
   finish(start(world, script), script, timeoutMs);
 
 function freePort(): Promise<number> {
@@ -485,7 +502,8 @@ function searchPath(): string {
   return [bin, ...rest].join(delimiter);
 }
 
-async function makeWorld(page: string, files: DocFile[]): Promise<World> {
+/** A fresh API server, a working directory and the environment commands run in. */
+async function makeWorld(page: string): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), "lbipam-docs-"));
   for (const link of ["apps", "deploy", "examples", "node_modules"]) {
     symlinkSync(join(repository, link), join(dir, link));
@@ -508,7 +526,7 @@ async function makeWorld(page: string, files: DocFile[]): Promise<World> {
     npm_config_update_notifier: "false",
     NO_COLOR: "1",
   });
-  const world: World = {
+  return {
     page,
     dir,
     env,
@@ -516,7 +534,13 @@ async function makeWorld(page: string, files: DocFile[]): Promise<World> {
     controller: undefined,
     port: await freePort(),
     running: [],
+    children: new Set(),
   };
+}
+
+/** The fixture applied, a controller where the page starts none, and the files the page assumes. */
+async function furnish(world: World, files: DocFile[]): Promise<void> {
+  const { dir, page, cluster } = world;
   writeFileSync(join(dir, "fixture.yaml"), FIXTURE);
   writeFileSync(join(dir, "pools.yaml"), POOLS);
   const applied = await run(world, "kubectl apply -f fixture.yaml");
@@ -531,7 +555,6 @@ async function makeWorld(page: string, files: DocFile[]): Promise<World> {
   const services = await run(world, "kubectl get services,namespaces -A -o yaml > services.yaml");
   assert.equal(services.code, 0, services.stderr);
   for (const file of files) writeFileSync(join(dir, file.name), file.content);
-  return world;
 }
 
 /** Waits until a controller has served the fixture: an address, a wait, a pool status. */
@@ -561,10 +584,8 @@ async function settled(world: World): Promise<void> {
 
 async function endWorld(world: World | undefined): Promise<void> {
   if (!world) return;
-  for (const { process: started } of world.running) {
-    killGroup(started.child, "SIGKILL");
-    await started.done.catch(() => undefined);
-  }
+  for (const child of world.children) killGroup(child, "SIGKILL");
+  await until("the page's commands to end", () => world.children.size === 0);
   await world.controller?.stop();
   await world.cluster.stop();
   rmSync(world.dir, { recursive: true, force: true });
@@ -926,7 +947,8 @@ describe("the pages", { concurrency: true }, () => {
       let world: World | undefined;
       if (runnable.length > 0) {
         before(async () => {
-          world = await makeWorld(page.name, page.files);
+          world = await makeWorld(page.name);
+          await furnish(world, page.files);
         });
         after(() => endWorld(world));
       }
