@@ -16,6 +16,7 @@ import {
 } from "@lbipam/api";
 import { conflictMessage, olderFirst } from "@lbipam/state";
 import { InputError } from "./errors.js";
+import { missingNamespacesProblem } from "./missing-namespaces.js";
 import { type PoolRow, poolRows } from "./pool-report.js";
 import { buildState, type ClusterObjects, type ClusterState, decisionInput } from "./state.js";
 
@@ -45,7 +46,11 @@ export interface SimulatedService {
 export interface SimulationResult {
   services: SimulatedService[];
   pools: PoolRow[];
-  /** Configuration and reservation entries that could not be used, duplicate addresses. */
+  /**
+   * Configuration and reservation entries that could not be used, duplicate
+   * addresses, and Services' namespaces missing from the files when a pool
+   * selects namespaces by label.
+   */
   problems: string[];
 }
 
@@ -163,6 +168,8 @@ export function simulate(objects: ClusterObjects, options: SimulationOptions = {
     state.views.delete(name);
     if (state.poolSet.get(name)) state.poolSet.remove(name);
   }
+  const missing = missingNamespacesProblem(objects, options);
+  if (missing) problems.push(missing);
 
   const keys = new Set(objects.services.map(serviceKey));
   const added = syntheticServices(

@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { main } from "../src/cli.js";
 import { fixturePath } from "./helpers/fixtures.js";
@@ -64,6 +67,47 @@ describe("command line", () => {
       yaml.stdout,
       /^ {2}- service: shop\/old-web\n {4}before:\n {6}- 192\.0\.2\.1\n {4}addresses:\n {6}- 198\.51\.100\.1$/m,
     );
+  });
+
+  it("simulate warns on stderr, and in -o json's problems, of Services whose Namespace was not given", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lbipam-simulate-"));
+    try {
+      const file = join(dir, "objects.yaml");
+      writeFileSync(
+        file,
+        `kind: IPPool
+metadata: {name: team}
+spec: {cidr: 192.0.2.0/30, blockSize: 30, allowedUses: [LoadBalancer], namespaceSelector: "team == 'red'"}
+---
+kind: Namespace
+metadata: {name: red, labels: {team: red}}
+---
+kind: Service
+metadata: {name: a, namespace: red}
+spec: {type: LoadBalancer}
+---
+kind: Service
+metadata: {name: b, namespace: blue}
+spec: {type: LoadBalancer}
+`,
+      );
+      const warning =
+        /^warning: no Namespace given for namespace blue, which has LoadBalancer Services: .*pool team/m;
+      const json = await run("simulate", "-f", file, "-o", "json");
+      assert.equal(json.code, 0);
+      assert.match(json.stderr, warning);
+      const parsed = JSON.parse(json.stdout) as { problems: string[] };
+      assert.equal(parsed.problems.length, 1);
+      assert.match(`warning: ${parsed.problems[0]}`, warning);
+      const table = await run("simulate", "-f", file);
+      assert.match(table.stderr, warning);
+      assert.match(table.stdout, /^problem: no Namespace given for namespace blue/m);
+      // With the only selecting pool deleted, the labels decide nothing.
+      const deleted = await run("simulate", "-f", file, "--delete-pool", "team");
+      assert.equal(deleted.stderr, "");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("a file that cannot be read is an error with exit 1", async () => {

@@ -165,6 +165,67 @@ describe("simulate over the YAML fixtures", () => {
     });
   });
 
+  describe("Services whose Namespace was not given", () => {
+    const selecting = () =>
+      objects({
+        pools: [
+          pool("team", { cidr: "192.0.2.0/30", blockSize: 30, namespaceSelector: "team == 'red'" }),
+          pool("any", { cidr: "198.51.100.0/30", blockSize: 30, namespaceSelector: "all()" }),
+        ],
+        namespaces: [{ metadata: { name: "red", labels: { team: "red" } } }],
+        services: [
+          service("red/a", { created: "2026-01-01T00:00:00Z" }),
+          service("green/c", { created: "2026-01-02T00:00:00Z" }),
+          service("blue/b", { created: "2026-01-03T00:00:00Z" }),
+          service("blue/d", { created: "2026-01-04T00:00:00Z" }),
+          service("white/internal", { spec: { type: "ClusterIP" } }),
+        ],
+      });
+
+    it("are a problem naming their namespaces and the pools that select by label", () => {
+      const { problems } = simulate(selecting());
+      assert.equal(problems.length, 1);
+      assert.match(
+        problems[0]!,
+        /^no Namespace given for namespaces blue, green, which have LoadBalancer Services: /,
+      );
+      assert.match(problems[0]!, /the namespaceSelector of pool team is matched as if they had no labels/);
+      assert.match(problems[0]!, /kubectl get services,namespaces -A -o yaml/);
+      assert.doesNotMatch(problems[0]!, /\bred\b|white|\bany\b/);
+      assert.match(
+        renderSimulation(simulate(selecting())),
+        /^problem: no Namespace given for namespaces blue, green/m,
+      );
+    });
+
+    it("count the namespace of added Services", () => {
+      const given = selecting();
+      given.services = given.services.filter((s) => s.metadata.namespace === "red");
+      const { problems } = simulate(given, { addServices: 1, addNamespace: "yellow" });
+      assert.match(problems[0] ?? "", /^no Namespace given for namespace yellow, which has /);
+    });
+
+    it("are no problem when no pool selects namespaces by label", () => {
+      const plain = selecting();
+      plain.pools = [
+        pool("blank", { cidr: "192.0.2.0/30", blockSize: 30, namespaceSelector: " " }),
+        pool("any", { cidr: "198.51.100.0/30", blockSize: 30, namespaceSelector: " all() " }),
+        pool("unset", { cidr: "203.0.113.0/30", blockSize: 30 }),
+        // Not a LoadBalancer pool: its selector decides nothing here.
+        pool("workloads", {
+          cidr: "10.0.0.0/16",
+          allowedUses: ["Workload"],
+          namespaceSelector: "team == 'red'",
+        }),
+      ];
+      assert.deepEqual(simulate(plain).problems, []);
+    });
+
+    it("are no problem once the only selecting pool is deleted", () => {
+      assert.deepEqual(simulate(selecting(), { deletePools: ["team"] }).problems, []);
+    });
+  });
+
   it("RequestedServicesOnly leaves Services that ask for nothing alone", () => {
     const result = simulate(
       objects({

@@ -1,6 +1,7 @@
 import type { IPFamily } from "@lbipam/api";
 import { UsageError } from "../errors.js";
 import { readManifests } from "../manifests.js";
+import { missingNamespacesProblem } from "../missing-namespaces.js";
 import { outputFormat, serialize } from "../output.js";
 import { simulate } from "../simulate.js";
 import { renderSimulation } from "../simulation-report.js";
@@ -72,6 +73,9 @@ Flags:
     const { objects, ignored } = readManifests(files);
     for (const line of ignored) io.stderr(`warning: ignored ${line}\n`);
     const result = simulate(objects, options);
+    // Also among the result's problems; on stderr too, so it is seen whatever -o prints.
+    const missing = missingNamespacesProblem(objects, options);
+    if (missing) io.stderr(`warning: ${missing}\n`);
     io.stdout(format === "table" ? renderSimulation(result) : serialize(result, format));
     return 0;
   },
