@@ -118,7 +118,8 @@ export class LeaderElector {
   private observedRaw = "";
   private observedTime = 0;
   private observedHolder = "";
-  private stepping: Promise<void> = Promise.resolve();
+  /** The leadership callbacks, run one after another in the order leadership changed. */
+  private callbacksRun: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly transport: LeaseTransport,
@@ -167,7 +168,7 @@ export class LeaderElector {
       await this.stepDown("stopping");
       await this.release();
     }
-    await this.stepping;
+    await this.callbacksRun;
   }
 
   private async run(): Promise<void> {
@@ -219,18 +220,28 @@ export class LeaderElector {
     if (!this.leadingFlag) {
       this.leadingFlag = true;
       this.logger.info({ lease: this.leaseName, identity: this.identity }, "became the leader");
-      this.callbacks.onStartedLeading();
+      void this.inOrder(() => this.callbacks.onStartedLeading());
     }
   }
 
   private stepDown(reason: string): Promise<void> {
     clearTimeout(this.deadline);
-    if (!this.leadingFlag) return this.stepping;
+    if (!this.leadingFlag) return this.callbacksRun;
     this.leadingFlag = false;
     this.logger.warn({ lease: this.leaseName, identity: this.identity, reason }, "stopped leading");
-    const previous = this.stepping;
-    this.stepping = previous.then(() => this.callbacks.onStoppedLeading());
-    return this.stepping;
+    return this.inOrder(() => this.callbacks.onStoppedLeading());
+  }
+
+  /**
+   * Runs a callback after those before it: a start that came while a
+   * step-down was still draining must not overtake it, or a flapping
+   * leader would end up holding the Lease while standing by.
+   */
+  private inOrder(callback: () => void | Promise<void>): Promise<void> {
+    this.callbacksRun = this.callbacksRun.then(callback).catch((error: unknown) => {
+      this.logger.warn({ lease: this.leaseName, err: error }, "leadership callback failed");
+    });
+    return this.callbacksRun;
   }
 
   private get path(): string {
@@ -284,10 +295,13 @@ export class LeaderElector {
     if (got.status >= 300) throw new Error(`GET lease answered ${got.status}`);
     const lease = JSON.parse(got.body) as Lease;
     const old = lease.spec ?? {};
-    this.observed(old, now);
+    // Another's record is dated when it reached us, as client-go does: dating it when the GET
+    // left would let a slow GET shorten the wait for its expiry.
+    const received = Date.now();
+    this.observed(old, received);
     const holder = old.holderIdentity ?? "";
     const heldFor = (old.leaseDurationSeconds ?? seconds) * 1000;
-    if (holder !== "" && holder !== this.identity && this.observedTime + heldFor > now) {
+    if (holder !== "" && holder !== this.identity && this.observedTime + heldFor > received) {
       return false; // Held by another, and renewed within its lease duration as far as we have seen.
     }
     const ours = holder === this.identity;
