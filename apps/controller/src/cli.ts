@@ -1,16 +1,21 @@
-// The lbipam CLI: a small dispatcher over subcommand modules.
-import { runApiServer } from "./commands/apiserver.js";
-import { runController } from "./commands/controller.js";
-import { runStart } from "./commands/start.js";
+// The lbipam CLI: a small dispatcher over subcommand modules. Each module is
+// imported only when its subcommand runs: the controller, the API server and
+// client-node take seconds to load, which `lbipam --help` should not pay.
 import { usageError } from "./commands/usage.js";
 
 type Command = (args: string[]) => Promise<number>;
 
-const commands: Record<string, { run: Command; summary: string }> = {
-  apiserver: { run: runApiServer, summary: "serve the embedded Kubernetes API server with lbipam's CRDs" },
-  controller: { run: runController, summary: "run the controller against a cluster" },
+const commands: Record<string, { load: () => Promise<Command>; summary: string }> = {
+  apiserver: {
+    load: async () => (await import("./commands/apiserver.js")).runApiServer,
+    summary: "serve the embedded Kubernetes API server with lbipam's CRDs",
+  },
+  controller: {
+    load: async () => (await import("./commands/controller.js")).runController,
+    summary: "run the controller against a cluster",
+  },
   start: {
-    run: runStart,
+    load: async () => (await import("./commands/start.js")).runStart,
     summary: "run the embedded API server and the controller, with the examples applied",
   },
 };
@@ -28,7 +33,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === undefined) return usageError("no command given", usage());
-  const command = commands[name];
+  // hasOwn: `lbipam constructor` must not find Object.prototype's.
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) return usageError(`unknown command "${name}"`, usage());
-  return command.run(rest);
+  const run = await command.load();
+  return run(rest);
 }

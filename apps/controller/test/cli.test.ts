@@ -1,7 +1,7 @@
 // The `lbipam` CLI as a user runs it: flags, the ready line, the kubeconfig, clean shutdown.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,8 +18,14 @@ interface Finished {
   stderr: string;
 }
 
-function run(args: string[]): { child: ChildProcess; finished: Promise<Finished>; output: () => string } {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+function run(
+  args: string[],
+  options: { node?: string[]; env?: NodeJS.ProcessEnv } = {},
+): { child: ChildProcess; finished: Promise<Finished>; output: () => string } {
+  const child = spawn(process.execPath, [...(options.node ?? []), bin, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: options.env ?? process.env,
+  });
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (c: Buffer) => {
@@ -103,4 +109,95 @@ test("lbipam apiserver serves the CRDs, writes a kubeconfig, stops on SIGTERM", 
   const { code, stdout } = await server.finished;
   assert.equal(code, 0);
   assert.match(stdout, /apiserver stopped/);
+});
+
+// ---------------------------------------------------------------------------------------------
+// What a command loads: help must not wait for the controller, the API server or client-node.
+
+const importLogHook = new URL("./helpers/import-log.js", import.meta.url).href;
+let importLogs = 0;
+
+/** Runs `lbipam ARGS` with a resolve hook that records the URL of every module it loads. */
+async function runRecordingImports(args: string[]): Promise<Finished & { loaded: string[] }> {
+  const log = join(dir, `imports-${++importLogs}.log`);
+  const register = `import { register } from "node:module"; register(${JSON.stringify(importLogHook)});`;
+  const finished = await run(args, {
+    node: ["--import", `data:text/javascript,${encodeURIComponent(register)}`],
+    env: { ...process.env, LBIPAM_IMPORT_LOG: log },
+  }).finished;
+  return {
+    ...finished,
+    loaded: existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean) : [],
+  };
+}
+
+const HEAVY: [string, RegExp][] = [
+  ["@kubernetes/client-node", /\/node_modules\/@kubernetes\/client-node\//],
+  ["@lbipam/apiserver", /\/packages\/apiserver\/|\/@lbipam\/apiserver\//],
+  ["the controller", /\/dist\/src\/controller\/controller\.js$/],
+  ["pino", /\/node_modules\/pino\//],
+];
+
+function assertNotLoaded(loaded: string[], what: string): void {
+  for (const [name, pattern] of HEAVY) {
+    assert.deepEqual(
+      loaded.filter((url) => pattern.test(url)),
+      [],
+      `${what} loaded ${name}`,
+    );
+  }
+}
+
+test("lbipam --help prints the commands and loads no subcommand module", async () => {
+  const { code, stdout, stderr, loaded } = await runRecordingImports(["--help"]);
+  assert.equal(code, 0, stderr);
+  assert.equal(
+    stdout,
+    `usage: lbipam <command> [flags]
+
+commands:
+  apiserver    serve the embedded Kubernetes API server with lbipam's CRDs
+  controller   run the controller against a cluster
+  start        run the embedded API server and the controller, with the examples applied
+`,
+  );
+  // The hook saw the CLI itself load, so an empty list below means something.
+  assert.ok(
+    loaded.some((url) => url.endsWith("/dist/src/cli.js")),
+    loaded.join("\n"),
+  );
+  assert.deepEqual(
+    loaded.filter((url) => url.includes("/dist/src/commands/") && !url.endsWith("/commands/usage.js")),
+    [],
+  );
+  assertNotLoaded(loaded, "lbipam --help");
+});
+
+for (const command of ["apiserver", "controller", "start"]) {
+  test(`lbipam ${command} --help loads its own module and nothing heavy`, async () => {
+    const { code, stdout, stderr, loaded } = await runRecordingImports([command, "--help"]);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, new RegExp(`^usage: lbipam ${command} `));
+    assert.ok(
+      loaded.some((url) => url.endsWith(`/dist/src/commands/${command}.js`)),
+      loaded.join("\n"),
+    );
+    assertNotLoaded(loaded, `lbipam ${command} --help`);
+  });
+}
+
+test("a command that runs loads what it needs, and the hook sees it", { timeout: 30_000 }, async () => {
+  const { code, stdout, loaded } = await runRecordingImports([
+    "controller",
+    "--kubeconfig",
+    join(dir, "no-such-kubeconfig"),
+  ]);
+  assert.equal(code, 1);
+  assert.match(stdout, /cannot load the kubeconfig/);
+  for (const [name, pattern] of HEAVY.filter(([name]) => name !== "@lbipam/apiserver")) {
+    assert.ok(
+      loaded.some((url) => pattern.test(url)),
+      `${name} was not seen loading`,
+    );
+  }
 });

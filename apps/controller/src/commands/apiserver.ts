@@ -2,8 +2,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { InvalidOptionError, startApiServer } from "@lbipam/apiserver";
-import { pino } from "pino";
 import { listenFlag, parseFlags, usageError } from "./usage.js";
 
 const usage = `usage: lbipam apiserver [--listen HOST:PORT] [--kubeconfig-out FILE] [--crds DIR]
@@ -35,6 +33,11 @@ export async function runApiServer(args: string[]): Promise<number> {
   if (typeof listen === "number") return listen;
   const crds = String(values.crds);
   if (!existsSync(crds)) return usageError(`--crds: no such directory "${crds}"`, usage);
+  // Loaded once the flags are good: --help and a refused flag do not wait for them.
+  const [{ InvalidOptionError, startApiServer }, { pino }] = await Promise.all([
+    import("@lbipam/apiserver"),
+    import("pino"),
+  ]);
   const log = pino({ name: "lbipam-apiserver" });
   const kubeconfigPath = resolve(String(values["kubeconfig-out"]));
   let server: Awaited<ReturnType<typeof startApiServer>>;

@@ -1,10 +1,7 @@
 // `lbipam controller`: runs the controller against a cluster until SIGTERM/SIGINT.
 import { parseArgs } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { DEFAULT_LOAD_BALANCER_CLASS } from "@lbipam/api";
-import { pino } from "pino";
-import { Controller } from "../controller/controller.js";
-import { startHealthServer } from "../controller/health-server.js";
 import {
   checkDurations,
   LEADER_ELECTION_DEFAULTS,
@@ -169,8 +166,8 @@ function parseLeaderElection(
   return enabled === "false" ? undefined : { leaseName, namespace, ...durations };
 }
 
-export function loadKubeConfig(file: string | undefined): KubeConfig {
-  const kubeconfig = new KubeConfig();
+/** Fills `kubeconfig` from the file, else the in-cluster config, else $KUBECONFIG or ~/.kube/config. */
+export function loadKubeConfig(kubeconfig: KubeConfig, file: string | undefined): KubeConfig {
   if (file) kubeconfig.loadFromFile(file);
   else if (process.env.KUBERNETES_SERVICE_HOST) kubeconfig.loadFromCluster();
   else kubeconfig.loadFromDefault();
@@ -184,10 +181,17 @@ export async function runController(args: string[]): Promise<number> {
     return 0;
   }
   if (typeof flags === "string") return usageError(flags, usage);
+  // Loaded once the flags are good: --help and a refused flag do not wait for them.
+  const [{ KubeConfig }, { pino }, { Controller }, { startHealthServer }] = await Promise.all([
+    import("@kubernetes/client-node"),
+    import("pino"),
+    import("../controller/controller.js"),
+    import("../controller/health-server.js"),
+  ]);
   const log = pino({ name: "lbipam-controller", level: flags.logLevel });
   let kubeconfig: KubeConfig;
   try {
-    kubeconfig = loadKubeConfig(flags.kubeconfig);
+    kubeconfig = loadKubeConfig(new KubeConfig(), flags.kubeconfig);
   } catch (error) {
     log.error({ err: error, kubeconfig: flags.kubeconfig }, "cannot load the kubeconfig");
     return 1;

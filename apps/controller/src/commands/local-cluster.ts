@@ -1,0 +1,138 @@
+// What `lbipam start` runs once its flags are read: the embedded API server
+// and the controller in one process, the examples applied, and each
+// assignment printed as it happens.
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import {
+  CoreV1Api,
+  KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  loadAllYaml,
+  type V1Service,
+} from "@kubernetes/client-node";
+import { startApiServer } from "@lbipam/apiserver";
+import { pino } from "pino";
+import { Controller } from "../controller/controller.js";
+import { startHealthServer } from "../controller/health-server.js";
+import { Informer } from "../controller/informer.js";
+import type { ListenAddress } from "./usage.js";
+
+export interface LocalClusterOptions {
+  listen: ListenAddress;
+  metricsListen: ListenAddress;
+  /** Where to write the kubeconfig for kubectl. */
+  kubeconfigOut: string;
+  /** Manifests applied at start. */
+  examples: string;
+  crdDirectory: string;
+}
+
+/** Reads every YAML document of a directory, in file name order. */
+export function readManifests(directory: string): KubernetesObject[] {
+  return readdirSync(directory)
+    .filter((file) => file.endsWith(".yaml") || file.endsWith(".yml"))
+    .sort()
+    .flatMap((file) => loadAllYaml(readFileSync(join(directory, file), "utf8")) as KubernetesObject[])
+    .filter((object) => object && typeof object === "object");
+}
+
+export async function runLocalCluster(options: LocalClusterOptions): Promise<number> {
+  const { listen, metricsListen } = options;
+  const log = pino({ name: "lbipam", level: "warn" });
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+
+  const server = await startApiServer({
+    host: listen.host,
+    port: listen.port,
+    crdDirectory: options.crdDirectory,
+  });
+  const kubeconfigPath = resolve(options.kubeconfigOut);
+  server.writeKubeconfig(kubeconfigPath);
+  const kubeconfig = new KubeConfig();
+  kubeconfig.loadFromFile(kubeconfigPath);
+
+  const controller = new Controller({
+    kubeconfig,
+    logger: log,
+    loadBalancerClass: "calico",
+    workers: 8,
+    qps: 0,
+    burst: 1,
+  });
+  const health = await startHealthServer(metricsListen.host, metricsListen.port, {
+    registry: controller.metrics.registry,
+    healthy: () => ({ ok: true, detail: "ok" }),
+    ready: () => controller.readiness(),
+  });
+  const assignments = watchAssignments(kubeconfig, log, say);
+  await controller.start();
+
+  const objects = kubeconfig.makeApiClient(KubernetesObjectApi);
+  for (const manifest of readManifests(options.examples)) {
+    try {
+      await objects.create(manifest);
+      say(
+        `applied ${manifest.kind} ${manifest.metadata?.namespace ? `${manifest.metadata.namespace}/` : ""}${manifest.metadata?.name}`,
+      );
+    } catch (error) {
+      say(
+        `could not apply ${manifest.kind} ${manifest.metadata?.name}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+  say("");
+  say(`lbipam is running: embedded API server ${server.url}, controller metrics ${health.url}/metrics`);
+  say("Try, in another terminal:");
+  say(`  export KUBECONFIG=${kubeconfigPath}`);
+  say("  kubectl get ippools");
+  say("  kubectl get services");
+  say(`  kubectl annotate service service-loadbalancer projectcalico.org/loadBalancerIPs='["192.210.1.10"]'`);
+  say("  kubectl describe service service-loadbalancer");
+  say(
+    `  kubectl patch kubecontrollersconfiguration default --type merge --patch '{"spec": {"controllers":{"loadBalancer":{"AssignIPs": "RequestedServicesOnly"}}}}'`,
+  );
+  say("Press Ctrl-C to stop.");
+  say("");
+
+  await new Promise<void>((resolveStop) => {
+    process.once("SIGTERM", resolveStop);
+    process.once("SIGINT", resolveStop);
+  });
+  await assignments.stop();
+  await controller.stop();
+  await health.close();
+  await server.stop();
+  return 0;
+}
+
+/** Prints each change of a LoadBalancer Service's addresses. */
+function watchAssignments(
+  kubeconfig: KubeConfig,
+  log: pino.Logger,
+  say: (line: string) => void,
+): Informer<V1Service> {
+  const core = kubeconfig.makeApiClient(CoreV1Api);
+  const shown = new Map<string, string>();
+  const show = (service: V1Service) => {
+    if (service.spec?.type !== "LoadBalancer") return;
+    const key = `${service.metadata?.namespace}/${service.metadata?.name}`;
+    const ips = (service.status?.loadBalancer?.ingress ?? [])
+      .map((entry) => entry.ip ?? entry.hostname)
+      .join(", ");
+    if (shown.get(key) === ips) return;
+    shown.set(key, ips);
+    say(ips ? `service ${key}: ${ips}` : `service ${key}: <pending>`);
+  };
+  const informer = new Informer<V1Service>(kubeconfig, {
+    resource: "services",
+    path: "/api/v1/services",
+    list: () => core.listServiceForAllNamespaces(),
+    logger: log,
+    onAdd: show,
+    onUpdate: show,
+    onDelete: (service) => shown.delete(`${service.metadata?.namespace}/${service.metadata?.name}`),
+  });
+  informer.start();
+  return informer;
+}
