@@ -17,6 +17,7 @@ import { createInterface } from "node:readline";
 import { after, before, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { V1Service } from "@kubernetes/client-node";
+import { chaosRandom } from "./helpers/chaos-random.js";
 import {
   createPool,
   loadBalancer,
@@ -72,15 +73,6 @@ after(async () => {
   history?.stop();
   await cluster?.stop();
 });
-
-/** A small deterministic generator: a seed replays the same operations and kill points (by write count). */
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -293,9 +285,7 @@ const leaseSpec = (change: StoredChange) =>
 it("a standby finishes the work of a leader killed mid-burst, and no address is ever held twice", {
   timeout: 180_000,
 }, async () => {
-  const seed = Number(process.env.LBIPAM_CHAOS_SEED ?? Date.now() % 100000);
-  console.log(`# failover seed ${seed} (LBIPAM_CHAOS_SEED=${seed} replays it)`);
-  const next = random(seed);
+  const next = chaosRandom("failover");
   const pick = <T>(list: T[]): T => list[Math.floor(next() * list.length)]!;
   const recorder = await recordWrites(cluster, {
     services: `/api/v1/namespaces/${NS}/services`,

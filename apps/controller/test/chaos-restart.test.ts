@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { chaosRandom } from "./helpers/chaos-random.js";
 import {
   createPool,
   loadBalancer,
@@ -42,15 +43,6 @@ after(async () => {
   await cluster?.stop();
 });
 
-/** A small deterministic generator, so a failing run can be replayed from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 function controllerProcess(): ChildProcess {
   return spawn(
     process.execPath,
@@ -70,9 +62,7 @@ function controllerProcess(): ChildProcess {
 }
 
 it("keeps every address unique and in place through repeated SIGKILLs", async () => {
-  const seed = Number(process.env.LBIPAM_CHAOS_SEED ?? Date.now() % 100000);
-  console.log(`# chaos seed ${seed} (LBIPAM_CHAOS_SEED=${seed} replays it)`);
-  const next = random(seed);
+  const next = chaosRandom("chaos");
   const requestChanged = new Set<string>();
   const watch = await watchStatuses(cluster, NS);
 
