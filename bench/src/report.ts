@@ -25,10 +25,17 @@ export function parseTarget(target: string): ParsedTarget | undefined {
 export function progress(result: BenchResult, target: ParsedTarget): number {
   if (target.comparison === ">=") return result.value / target.limit;
   if (target.comparison === "<=") return result.value === 0 ? 10 : target.limit / result.value;
-  return result.value === target.limit
-    ? 1
-    : Math.min(result.value, target.limit) / Math.max(result.value, target.limit);
+  if (result.value === target.limit) return 1;
+  // "= 0" missed by n: 1 / (1 + n), so one stray write is half way and many are far off.
+  if (target.limit === 0) return 1 / (1 + Math.abs(result.value));
+  return Math.min(result.value, target.limit) / Math.max(result.value, target.limit);
 }
+
+/** Results further off their target than these are drawn as these. */
+const PROGRESS_MIN = 0.01;
+const PROGRESS_MAX = 10;
+/** Where the axis starts: below PROGRESS_MIN, so that every bar shows. */
+const AXIS_START = PROGRESS_MIN / 2;
 
 export async function suiteChart(report: SuiteReport): Promise<string | undefined> {
   const rows = report.results.flatMap((result) => {
@@ -37,7 +44,7 @@ export async function suiteChart(report: SuiteReport): Promise<string | undefine
     return [
       {
         scenario: result.name,
-        progress: Math.min(progress(result, target), 10),
+        progress: Math.min(Math.max(progress(result, target), PROGRESS_MIN), PROGRESS_MAX),
         outcome: result.pass ? "met" : "missed",
         label: `${formatNumber(result.value)} ${result.unit} (target ${result.target})`,
       },
@@ -54,12 +61,14 @@ export async function suiteChart(report: SuiteReport): Promise<string | undefine
         mark: "bar",
         encoding: {
           y: { field: "scenario", type: "nominal", sort: null, title: null },
+          // A bar on a log axis has no zero to start from: each starts at the axis' left end.
           x: {
             field: "progress",
             type: "quantitative",
-            scale: { type: "log" },
+            scale: { type: "log", domain: [AXIS_START, PROGRESS_MAX], nice: false },
             title: "result / target (log)",
           },
+          x2: { datum: AXIS_START },
           color: {
             field: "outcome",
             type: "nominal",

@@ -18,6 +18,12 @@ const report: SuiteReport = {
   ],
 };
 
+/** The length of each bar drawn (paths "M x,y h WIDTH v ..."), in order. */
+function barWidths(svg: string): number[] {
+  const bars = svg.match(/<path[^>]*aria-roledescription="bar"[^>]*>/g) ?? [];
+  return bars.map((bar) => Number(/ d="M[-0-9.e]+,[-0-9.e]+h([-0-9.e]+)v/.exec(bar)?.[1]));
+}
+
 describe("benchmark report", () => {
   it("reads targets and measures progress towards them", () => {
     assert.deepEqual(parseTarget(">= 5,000,000"), { comparison: ">=", limit: 5_000_000 });
@@ -31,6 +37,34 @@ describe("benchmark report", () => {
     assert.equal(progress(r[2]!, parseTarget(r[2]!.target)!), 2.5);
   });
 
+  it('measures "= 0" targets, such as writes that must not happen', () => {
+    const zero = parseTarget("= 0")!;
+    assert.deepEqual(zero, { comparison: "=", limit: 0 });
+    const writes = (value: number) => ({
+      name: "writes",
+      value,
+      unit: "writes",
+      target: "= 0",
+      pass: value === 0,
+    });
+    assert.equal(progress(writes(0), zero), 1);
+    assert.equal(progress(writes(1), zero), 0.5);
+    assert.ok(progress(writes(100_000), zero) < 0.001);
+  });
+
+  it("draws a bar for a result far off its target on the logarithmic axis", async () => {
+    const svg = (await suiteChart({
+      ...report,
+      results: [
+        { name: "no-writes", value: 0, unit: "writes", target: "= 0", pass: true },
+        { name: "many-writes", value: 100_000, unit: "writes", target: "= 0", pass: false },
+      ],
+    }))!;
+    const [none, many] = barWidths(svg);
+    assert.ok(many! > 0, "the missed result still shows a bar");
+    assert.ok(none! > many!);
+  });
+
   it("draws one bar per result with a target, red where missed", async () => {
     const svg = (await suiteChart(report))!;
     assert.match(svg, /^<svg/);
@@ -39,6 +73,8 @@ describe("benchmark report", () => {
     for (const name of ["fast-enough", "too-slow", "small"])
       assert.match(svg, new RegExp(`scenario: ${name}`));
     assert.doesNotMatch(svg, /scenario: reference/);
+    const [fast, slow, small] = barWidths(svg);
+    assert.ok(slow! > 0 && fast! > slow! && small! > fast!, "bar lengths follow progress");
     const red = svg.match(/<path[^>]*aria-label="[^"]*scenario: too-slow[^"]*"[^>]*>/)?.[0] ?? "";
     assert.match(red, /fill="#c62828"/);
   });

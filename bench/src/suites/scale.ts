@@ -1,0 +1,474 @@
+// Scale: 100,000 LoadBalancer Services of both families in three pools.
+// One embedded API server holds them through four scenarios, each controller
+// in a process of its own as in a cluster:
+//  - burst: a controller assigns the Services as they are created (compared
+//    with the API server floor, as e2e's burst-10k); the statuses it writes
+//    are the cluster the other scenarios start from;
+//  - cold start: a new controller lists them, rebuilds its state and is ready,
+//    writing nothing; its memory once idle is the rss result;
+//  - failover: two controllers with leader election, the leader SIGKILLed, a
+//    Service created; how long until the standby writes.
+// LBIPAM_SCALE_SERVICES=10000 runs it smaller (to try the suite out).
+import { BlockList } from "node:net";
+import { performance } from "node:perf_hooks";
+import {
+  apiServerFloor,
+  type Cluster,
+  type ControllerProcess,
+  describeWrites,
+  sampleValue,
+  sleep,
+  startCluster,
+  startController,
+  waitUntil,
+  writesSince,
+} from "../cluster.js";
+import type { BenchResult } from "../harness.js";
+
+const SERVICES = Number(process.env.LBIPAM_SCALE_SERVICES ?? 100_000);
+const SIZE = SERVICES % 1000 === 0 ? `${SERVICES / 1000}k` : String(SERVICES);
+/** client-go's default, and lbipam's. */
+const LEASE_SECONDS = 15;
+const MiB = 2 ** 20;
+/** How long two controllers may take to elect a leader that has reconciled every Service. */
+const SETTLE_LIMIT_MS = 360_000;
+
+/**
+ * Automatic allocation takes pools in name order: IPv4 Services fill v4-a,
+ * then spill into v4-b (which one in ten also asks for by annotation).
+ */
+const POOLS = [
+  { name: "v4-a", cidr: "10.64.0.0/17", family: "ipv4" },
+  { name: "v4-b", cidr: "10.128.0.0/15", family: "ipv4" },
+  { name: "v6", cidr: "fd00:1b::/108", family: "ipv6" },
+] as const;
+
+/**
+ * The i-th Service: 20% RequireDualStack, 10% PreferDualStack (IPv6 first),
+ * 10% IPv6 only, 10% IPv4 asking for pool v4-b, 50% plain IPv4.
+ * Addresses: 0.9 IPv4 and 0.4 IPv6 per Service.
+ */
+function serviceManifest(name: string, i: number): object {
+  const spec: Record<string, unknown> = {
+    type: "LoadBalancer",
+    allocateLoadBalancerNodePorts: false,
+    ports: [{ port: 80 }],
+  };
+  const metadata: Record<string, unknown> = { name };
+  const kind = i % 10;
+  if (kind <= 1) Object.assign(spec, { ipFamilyPolicy: "RequireDualStack", ipFamilies: ["IPv4", "IPv6"] });
+  else if (kind === 2)
+    Object.assign(spec, { ipFamilyPolicy: "PreferDualStack", ipFamilies: ["IPv6", "IPv4"] });
+  else if (kind === 3) Object.assign(spec, { ipFamilyPolicy: "SingleStack", ipFamilies: ["IPv6"] });
+  else if (kind === 4) metadata.annotations = { "projectcalico.org/ipv4pools": '["v4-b"]' };
+  return { apiVersion: "v1", kind: "Service", metadata, spec };
+}
+
+function familiesOf(i: number): number {
+  return i % 10 <= 2 ? 2 : 1;
+}
+
+interface ServiceList {
+  items: { metadata: { name: string }; status?: { loadBalancer?: { ingress?: { ip?: string }[] } } }[];
+}
+
+/**
+ * Every Service holds one address per family it asks for, each in the pool
+ * of its family, no address twice; the note says how many each pool gave.
+ */
+async function checkAssignments(cluster: Cluster): Promise<string> {
+  const reply = await cluster.api.send("GET", "/api/v1/namespaces/default/services");
+  const list = JSON.parse(reply.body) as ServiceList;
+  const pools = POOLS.map((pool) => {
+    const [network, prefix] = pool.cidr.split("/") as [string, string];
+    const block = new BlockList();
+    block.addSubnet(network, Number(prefix), pool.family);
+    return { ...pool, block, held: 0 };
+  });
+  const seen = new Set<string>();
+  let services = 0;
+  for (const item of list.items) {
+    if (!item.metadata.name.startsWith("svc-")) continue;
+    const i = Number(item.metadata.name.slice("svc-".length));
+    services++;
+    const ips = (item.status?.loadBalancer?.ingress ?? []).map((entry) => entry.ip ?? "");
+    if (ips.length !== familiesOf(i)) {
+      throw new Error(`${item.metadata.name} shows ${ips.length} addresses, not ${familiesOf(i)}`);
+    }
+    for (const ip of ips) {
+      if (seen.has(ip)) throw new Error(`${ip} is shown by two Services`);
+      seen.add(ip);
+      const pool = pools.find((p) => p.block.check(ip, ip.includes(":") ? "ipv6" : "ipv4"));
+      if (!pool) throw new Error(`${item.metadata.name} holds ${ip}, in no pool`);
+      pool.held++;
+    }
+  }
+  if (services !== SERVICES) throw new Error(`expected ${SERVICES} Services, found ${services}`);
+  return pools.map((p) => `${p.name} ${p.held.toLocaleString("en-US")}`).join(", ");
+}
+
+interface LoopDelays {
+  /** lbipam_event_loop_delay_p99_seconds of each scrape, in ms. */
+  p99s: number[];
+  /** The longest delay any scrape reported (nodejs_eventloop_lag_max_seconds), in ms. */
+  max: number;
+}
+
+/** Scrapes every `everyMs` until the controller has reconciled every Service. */
+async function caughtUp(controller: ControllerProcess, limitMs: number, everyMs = 1000): Promise<LoopDelays> {
+  const delays: LoopDelays = { p99s: [], max: 0 };
+  await waitUntil(
+    async () => {
+      const text = await controller.metrics();
+      delays.p99s.push((sampleValue(text, "lbipam_event_loop_delay_p99_seconds") ?? Number.NaN) * 1000);
+      const max = (sampleValue(text, "lbipam_nodejs_eventloop_lag_max_seconds") ?? 0) * 1000;
+      delays.max = Math.max(delays.max, max);
+      return (
+        sampleValue(text, "lbipam_workqueue_depth") === 0 &&
+        sampleValue(text, 'lbipam_services{state="allocated"}') === SERVICES
+      );
+    },
+    "the controller to reconcile every Service",
+    limitMs,
+    everyMs,
+  );
+  return delays;
+}
+
+/**
+ * Asks /healthz every `everyMs` (as a liveness probe would) until stopped;
+ * resolves with the longest an answer took, in ms.
+ */
+function probeHealth(controller: ControllerProcess, everyMs = 250): { stop(): Promise<number> } {
+  let longest = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const asked = performance.now();
+      await fetch(`${controller.metricsUrl}/healthz`).then(
+        (reply) => reply.arrayBuffer(),
+        () => undefined,
+      );
+      longest = Math.max(longest, performance.now() - asked);
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return longest;
+    },
+  };
+}
+
+/** Writes but a leader's Lease renewals. */
+function work(cluster: Cluster): Map<string, number> {
+  const writes = cluster.writes();
+  for (const kind of writes.keys()) if (kind.endsWith(" leases")) writes.delete(kind);
+  return writes;
+}
+
+/**
+ * Waits until the server has seen no write but Lease renewals for `quietMs`
+ * (pool statuses settle once a second).
+ */
+async function quiet(cluster: Cluster, quietMs: number, limitMs = 120_000): Promise<void> {
+  const first = work(cluster);
+  let last = describeWrites(first);
+  let since = performance.now();
+  await waitUntil(
+    () => {
+      const now = describeWrites(work(cluster));
+      if (now !== last) {
+        last = now;
+        since = performance.now();
+      }
+      return performance.now() - since >= quietMs;
+    },
+    "writes to stop",
+    limitMs,
+    100,
+  ).catch((error: unknown) => {
+    const made = describeWrites(writesSince(first, work(cluster)));
+    throw new Error(`${(error as Error).message}; in ${limitMs / 1000} s: ${made}`);
+  });
+}
+
+async function memory(
+  controller: ControllerProcess,
+): Promise<{ rss: number; metricRss: number; heap: number }> {
+  const text = await controller.metrics();
+  return {
+    rss: controller.residentBytes(),
+    metricRss: sampleValue(text, "lbipam_process_resident_memory_bytes") ?? Number.NaN,
+    heap: sampleValue(text, "lbipam_nodejs_heap_size_used_bytes") ?? Number.NaN,
+  };
+}
+
+function mib(bytes: number): string {
+  return `${Math.round(bytes / MiB)} MiB`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+function progress(what: string): void {
+  console.log(`   ${new Date().toISOString().slice(11, 19)} ${what}`);
+}
+
+async function burst(cluster: Cluster, floor: number): Promise<BenchResult[]> {
+  const controller = await startController(cluster);
+  try {
+    await controller.ready(120_000);
+    await controller.metrics();
+    const before = cluster.statusPatches(200);
+    const start = performance.now();
+    const ticker = setInterval(
+      () => progress(`burst: ${(cluster.statusPatches(200) - before).toLocaleString("en-US")} assigned`),
+      30_000,
+    );
+    try {
+      await cluster.createServices(SERVICES, (i) => serviceManifest(`svc-${i}`, i));
+      progress(`burst: all ${SERVICES.toLocaleString("en-US")} created`);
+      await waitUntil(
+        () => cluster.statusPatches(200) - before >= SERVICES,
+        "every Service to be assigned",
+        1_200_000,
+      );
+    } finally {
+      clearInterval(ticker);
+    }
+    const burstSeconds = (performance.now() - start) / 1000;
+    const delayP99 = sampleValue(await controller.metrics(), "lbipam_event_loop_delay_p99_seconds");
+    const held = await checkAssignments(cluster);
+    await quiet(cluster, 3000);
+    const writes = cluster.statusPatches() - before;
+    const used = await memory(controller);
+    progress(`burst: done in ${burstSeconds.toFixed(1)} s`);
+    const throughput = SERVICES / burstSeconds;
+    return [
+      {
+        name: `burst-${SIZE}`,
+        value: throughput / floor,
+        unit: "x API floor",
+        target: ">= 0.8",
+        pass: throughput / floor >= 0.8,
+        note:
+          `${Math.round(throughput)} Services assigned/s, their creation included, vs ${Math.round(floor)} raw status patches/s; ` +
+          `addresses by pool: ${held}; ${(writes / SERVICES).toFixed(3)} status writes per Service; ` +
+          `event-loop p99 ${((delayP99 ?? Number.NaN) * 1000).toFixed(1)} ms; RSS afterwards ${mib(used.rss)}, heap used ${mib(used.heap)}`,
+      },
+    ];
+  } finally {
+    await controller.stop();
+  }
+}
+
+async function coldStart(cluster: Cluster): Promise<BenchResult[]> {
+  const before = cluster.writes();
+  // The controller lists Services a page at a time, then watches from the list's version:
+  // the list is complete when the server has answered the last page before that watch.
+  const list = { pages: 0, first: 0, last: 0, complete: 0 };
+  const unhook = cluster.onRequest((key) => {
+    if (key.resource !== "services" || key.code !== 200 || list.complete !== 0) return;
+    if (key.verb === "list") {
+      list.pages++;
+      list.last = Date.now();
+      if (list.first === 0) list.first = list.last;
+    } else if (key.verb === "watch") list.complete = list.last;
+  });
+  const started = Date.now();
+  // Without leader election: ready means the state is rebuilt and the workers run.
+  const controller = await startController(cluster, { args: ["--leader-elect=false"], logs: true });
+  const health = probeHealth(controller);
+  try {
+    const readyAt = await controller.ready(300_000, 20);
+    unhook();
+    const synced = controller.logs.find((line) => line.msg === "caches synced")?.time ?? Number.NaN;
+    const rebuilt = controller.logs.find((line) => line.msg === "state rebuilt from Service status");
+    const delays = await caughtUp(controller, 600_000);
+    const caughtUpAt = Date.now();
+    const slowestHealth = await health.stop();
+    await sleep(3000);
+    const writes = writesSince(before, cluster.writes());
+    const writeCount = [...writes.values()].reduce((sum, n) => sum + n, 0);
+    // Idle a while before the memory is read.
+    await sleep(5000);
+    const used = await memory(controller);
+    const listAnswered = list.complete;
+    const fromList = (readyAt - listAnswered) / 1000;
+    const worstP99 = Math.max(...delays.p99s.filter((p) => !Number.isNaN(p)));
+    progress(`cold start: ready ${seconds(readyAt - started)} after start`);
+    return [
+      {
+        name: `cold-start-${SIZE}`,
+        value: fromList,
+        unit: "s",
+        target: "<= 5",
+        pass: fromList <= 5,
+        note:
+          `from the API server's answer to the last page of the controller's list of Services to /readyz 200 (--leader-elect=false: ready once the state is rebuilt); ` +
+          `"caches synced" logged ${seconds(synced - listAnswered)} after that answer, "state rebuilt" (${String(rebuilt?.addresses ?? "?")} addresses) ${seconds((rebuilt?.time ?? Number.NaN) - listAnswered)}; ` +
+          `every Service reconciled ${seconds(caughtUpAt - readyAt)} after ready`,
+      },
+      {
+        name: `cold-start-${SIZE}-from-start`,
+        value: (readyAt - started) / 1000,
+        unit: "s",
+        target: "none (reported)",
+        pass: null,
+        note: `from spawning the controller process to /readyz 200; the server answered the list's first page ${seconds(list.first - started)} after the spawn and its last (page ${list.pages}) ${seconds(listAnswered - started)} after it`,
+      },
+      {
+        name: `cold-start-${SIZE}-writes`,
+        value: writeCount,
+        unit: "writes",
+        target: "= 0",
+        pass: writeCount === 0,
+        note: `every write request the API server saw from start until 3 s after every Service was reconciled: ${describeWrites(writes)}`,
+      },
+      {
+        name: `cold-start-${SIZE}-event-loop-p99`,
+        value: worstP99,
+        unit: "ms",
+        target: "<= 50",
+        pass: worstP99 <= 50,
+        note:
+          `lbipam_event_loop_delay_p99_seconds, the worst of ${delays.p99s.length} scrapes, one a second from ready until every Service was reconciled (the first covers the start up to ready); ` +
+          `the longest single delay (nodejs_eventloop_lag_max_seconds) ${Math.round(delays.max)} ms; /healthz, asked every 250 ms meanwhile, took up to ${Math.round(slowestHealth)} ms to answer`,
+      },
+      {
+        name: `rss-${SIZE}`,
+        value: used.rss / MiB,
+        unit: "MiB",
+        target: "<= 400",
+        pass: used.rss / MiB <= 400,
+        note:
+          `VmRSS of the controller process, idle after the cold start (${(used.rss / SERVICES / 1024).toFixed(1)} KiB per Service); ` +
+          `process_resident_memory_bytes ${mib(used.metricRss)}; V8 heap used ${mib(used.heap)}`,
+      },
+    ];
+  } finally {
+    unhook();
+    await health.stop();
+    await controller.stop();
+  }
+}
+
+async function failover(cluster: Cluster): Promise<BenchResult[]> {
+  const args = ["--leader-elect=true", "--leader-elect-lease-duration", String(LEASE_SECONDS)];
+  const controllers = [
+    await startController(cluster, { args, logs: true }),
+    await startController(cluster, { args, logs: true }),
+  ];
+  const leaderships = () =>
+    controllers.map((c) => c.logs.filter((line) => line.msg === "became the leader").length).join(" and ");
+  try {
+    await Promise.all(controllers.map((c) => c.ready(300_000)));
+    const startedAt = performance.now();
+    // A leader that has reconciled every Service; if leadership moves on the way, the other one.
+    let leader: ControllerProcess | undefined;
+    const settled = await waitUntil(
+      async () => {
+        leader = undefined;
+        for (const c of controllers) {
+          const text = await c.metrics();
+          if (
+            sampleValue(text, "lbipam_leader") === 1 &&
+            sampleValue(text, "lbipam_workqueue_depth") === 0 &&
+            sampleValue(text, 'lbipam_services{state="allocated"}') === SERVICES
+          )
+            leader = c;
+        }
+        return leader !== undefined;
+      },
+      "a leader that has reconciled every Service",
+      SETTLE_LIMIT_MS,
+      1000,
+    ).then(
+      () => true,
+      () => false,
+    );
+    if (!settled) {
+      const waited = (performance.now() - startedAt) / 1000;
+      return [
+        {
+          name: `failover-${SIZE}`,
+          value: waited,
+          unit: "s",
+          target: `<= ${LEASE_SECONDS + 2}`,
+          pass: false,
+          note: `not measured: with both controllers ready, neither led with every Service reconciled within ${Math.round(waited)} s (the value is that wait); "became the leader" logged ${leaderships()} times (by the first and the second controller)`,
+        },
+      ];
+    }
+    const standby = controllers.find((c) => c !== leader)!;
+    await quiet(cluster, 3000);
+    const [leaderMemory, standbyMemory] = [await memory(leader!), await memory(standby)];
+    progress("failover: both synced; killing the leader");
+
+    let firstWrite: { at: number; kind: string } | undefined;
+    let killedAt = 0;
+    const unhook = cluster.onRequest((key) => {
+      if (killedAt === 0 || key.code >= 300) return;
+      const write = ["create", "update", "patch", "delete"].includes(key.verb);
+      // The probe's creation is the benchmark's own write.
+      const own = key.verb === "create" && key.resource === "services";
+      if (!firstWrite && write && !own && key.resource !== "leases") {
+        firstWrite = { at: Date.now(), kind: `${key.verb} ${key.resource}/${key.subresource}` };
+      }
+    });
+    try {
+      killedAt = Date.now();
+      await leader!.stop("SIGKILL");
+      await cluster.createServices(1, () => serviceManifest("probe", 0));
+      await waitUntil(() => firstWrite !== undefined, "the standby's first write", 300_000, 10);
+      const probeAssigned = async () => {
+        const reply = await cluster.api.send("GET", "/api/v1/namespaces/default/services/probe");
+        const probe = JSON.parse(reply.body) as ServiceList["items"][number];
+        return (probe.status?.loadBalancer?.ingress ?? []).length === 2;
+      };
+      await waitUntil(probeAssigned, "the probe Service to be assigned", 60_000, 100);
+    } finally {
+      unhook();
+    }
+    const value = (firstWrite!.at - killedAt) / 1000;
+    const logged = (msg: string) =>
+      (standby.logs.find((line) => line.msg === msg)?.time ?? Number.NaN) - killedAt;
+    return [
+      {
+        name: `failover-${SIZE}`,
+        value,
+        unit: "s",
+        target: `<= ${LEASE_SECONDS + 2}`,
+        pass: value <= LEASE_SECONDS + 2,
+        note:
+          `lease duration ${LEASE_SECONDS} s (renew deadline and retry period at their defaults); from the leader's SIGKILL to the standby's first write ` +
+          `(${firstWrite!.kind}, for a dual-stack Service created right after the kill); the standby logged "became the leader" after ${seconds(logged("became the leader"))}, ` +
+          `"state rebuilt" after ${seconds(logged("state rebuilt from Service status"))}; ` +
+          `"became the leader" logged ${leaderships()} times (by the first and the second controller, up to the end); RSS before the kill: leader ${mib(leaderMemory.rss)} (heap ${mib(leaderMemory.heap)}), standby ${mib(standbyMemory.rss)} (heap ${mib(standbyMemory.heap)})`,
+      },
+    ];
+  } finally {
+    for (const c of controllers) await c.stop();
+  }
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const { results: floorResults, patchesPerSecond: floor } = await apiServerFloor();
+  progress(`floor: ${Math.round(floor)} status patches/s`);
+  const cluster = await startCluster(2 * SERVICES);
+  try {
+    for (const pool of POOLS) {
+      await cluster.createPool(pool.name, { cidr: pool.cidr, allowedUses: ["LoadBalancer"] });
+    }
+    const results = [...floorResults, ...(await burst(cluster, floor))];
+    results.push(...(await coldStart(cluster)));
+    results.push(...(await failover(cluster)));
+    return results;
+  } finally {
+    await cluster.stop();
+  }
+}
