@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
+import ipaddr from "ipaddr.js";
 import {
   cidrContains,
   cidrSize,
@@ -87,5 +89,26 @@ describe("formatAddress", () => {
       "2001:db8::1",
     );
     assert.equal(formatAddress(6, 0n), "::");
+  });
+});
+
+describe("parseAddress agrees with ipaddr.js", () => {
+  it("on any IPv4 and IPv6 address, written the way ipaddr.js writes it", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }), (octets) => {
+        const text = ipaddr.fromByteArray(octets).toString();
+        const expected = octets.reduce((value, octet) => (value << 8n) | BigInt(octet), 0n);
+        assert.deepEqual(parseAddress(text), { family: 4, value: expected });
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 }), (parts) => {
+        const ip = new ipaddr.IPv6(parts);
+        fc.pre(!ip.isIPv4MappedAddress());
+        const expected = parts.reduce((value, part) => (value << 16n) | BigInt(part), 0n);
+        assert.deepEqual(parseAddress(ip.toString()), { family: 6, value: expected });
+        assert.deepEqual(parseAddress(ip.toNormalizedString()), { family: 6, value: expected });
+      }),
+    );
   });
 });
