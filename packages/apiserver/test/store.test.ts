@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { GoneError } from "../src/errors.js";
 import { ChangeLog } from "../src/storage/changelog.js";
+import { firstAfter, listOrderKey } from "../src/storage/list-snapshots.js";
 import { Store } from "../src/storage/store.js";
 
 const obj = (name: string, namespace = "", extra: Record<string, unknown> = {}) => ({
@@ -91,4 +92,61 @@ test("versions from before the store existed or beyond its newest are not resuma
   assert.equal(store.isExpired(102), true);
   assert.throws(() => store.listAt("leases", "", 99), GoneError);
   assert.throws(() => store.listAt("leases", "", 500), /Too large resource version: 500, current: 101/);
+});
+
+const keysOf = (objects: readonly { metadata?: { namespace?: string; name?: string } }[]) =>
+  objects.map((o) => listOrderKey(o));
+
+test("sortedListAt gives listAt's objects in namespace/name order, narrowed by a view", () => {
+  const store = new Store({ changeWindow: 100 });
+  for (const [ns, name] of [
+    ["b", "x"],
+    ["a-b", "y"],
+    ["a", "z"],
+    ["a", "c"],
+  ] as const)
+    store.put("leases", obj(name, ns, { pick: name !== "y" }));
+  const at = store.resourceVersion;
+  store.put("leases", obj("d", "a"));
+  store.remove("leases", "b", "x");
+  const all = store.sortedListAt("leases", "", at);
+  assert.deepEqual(keysOf(all.objects), ["a-b/y", "a/c", "a/z", "b/x"]);
+  assert.deepEqual(new Set(all.objects), new Set(store.listAt("leases", "", at)));
+  assert.deepEqual(keysOf(store.sortedListAt("leases", "a", at).objects), ["a/c", "a/z"]);
+  const picked = store.sortedListAt("leases", "", at, { id: "pick", matches: (o) => o.pick === true });
+  assert.deepEqual(keysOf(picked.objects), ["a/c", "a/z", "b/x"]);
+  assert.deepEqual(keysOf(store.sortedListAt("leases", "", store.resourceVersion).objects), [
+    "a-b/y",
+    "a/c",
+    "a/d",
+    "a/z",
+  ]);
+  assert.equal(firstAfter(all.objects, ""), 0);
+  assert.equal(firstAfter(all.objects, "a/c"), 2);
+  assert.equal(firstAfter(all.objects, "a/d"), 2);
+  assert.equal(firstAfter(all.objects, "b/x"), 4);
+});
+
+test("sortedListAt reuses kept snapshots, keeps a bounded number, and drops expired ones", () => {
+  const store = new Store({ changeWindow: 5, listSnapshots: 2 });
+  store.put("leases", obj("a", "default"));
+  const first = store.resourceVersion;
+  const snapshot = store.sortedListAt("leases", "", first);
+  assert.notEqual(store.sortedListAt("leases", "", first), snapshot, "only kept snapshots are reused");
+  store.keepSnapshot(snapshot);
+  store.put("leases", obj("b", "default"));
+  assert.equal(store.sortedListAt("leases", "", first), snapshot);
+  assert.equal(store.keptSnapshots, 1);
+  const view = { id: "v", matches: () => true };
+  store.keepSnapshot(store.sortedListAt("leases", "", store.resourceVersion));
+  store.keepSnapshot(store.sortedListAt("leases", "", store.resourceVersion, view));
+  assert.equal(store.keptSnapshots, 2);
+  // The least recently used one went; it is rebuilt alike.
+  const rebuilt = store.sortedListAt("leases", "", first);
+  assert.notEqual(rebuilt, snapshot);
+  assert.deepEqual(rebuilt.objects, snapshot.objects);
+  for (let i = 0; i < 6; i++) store.put("leases", obj("a", "default", { i }));
+  assert.throws(() => store.sortedListAt("leases", "", first), GoneError);
+  store.keepSnapshot(store.sortedListAt("leases", "", store.resourceVersion));
+  assert.equal(store.keptSnapshots, 1, "snapshots at expired versions are dropped");
 });

@@ -1,9 +1,10 @@
 // get and list.
 import { BadRequestError, GoneError, NotFoundError } from "../errors.js";
-import { groupVersion } from "../registry/resource-type.js";
+import { groupVersion, type ResourceType } from "../registry/resource-type.js";
+import { firstAfter, type ListSnapshot, listOrderKey, type SnapshotView } from "../storage/list-snapshots.js";
 import type { KubeObject } from "../types.js";
 import type { OperationContext, OperationResult } from "./context.js";
-import { selectionFilter } from "./selection.js";
+import { matchEverything, type ObjectFilter, selectionFilter } from "./selection.js";
 import { includeObjectParam, type TableListMeta, toTable, wantsTable } from "./table.js";
 
 export function getObject(ctx: OperationContext): OperationResult {
@@ -43,14 +44,46 @@ function decodeContinue(value: string): ContinueToken {
   );
 }
 
-function sortKey(object: KubeObject): string {
-  return `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
-}
-
 function parseRv(value: string, parameter: string): number {
   if (!/^\d+$/.test(value))
     throw new BadRequestError(`${parameter}: Invalid value: "${value}": must be a non-negative integer`);
   return Number(value);
+}
+
+// Ids that tell resource types apart in snapshot views: two served versions of a CRD share the
+// stored objects but may default them differently, so a selector may pick different ones.
+const typeIds = new WeakMap<ResourceType, number>();
+let nextTypeId = 0;
+
+function typeId(type: ResourceType): number {
+  let id = typeIds.get(type);
+  if (id === undefined) {
+    id = ++nextTypeId;
+    typeIds.set(type, id);
+  }
+  return id;
+}
+
+/**
+ * The stored objects a list request covers, sorted, at resourceVersion `at`. Without selectors
+ * that is every object, so no object is converted before it is cut into the page; with them
+ * the snapshot holds only the matching objects (selectors see the served form).
+ */
+function snapshotFor(
+  ctx: OperationContext,
+  namespace: string,
+  at: number,
+  filter: ObjectFilter,
+): ListSnapshot {
+  const { type, state, query } = ctx;
+  let view: SnapshotView | undefined;
+  if (filter !== matchEverything) {
+    view = {
+      id: `${typeId(type)}\u0000${query.get("labelSelector") ?? ""}\u0000${query.get("fieldSelector") ?? ""}`,
+      matches: (stored) => filter(type.fromStored(stored)),
+    };
+  }
+  return state.store.sortedListAt(type.storeKey, namespace, at, view);
 }
 
 export function listObjects(ctx: OperationContext): OperationResult {
@@ -59,7 +92,7 @@ export function listObjects(ctx: OperationContext): OperationResult {
   const rvParam = query.get("resourceVersion") ?? "";
   const rvMatch = query.get("resourceVersionMatch") ?? "";
   const limitParam = query.get("limit");
-  const limit = limitParam ? Number(limitParam) : 0;
+  const limit = limitParam ? Math.trunc(Number(limitParam)) : 0;
   const continueParam = query.get("continue") ?? "";
   const filter = selectionFilter(type, query);
   let at = state.store.resourceVersion;
@@ -77,9 +110,9 @@ export function listObjects(ctx: OperationContext): OperationResult {
   } else if (rvParam) {
     parseRv(rvParam, "resourceVersion");
   }
-  let stored: KubeObject[];
+  let snapshot: ListSnapshot;
   try {
-    stored = state.store.listAt(type.storeKey, namespace, at);
+    snapshot = snapshotFor(ctx, namespace, at, filter);
   } catch (error) {
     if (error instanceof GoneError && continueParam) {
       throw new GoneError(
@@ -88,15 +121,18 @@ export function listObjects(ctx: OperationContext): OperationResult {
     }
     throw error;
   }
-  let items = stored.map((o) => type.fromStored(o)).filter(filter);
-  items.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
-  if (start) items = items.filter((o) => sortKey(o) > start);
+  const from = firstAfter(snapshot.objects, start);
+  const remaining = snapshot.objects.length - from;
+  const paged = limit > 0 && remaining > limit;
+  const end = paged ? from + limit : snapshot.objects.length;
+  const items: KubeObject[] = [];
+  for (let i = from; i < end; i++) items.push(type.fromStored(snapshot.objects[i]!));
   const listMeta: TableListMeta = { resourceVersion: String(at) };
-  if (limit > 0 && items.length > limit) {
-    const last = items[limit - 1]!;
-    listMeta.continue = encodeContinue({ rv: at, start: sortKey(last) });
-    listMeta.remainingItemCount = items.length - limit;
-    items = items.slice(0, limit);
+  if (paged) {
+    // Later pages of this list are cut from the same snapshot.
+    state.store.keepSnapshot(snapshot);
+    listMeta.continue = encodeContinue({ rv: at, start: listOrderKey(items[items.length - 1]!) });
+    listMeta.remainingItemCount = remaining - limit;
   }
   if (wantsTable(ctx.req))
     return { status: 200, body: toTable(type, items, listMeta, includeObjectParam(query)) };

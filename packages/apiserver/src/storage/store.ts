@@ -4,6 +4,13 @@
 import { GoneError, StatusError } from "../errors.js";
 import type { KubeObject } from "../types.js";
 import { type Change, ChangeLog, type ChangeType } from "./changelog.js";
+import {
+  type ListSnapshot,
+  ListSnapshots,
+  type SnapshotView,
+  snapshotKey,
+  sortForList,
+} from "./list-snapshots.js";
 
 export type ChangeListener = (change: Change) => void;
 
@@ -20,10 +27,12 @@ export class Store {
   private readonly buckets = new Map<string, Map<string, KubeObject>>();
   private readonly log: ChangeLog;
   private readonly listeners = new Set<ChangeListener>();
+  private readonly snapshots: ListSnapshots;
 
-  constructor(options: { changeWindow: number; firstResourceVersion?: number }) {
+  constructor(options: { changeWindow: number; firstResourceVersion?: number; listSnapshots?: number }) {
     this.rv = options.firstResourceVersion ?? 1;
     this.log = new ChangeLog(options.changeWindow, this.rv);
+    this.snapshots = new ListSnapshots(options.listSnapshots ?? 8);
   }
 
   /**
@@ -62,15 +71,8 @@ export class Store {
 
   /** The objects as they were at resourceVersion `at`, rebuilt by undoing later changes. */
   listAt(resourceKey: string, namespace: string, at: number): KubeObject[] {
+    this.checkListable(at);
     if (at === this.rv) return this.list(resourceKey, namespace);
-    if (at > this.rv) {
-      throw new StatusError(504, "Timeout", `Too large resource version: ${at}, current: ${this.rv}`, {
-        causes: [{ reason: "ResourceVersionTooLarge", message: "Too large resource version" }],
-        retryAfterSeconds: 1,
-      });
-    }
-    if (this.isExpired(at))
-      throw new GoneError(`too old resource version: ${at} (${this.log.oldestResumableRv})`);
     const state = new Map<string, KubeObject>();
     for (const o of this.list(resourceKey, namespace)) {
       state.set(objectKey(o.metadata?.namespace ?? "", o.metadata?.name ?? ""), o);
@@ -85,6 +87,45 @@ export class Store {
       else state.delete(key);
     }
     return [...state.values()];
+  }
+
+  /**
+   * The objects at resourceVersion `at` (those `view` matches, when given) in list order, as
+   * listAt would give them and with its errors. Served from the kept snapshots when one
+   * matches; a new one is kept only when the caller passes it to keepSnapshot.
+   */
+  sortedListAt(resourceKey: string, namespace: string, at: number, view?: SnapshotView): ListSnapshot {
+    this.checkListable(at);
+    this.snapshots.prune((rv) => rv !== this.rv && this.isExpired(rv));
+    const key = snapshotKey(resourceKey, namespace, at, view);
+    const kept = this.snapshots.find(key);
+    if (kept) return kept;
+    let objects = this.listAt(resourceKey, namespace, at);
+    if (view) objects = objects.filter((o) => view.matches(o));
+    return { key, rv: at, objects: sortForList(objects) };
+  }
+
+  /** Keeps a snapshot for later pages of the same list (the least recently used ones are dropped). */
+  keepSnapshot(snapshot: ListSnapshot): void {
+    this.snapshots.keep(snapshot);
+  }
+
+  /** How many list snapshots are kept (for tests). */
+  get keptSnapshots(): number {
+    return this.snapshots.size;
+  }
+
+  /** Throws what a list at resourceVersion `at` answers when the store cannot serve it. */
+  private checkListable(at: number): void {
+    if (at === this.rv) return;
+    if (at > this.rv) {
+      throw new StatusError(504, "Timeout", `Too large resource version: ${at}, current: ${this.rv}`, {
+        causes: [{ reason: "ResourceVersionTooLarge", message: "Too large resource version" }],
+        retryAfterSeconds: 1,
+      });
+    }
+    if (this.isExpired(at))
+      throw new GoneError(`too old resource version: ${at} (${this.log.oldestResumableRv})`);
   }
 
   /** Stores a new or changed object under a fresh resourceVersion and returns what was stored. */
