@@ -1,4 +1,4 @@
-// The parts of core objects lbipam reads (the shapes in resources.ts), copied
+// The parts of core objects lbipam reads (the shapes in resources.ts), taken
 // out of whole objects as they arrive from the API server. A cache of
 // projections instead of whole objects is what lets 100,000 Services fit in a
 // small heap: managedFields, ports, selectors and the last-applied annotation
@@ -11,10 +11,41 @@ type Fields = Record<string, unknown>;
 const fields = (value: unknown): Fields =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Fields) : {};
 
-/** Copies the named keys that are present, as they are. */
+/**
+ * One copy of each short text many Services repeat (their namespace, type,
+ * families, condition type, reason and message, timestamps of one second):
+ * JSON.parse gives every object its own. Bounded, so unusual input cannot
+ * grow it without end; past the bound texts are kept as they came.
+ */
+const shared = new Map<string, string>();
+const SHARED_LIMIT = 50_000;
+
+function share<T>(value: T): T {
+  if (typeof value !== "string" || value.length > 64) return value;
+  const known = shared.get(value);
+  if (known !== undefined) return known as T;
+  if (shared.size < SHARED_LIMIT) shared.set(value, value);
+  return value;
+}
+
+/**
+ * Shares the short strings of a JSON value in place. Projections keep parts
+ * of the object they were given (it comes fresh from JSON.parse and is not
+ * used after): copying them would cost more than the strings save.
+ */
+function shareWithin<T>(value: T): T {
+  if (typeof value === "string") return share(value);
+  if (typeof value === "object" && value !== null) {
+    const fields = value as Fields;
+    for (const key of Object.keys(fields)) fields[key] = shareWithin(fields[key]);
+  }
+  return value;
+}
+
+/** The named keys that are present, their short strings shared. */
 function pick<T>(from: Fields, keys: readonly string[]): T {
   const out: Fields = {};
-  for (const key of keys) if (from[key] !== undefined) out[key] = from[key];
+  for (const key of keys) if (from[key] !== undefined) out[key] = shareWithin(from[key]);
   return out as T;
 }
 
