@@ -55,9 +55,18 @@ export function rebuildLedger(
   const result: LedgerRebuild = { held: 0, conflicts: [], tasks: [] };
   const claims = new Map<string, RebuildTask>();
   // Services of another class are never touched, so their addresses are not ours to hold.
-  const ours = services.filter((service) => ofOurClass(service, options.loadBalancerClass));
-  for (const service of ours.sort(olderFirst)) {
-    const key = serviceKey(service);
+  const ours = services
+    .filter((service) => ofOurClass(service, options.loadBalancerClass))
+    .map((service) => ({
+      service,
+      created: service.metadata.creationTimestamp ?? "",
+      key: serviceKey(service),
+    }));
+  // olderFirst's order, with each Service's key built once rather than in every comparison.
+  ours.sort((a, b) =>
+    a.created !== b.created ? (a.created < b.created ? -1 : 1) : a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
+  );
+  for (const { service, key } of ours) {
     for (const entry of service.status?.loadBalancer?.ingress ?? []) {
       const address = parseIngressAddress(entry);
       if (!address) continue;
@@ -68,14 +77,15 @@ export function rebuildLedger(
         result.conflicts.push({ address: entry.ip ?? "", keptBy: holder, lostBy: key });
         continue;
       }
-      if (!ledger.hold(key, address)) continue;
+      const text = formatAddress(address.family, address.value);
+      if (!ledger.hold(key, address, text)) continue;
       result.held++;
       let task = claims.get(pool.name);
       if (!task) {
         task = { kind: "rebuild", pool: pool.shared(), addresses: [] };
         claims.set(pool.name, task);
       }
-      task.addresses.push(formatAddress(address.family, address.value));
+      task.addresses.push(text);
     }
   }
   result.tasks = [...claims.values()];
