@@ -6,7 +6,7 @@
 // The ledger is filled here, on the caller's thread; the pools' claims are
 // left as one allocator RebuildTask per pool, so a caller with many addresses
 // can run them on its worker pool (the claims land in the pools' shared memory).
-import { formatAddress, type RebuildTask } from "@lbipam/allocator";
+import { type Address, type AddressPool, formatAddress, type RebuildTask } from "@lbipam/allocator";
 import { parseIngressAddress, type Service, serviceKey } from "@lbipam/api";
 import type { Ledger } from "./ledger.js";
 import type { PoolRegistry } from "./pool-registry.js";
@@ -46,50 +46,108 @@ export function ofOurClass(service: Service, loadBalancerClass: string): boolean
   return service.spec?.type === "LoadBalancer" && (cls === undefined || cls === loadBalancerClass);
 }
 
+/** An address found in a Service's status, in a known pool. */
+interface Found {
+  key: string;
+  created: string;
+  address: Address;
+  pool: AddressPool;
+}
+
+const older = (a: Found, b: Found): boolean =>
+  a.created !== b.created ? a.created < b.created : a.key < b.key;
+
+/**
+ * The rebuild, one Service per step, so a caller with 100,000 of them can give
+ * the event loop turns between steps. Two passes, no sort: the first finds the
+ * oldest Service showing each address, the second holds each address for it
+ * and records every other Service showing it as a conflict.
+ */
+export function* rebuildSteps(
+  services: readonly Service[],
+  registry: PoolRegistry,
+  ledger: Ledger,
+  options: { loadBalancerClass: string },
+): Generator<void, LedgerRebuild> {
+  const found: Found[] = [];
+  const oldest: { 4: Map<number, Found>; 6: Map<bigint, Found> } = { 4: new Map(), 6: new Map() };
+  for (const service of services) {
+    // Services of another class are never touched, so their addresses are not ours to hold.
+    if (!ofOurClass(service, options.loadBalancerClass)) continue;
+    const key = serviceKey(service);
+    const created = service.metadata.creationTimestamp ?? "";
+    for (const entry of service.status?.loadBalancer?.ingress ?? []) {
+      const address = parseIngressAddress(entry);
+      if (!address) continue;
+      const pool = registry.poolSet.find(address.family, address.value);
+      if (!pool) continue;
+      const one: Found = { key, created, address, pool };
+      found.push(one);
+      if (address.family === 4) {
+        const at = Number(address.value);
+        const best = oldest[4].get(at);
+        if (!best || older(one, best)) oldest[4].set(at, one);
+      } else {
+        const best = oldest[6].get(address.value);
+        if (!best || older(one, best)) oldest[6].set(address.value, one);
+      }
+    }
+    yield;
+  }
+  const result: LedgerRebuild = { held: 0, conflicts: [], tasks: [] };
+  const claims = new Map<AddressPool, RebuildTask>();
+  for (const one of found) {
+    const { key, address, pool } = one;
+    const best = address.family === 4 ? oldest[4].get(Number(address.value)) : oldest[6].get(address.value);
+    const text = formatAddress(address.family, address.value);
+    if (best && best.key !== key) {
+      result.conflicts.push({ address: text, keptBy: best.key, lostBy: key });
+      continue;
+    }
+    // Listed twice by one Service: held once.
+    if (ledger.holderOf(address) === key || !ledger.hold(key, address, text)) continue;
+    result.held++;
+    let task = claims.get(pool);
+    if (!task) {
+      task = { kind: "rebuild", pool: pool.shared(), addresses: [] };
+      claims.set(pool, task);
+    }
+    task.addresses.push(text);
+    yield;
+  }
+  result.tasks = [...claims.values()];
+  return result;
+}
+
+/** The whole rebuild at once (offline, or few Services). */
 export function rebuildLedger(
   services: readonly Service[],
   registry: PoolRegistry,
   ledger: Ledger,
   options: { loadBalancerClass: string },
 ): LedgerRebuild {
-  const result: LedgerRebuild = { held: 0, conflicts: [], tasks: [] };
-  const claims = new Map<string, RebuildTask>();
-  // Services of another class are never touched, so their addresses are not ours to hold.
-  const ours = services
-    .filter((service) => ofOurClass(service, options.loadBalancerClass))
-    .map((service) => ({
-      service,
-      created: service.metadata.creationTimestamp ?? "",
-      key: serviceKey(service),
-    }));
-  // olderFirst's order, with each Service's key built once rather than in every comparison.
-  ours.sort((a, b) =>
-    a.created !== b.created ? (a.created < b.created ? -1 : 1) : a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
-  );
-  for (const { service, key } of ours) {
-    for (const entry of service.status?.loadBalancer?.ingress ?? []) {
-      const address = parseIngressAddress(entry);
-      if (!address) continue;
-      const pool = registry.poolSet.find(address.family, address.value);
-      if (!pool) continue;
-      const holder = ledger.holderOf(address);
-      if (holder !== undefined && holder !== key) {
-        result.conflicts.push({ address: entry.ip ?? "", keptBy: holder, lostBy: key });
-        continue;
-      }
-      const text = formatAddress(address.family, address.value);
-      if (!ledger.hold(key, address, text)) continue;
-      result.held++;
-      let task = claims.get(pool.name);
-      if (!task) {
-        task = { kind: "rebuild", pool: pool.shared(), addresses: [] };
-        claims.set(pool.name, task);
-      }
-      task.addresses.push(text);
-    }
+  const steps = rebuildSteps(services, registry, ledger, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
   }
-  result.tasks = [...claims.values()];
-  return result;
+}
+
+/** The rebuild, waiting for `turn()` between steps whenever it gives a promise. */
+export async function rebuildLedgerInTurns(
+  services: readonly Service[],
+  registry: PoolRegistry,
+  ledger: Ledger,
+  options: { loadBalancerClass: string },
+  turn: () => Promise<void> | undefined,
+): Promise<LedgerRebuild> {
+  const steps = rebuildSteps(services, registry, ledger, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    const waiting = turn();
+    if (waiting) await waiting;
+  }
 }
 
 /**

@@ -4,7 +4,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseAddress, runAllocatorTask } from "@lbipam/allocator";
 import type { IPPool, Service } from "@lbipam/api";
-import { conflictMessage, Ledger, PoolRegistry, rebuildLedger, reclaimHoldings } from "../src/index.js";
+import {
+  conflictMessage,
+  Ledger,
+  PoolRegistry,
+  rebuildLedger,
+  rebuildLedgerInTurns,
+  reclaimHoldings,
+} from "../src/index.js";
 
 function pool(name: string, cidr: string, spec: Partial<IPPool["spec"]> = {}): IPPool {
   return {
@@ -168,5 +175,37 @@ describe("reclaimHoldings", () => {
     assert.equal(reclaimHoldings(ledger, registry), 2);
     assert.equal(registry.poolSet.get("a")?.counts().allocated, 2);
     assert.equal(reclaimHoldings(ledger, registry), 0, "claimed once only");
+  });
+});
+
+describe("rebuildLedgerInTurns", () => {
+  it("gives the same result as the rebuild at once, waiting for turns between Services", async () => {
+    const services = Array.from({ length: 50 }, (_, i) =>
+      service(`ns/s${i}`, `2026-01-01T00:00:${String(50 - i).padStart(2, "0")}Z`, [`10.0.0.${i % 30}`]),
+    );
+    const registry = () => {
+      const r = new PoolRegistry();
+      r.sync("v4", pool("v4", "10.0.0.0/24"));
+      return r;
+    };
+    const atOnce = rebuildLedger(services, registry(), new Ledger(), { loadBalancerClass: "calico" });
+    let turns = 0;
+    const inTurns = await rebuildLedgerInTurns(
+      services,
+      registry(),
+      new Ledger(),
+      { loadBalancerClass: "calico" },
+      () => {
+        turns++;
+        return turns % 10 === 0 ? new Promise((resolve) => setImmediate(resolve)) : undefined;
+      },
+    );
+    assert.ok(turns >= services.length, `asked for a turn after each Service (${turns})`);
+    const strip = (r: typeof atOnce) => ({ ...r, tasks: r.tasks.map((t) => t.addresses.sort()) });
+    assert.deepEqual(strip(inTurns), strip(atOnce));
+    // 30 addresses, each kept by the oldest Service showing it (a higher number is older here).
+    assert.equal(atOnce.held, 30);
+    assert.equal(atOnce.conflicts.length, 20);
+    assert.ok(atOnce.conflicts.every((c) => Number(c.keptBy.slice(4)) > Number(c.lostBy.slice(4))));
   });
 });

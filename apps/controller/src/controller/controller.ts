@@ -21,7 +21,7 @@ import {
   type Service,
   serviceKey,
 } from "@lbipam/api";
-import { Ledger, PoolRegistry, rebuildLedger, reclaimHoldings } from "@lbipam/state";
+import { Ledger, PoolRegistry, rebuildLedgerInTurns, reclaimHoldings } from "@lbipam/state";
 import { Piscina } from "piscina";
 import { AllocationBatcher } from "./allocation-batcher.js";
 import { CALICO_GROUP, CALICO_VERSION, type ClusterWriter, KubeClusterWriter } from "./cluster-writer.js";
@@ -351,9 +351,14 @@ export class Controller {
       this.queue.addRateLimited(`${CONFIG}${DEFAULT_CONFIGURATION_NAME}`);
     }
     if (!this.leading || this.stopping) return;
-    const rebuilt = rebuildLedger(this.services.list(), this.registry, this.ledger, {
-      loadBalancerClass: this.options.loadBalancerClass,
-    });
+    // In turns, as reconciles are: 100,000 Services would otherwise hold the event loop for seconds.
+    const rebuilt = await rebuildLedgerInTurns(
+      this.services.list(),
+      this.registry,
+      this.ledger,
+      { loadBalancerClass: this.options.loadBalancerClass },
+      () => this.slices.turn(),
+    );
     for (const conflict of rebuilt.conflicts) {
       logger.warn(
         conflict,
