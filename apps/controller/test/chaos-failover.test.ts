@@ -9,13 +9,12 @@
 // between the leader's death and the takeover, the standby makes no write
 // while it stands by, and the new leader does the rest of the work.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import type { V1Service } from "@kubernetes/client-node";
 import { chaosRandom } from "./helpers/chaos-random.js";
 import {
@@ -26,6 +25,7 @@ import {
   type TestCluster,
   waitFor,
 } from "./helpers/cluster.js";
+import { spawnController } from "./helpers/controller-process.js";
 import { ipsOf } from "./helpers/status-watch.js";
 import {
   checkAddressHistory,
@@ -43,7 +43,6 @@ const ROUNDS = 2;
 const LEASE_S = 2;
 const RENEW_S = 1.5;
 const RETRY_S = 0.25;
-const cli = fileURLToPath(new URL("../../bin/lbipam.js", import.meta.url));
 
 const POOLS_ANNOTATION = "projectcalico.org/ipv4pools";
 const IPS_ANNOTATION = "projectcalico.org/loadBalancerIPs";
@@ -88,15 +87,9 @@ interface Replica {
 
 /** One `lbipam controller` process, as a replica of the Deployment runs it, with a short lease. */
 function startReplica(name: string): Replica {
-  const child = spawn(
-    process.execPath,
+  const child = spawnController(
+    kubeconfigFile,
     [
-      cli,
-      "controller",
-      "--kubeconfig",
-      kubeconfigFile,
-      "--metrics-listen",
-      "127.0.0.1:0",
       "--leader-elect-namespace",
       LEASE_NS,
       "--leader-elect-lease-name",
@@ -110,7 +103,7 @@ function startReplica(name: string): Replica {
       "--log-level",
       "info",
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    ["ignore", "pipe", "pipe"],
   );
   const log: string[] = [];
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

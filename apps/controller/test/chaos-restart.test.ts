@@ -5,12 +5,11 @@
 // address has one per family, no address was ever shown by two Services at
 // once, and no address a Service was given moved unless its request changed.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { chaosRandom } from "./helpers/chaos-random.js";
 import {
   createPool,
@@ -20,11 +19,11 @@ import {
   type TestCluster,
   waitFor,
 } from "./helpers/cluster.js";
+import { spawnController } from "./helpers/controller-process.js";
 import { ipsOf, watchStatuses } from "./helpers/status-watch.js";
 
 const NS = "chaos";
 const ROUNDS = 5;
-const cli = fileURLToPath(new URL("../../bin/lbipam.js", import.meta.url));
 
 let cluster: TestCluster;
 let kubeconfigFile: string;
@@ -44,21 +43,7 @@ after(async () => {
 });
 
 function controllerProcess(): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      cli,
-      "controller",
-      "--kubeconfig",
-      kubeconfigFile,
-      "--metrics-listen",
-      "127.0.0.1:0",
-      "--leader-elect=false",
-      "--log-level",
-      "fatal",
-    ],
-    { stdio: "ignore" },
-  );
+  return spawnController(kubeconfigFile, ["--leader-elect=false", "--log-level", "fatal"], "ignore");
 }
 
 it("keeps every address unique and in place through repeated SIGKILLs", async () => {
