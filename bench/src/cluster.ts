@@ -175,6 +175,8 @@ export interface ControllerProcess {
   metrics(): Promise<string>;
   /** VmRSS of the process, from /proc/<pid>/status, in bytes. */
   residentBytes(): number;
+  /** Runs a full garbage collection in the process (started with `gc`). */
+  collectGarbage(): Promise<void>;
   exited: Promise<void>;
   /** Sends the signal and waits for the process to end (SIGKILL after 30 s). */
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -185,6 +187,8 @@ export interface ControllerOptions {
   args?: string[];
   /** Log at info and keep the lines (default: warnings to stderr only). */
   logs?: boolean;
+  /** Let collectGarbage() run a full collection in the process. */
+  gc?: boolean;
 }
 
 /** Starts `lbipam controller` in a process of its own against the cluster. */
@@ -197,6 +201,7 @@ export async function startController(
   const child = spawn(
     process.execPath,
     [
+      ...(options.gc ? ["--expose-gc", "--import", new URL("./gc-on-signal.js", import.meta.url).href] : []),
       join(repository, "apps", "controller", "bin", "lbipam.js"),
       "controller",
       "--kubeconfig",
@@ -260,6 +265,12 @@ export async function startController(
       const kib = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
       if (kib === undefined) throw new Error(`no VmRSS for process ${pid}`);
       return Number(kib) * 1024;
+    },
+    async collectGarbage() {
+      if (!options.gc) throw new Error("the controller was not started with gc");
+      child.kill("SIGUSR2");
+      // The collection runs when the process takes the signal: give it time to.
+      await sleep(2000);
     },
     exited,
     async stop(signal = "SIGTERM") {
