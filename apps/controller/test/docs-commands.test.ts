@@ -601,6 +601,8 @@ const SKIPPED: Record<string, string> = {
   "npm run bench":
     "runs every benchmark suite for many minutes and rewrites bench/results/ (docs/benchmarks.md reports them)",
   "npm run bench -- allocator": "a benchmark suite: minutes, and it rewrites bench/results/allocator.json",
+  "npm run bench -- scale":
+    "100,000 Services: about ten minutes, and it rewrites bench/results/scale.json (deploy-manifests.test.ts checks the sizing taken from it)",
   "kubectl apply -k deploy/":
     "real cluster only: the embedded API server serves no Deployments, RBAC, PodDisruptionBudgets, ConfigMaps or Prometheus Operator kinds (deploy-manifests.test.ts renders the kustomization and applies what it serves)",
   "kubectl -n lbipam-system get pods": "real cluster only: the embedded API server serves no Pods",
