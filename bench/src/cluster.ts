@@ -173,8 +173,8 @@ export interface ControllerProcess {
   ready(limitMs?: number, everyMs?: number): Promise<number>;
   /** The text of /metrics (a scrape resets the event-loop delay gauge). */
   metrics(): Promise<string>;
-  /** VmRSS of the process, from /proc/<pid>/status, in bytes. */
-  residentBytes(): number;
+  /** VmRSS (in bytes) and thread count of the process, from /proc/<pid>/status. */
+  procStatus(): { residentBytes: number; threads: number };
   /** Runs a full garbage collection in the process (started with `gc`). */
   collectGarbage(): Promise<void>;
   exited: Promise<void>;
@@ -260,11 +260,13 @@ export async function startController(
       );
     },
     metrics: async () => (await fetch(`${metricsUrl}/metrics`)).text(),
-    residentBytes() {
+    procStatus() {
       const status = readFileSync(`/proc/${pid}/status`, "utf8");
       const kib = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
-      if (kib === undefined) throw new Error(`no VmRSS for process ${pid}`);
-      return Number(kib) * 1024;
+      const threads = /^Threads:\s+(\d+)/m.exec(status)?.[1];
+      if (kib === undefined || threads === undefined)
+        throw new Error(`no VmRSS or Threads for process ${pid}`);
+      return { residentBytes: Number(kib) * 1024, threads: Number(threads) };
     },
     async collectGarbage() {
       if (!options.gc) throw new Error("the controller was not started with gc");

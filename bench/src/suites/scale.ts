@@ -226,14 +226,28 @@ async function quiet(cluster: Cluster, quietMs: number, limitMs = 120_000): Prom
   });
 }
 
-async function memory(
-  controller: ControllerProcess,
-): Promise<{ rss: number; metricRss: number; heap: number }> {
+interface Memory {
+  rss: number;
+  metricRss: number;
+  /** V8 heap in use, and allocated. */
+  heap: number;
+  heapTotal: number;
+  /** Memory V8 accounts outside its heap (buffers). */
+  external: number;
+  threads: number;
+}
+
+async function memory(controller: ControllerProcess): Promise<Memory> {
   const text = await controller.metrics();
+  const { residentBytes, threads } = controller.procStatus();
+  const sample = (name: string) => sampleValue(text, name) ?? Number.NaN;
   return {
-    rss: controller.residentBytes(),
-    metricRss: sampleValue(text, "lbipam_process_resident_memory_bytes") ?? Number.NaN,
-    heap: sampleValue(text, "lbipam_nodejs_heap_size_used_bytes") ?? Number.NaN,
+    rss: residentBytes,
+    metricRss: sample("lbipam_process_resident_memory_bytes"),
+    heap: sample("lbipam_nodejs_heap_size_used_bytes"),
+    heapTotal: sample("lbipam_nodejs_heap_size_total_bytes"),
+    external: sample("lbipam_nodejs_external_memory_bytes"),
+    threads,
   };
 }
 
@@ -392,7 +406,8 @@ async function coldStart(cluster: Cluster): Promise<BenchResult[]> {
         note:
           `VmRSS of the controller process, idle after the cold start (${(used.rss / SERVICES / 1024).toFixed(1)} KiB per Service); ` +
           `process_resident_memory_bytes ${mib(used.metricRss)}; V8 heap used ${mib(used.heap)}; ` +
-          `after a full garbage collection (forced from the benchmark): RSS ${mib(live.rss)}, heap used ${mib(live.heap)} (${(live.heap / SERVICES / 1024).toFixed(1)} KiB per Service)`,
+          `after a full garbage collection (forced from the benchmark): RSS ${mib(live.rss)}, heap used ${mib(live.heap)} (${(live.heap / SERVICES / 1024).toFixed(1)} KiB per Service) of ${mib(live.heapTotal)} allocated, ` +
+          `external ${mib(live.external)}, ${live.threads} threads`,
       },
     ];
   } finally {
