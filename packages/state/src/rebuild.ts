@@ -29,14 +29,26 @@ export function conflictMessage(conflict: RebuildConflict): string {
   return `${conflict.address} is in the status of both ${conflict.keptBy} and ${conflict.lostBy}; the older, ${conflict.keptBy}, keeps it`;
 }
 
+/** A Service's age rank: creationTimestamp, then namespace/name breaks ties. */
+interface Age {
+  created: string;
+  key: string;
+}
+
+/** Negative when `a` is older: the one rule of who keeps an address. */
+function byAge(a: Age, b: Age): number {
+  if (a.created !== b.created) return a.created < b.created ? -1 : 1;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+const ageOf = (service: Service): Age => ({
+  created: service.metadata.creationTimestamp ?? "",
+  key: serviceKey(service),
+});
+
 /** Oldest first: creationTimestamp, then namespace/name. */
 export function olderFirst(a: Service, b: Service): number {
-  const ta = a.metadata.creationTimestamp ?? "";
-  const tb = b.metadata.creationTimestamp ?? "";
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  const ka = serviceKey(a);
-  const kb = serviceKey(b);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+  return byAge(ageOf(a), ageOf(b));
 }
 
 /** A LoadBalancer Service of the controller's class (or of none): its status addresses count as held. */
@@ -47,15 +59,10 @@ export function ofOurClass(service: Service, loadBalancerClass: string): boolean
 }
 
 /** An address found in a Service's status, in a known pool. */
-interface Found {
-  key: string;
-  created: string;
+interface Found extends Age {
   address: Address;
   pool: AddressPool;
 }
-
-const older = (a: Found, b: Found): boolean =>
-  a.created !== b.created ? a.created < b.created : a.key < b.key;
 
 /**
  * The rebuild, one Service per step, so a caller with 100,000 of them can give
@@ -86,10 +93,10 @@ export function* rebuildSteps(
       if (address.family === 4) {
         const at = Number(address.value);
         const best = oldest[4].get(at);
-        if (!best || older(one, best)) oldest[4].set(at, one);
+        if (!best || byAge(one, best) < 0) oldest[4].set(at, one);
       } else {
         const best = oldest[6].get(address.value);
-        if (!best || older(one, best)) oldest[6].set(address.value, one);
+        if (!best || byAge(one, best) < 0) oldest[6].set(address.value, one);
       }
     }
     yield;
