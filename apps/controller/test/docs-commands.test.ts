@@ -763,8 +763,12 @@ const CHECKS: Record<string, Check> = {
           async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200,
           started,
         );
-        const metrics = await (await fetch(`${url}/metrics`)).text();
-        assert.match(metrics, /^lbipam_leader 1$/m);
+        // A warm standby is ready too, so leadership is its own wait.
+        await until(
+          "lbipam_leader 1",
+          async () => /^lbipam_leader 1$/m.test(await (await fetch(`${url}/metrics`)).text()),
+          started,
+        );
         await until(
           "shop/my-service's address",
           async () => (await ingressOf(world.cluster, "shop", "my-service"))[0] === "192.0.2.0",
