@@ -58,17 +58,35 @@ export function ofOurClass(service: Service, loadBalancerClass: string): boolean
   return service.spec?.type === "LoadBalancer" && (cls === undefined || cls === loadBalancerClass);
 }
 
+/**
+ * What the rebuild reads of a Service, as one string: "" when it reads
+ * nothing (absent, of another class, or showing no address). Two versions of
+ * a Service with the same reading are rebuilt the same, so a rebuild made
+ * earlier still holds if every Service changed since reads the same.
+ */
+export function rebuildReading(service: Service | undefined, loadBalancerClass: string): string {
+  if (!service || !ofOurClass(service, loadBalancerClass)) return "";
+  const ips = (service.status?.loadBalancer?.ingress ?? []).map((entry) => entry.ip ?? "");
+  return ips.length === 0 ? "" : `${service.metadata.creationTimestamp ?? ""} ${ips.join(" ")}`;
+}
+
 /** An address found in a Service's status, in a known pool. */
 interface Found extends Age {
   address: Address;
+  /** Its canonical form: the one key of the address, whatever the family. */
+  text: string;
   pool: AddressPool;
 }
 
+/** Services (or addresses) handled between two steps: a step of one is mostly its own overhead. */
+export const REBUILD_PER_STEP = 64;
+
 /**
- * The rebuild, one Service per step, so a caller with 100,000 of them can give
- * the event loop turns between steps. Two passes, no sort: the first finds the
- * oldest Service showing each address, the second holds each address for it
- * and records every other Service showing it as a conflict.
+ * The rebuild, a few Services per step, so a caller with 100,000 of them can
+ * give the event loop turns between steps. Into an empty ledger. Two passes,
+ * no sort: the first finds the oldest Service showing each address (one map
+ * lookup per address), the second holds each address for it; every other
+ * Service showing it is a conflict.
  */
 export function* rebuildSteps(
   services: readonly Service[],
@@ -76,8 +94,10 @@ export function* rebuildSteps(
   ledger: Ledger,
   options: { loadBalancerClass: string },
 ): Generator<void, LedgerRebuild> {
-  const found: Found[] = [];
-  const oldest: { 4: Map<number, Found>; 6: Map<bigint, Found> } = { 4: new Map(), 6: new Map() };
+  if (ledger.size > 0) throw new Error(`a rebuild needs an empty ledger; it holds ${ledger.size} addresses`);
+  const oldest = new Map<string, Found>();
+  const losers: Found[] = [];
+  let handled = 0;
   for (const service of services) {
     // Services of another class are never touched, so their addresses are not ours to hold.
     if (!ofOurClass(service, options.loadBalancerClass)) continue;
@@ -88,31 +108,26 @@ export function* rebuildSteps(
       if (!address) continue;
       const pool = registry.poolSet.find(address.family, address.value);
       if (!pool) continue;
-      const one: Found = { key, created, address, pool };
-      found.push(one);
-      if (address.family === 4) {
-        const at = Number(address.value);
-        const best = oldest[4].get(at);
-        if (!best || byAge(one, best) < 0) oldest[4].set(at, one);
-      } else {
-        const best = oldest[6].get(address.value);
-        if (!best || byAge(one, best) < 0) oldest[6].set(address.value, one);
-      }
+      const one: Found = { key, created, address, text: formatAddress(address.family, address.value), pool };
+      const best = oldest.get(one.text);
+      if (!best) oldest.set(one.text, one);
+      else if (best.key === key)
+        continue; // Listed twice by one Service: held once.
+      else if (byAge(one, best) < 0) {
+        oldest.set(one.text, one);
+        losers.push(best);
+      } else losers.push(one);
     }
-    yield;
+    if (++handled % REBUILD_PER_STEP === 0) yield;
   }
   const result: LedgerRebuild = { held: 0, conflicts: [], tasks: [] };
+  for (const lost of losers) {
+    const keptBy = oldest.get(lost.text)?.key ?? "";
+    result.conflicts.push({ address: lost.text, keptBy, lostBy: lost.key });
+  }
   const claims = new Map<AddressPool, RebuildTask>();
-  for (const one of found) {
-    const { key, address, pool } = one;
-    const best = address.family === 4 ? oldest[4].get(Number(address.value)) : oldest[6].get(address.value);
-    const text = formatAddress(address.family, address.value);
-    if (best && best.key !== key) {
-      result.conflicts.push({ address: text, keptBy: best.key, lostBy: key });
-      continue;
-    }
-    // Listed twice by one Service: held once.
-    if (ledger.holderOf(address) === key || !ledger.hold(key, address, text)) continue;
+  for (const { key, address, text, pool } of oldest.values()) {
+    ledger.hold(key, address, text);
     result.held++;
     let task = claims.get(pool);
     if (!task) {
@@ -120,7 +135,7 @@ export function* rebuildSteps(
       claims.set(pool, task);
     }
     task.addresses.push(text);
-    yield;
+    if (++handled % REBUILD_PER_STEP === 0) yield;
   }
   result.tasks = [...claims.values()];
   return result;

@@ -8,8 +8,10 @@ import {
   conflictMessage,
   Ledger,
   PoolRegistry,
+  REBUILD_PER_STEP,
   rebuildLedger,
   rebuildLedgerInTurns,
+  rebuildReading,
   reclaimHoldings,
 } from "../src/index.js";
 
@@ -179,9 +181,13 @@ describe("reclaimHoldings", () => {
 });
 
 describe("rebuildLedgerInTurns", () => {
-  it("gives the same result as the rebuild at once, waiting for turns between Services", async () => {
-    const services = Array.from({ length: 50 }, (_, i) =>
-      service(`ns/s${i}`, `2026-01-01T00:00:${String(50 - i).padStart(2, "0")}Z`, [`10.0.0.${i % 30}`]),
+  it("gives the same result as the rebuild at once, waiting for turns between steps", async () => {
+    const services = Array.from({ length: 500 }, (_, i) =>
+      service(
+        `ns/s${i}`,
+        `2026-01-01T00:${String(Math.floor((500 - i) / 60)).padStart(2, "0")}:${String((500 - i) % 60).padStart(2, "0")}Z`,
+        [`10.0.0.${i % 30}`],
+      ),
     );
     const registry = () => {
       const r = new PoolRegistry();
@@ -200,12 +206,37 @@ describe("rebuildLedgerInTurns", () => {
         return turns % 10 === 0 ? new Promise((resolve) => setImmediate(resolve)) : undefined;
       },
     );
-    assert.ok(turns >= services.length, `asked for a turn after each Service (${turns})`);
+    // A step ends every REBUILD_PER_STEP items handled: 500 Services, then the 30 addresses held.
+    const steps = Math.floor((500 + 30) / REBUILD_PER_STEP);
+    assert.equal(turns, steps, `asked for a turn every ${REBUILD_PER_STEP} Services or addresses`);
     const strip = (r: typeof atOnce) => ({ ...r, tasks: r.tasks.map((t) => t.addresses.sort()) });
     assert.deepEqual(strip(inTurns), strip(atOnce));
     // 30 addresses, each kept by the oldest Service showing it (a higher number is older here).
     assert.equal(atOnce.held, 30);
-    assert.equal(atOnce.conflicts.length, 20);
+    assert.equal(atOnce.conflicts.length, 470);
     assert.ok(atOnce.conflicts.every((c) => Number(c.keptBy.slice(4)) > Number(c.lostBy.slice(4))));
+  });
+});
+
+describe("rebuildReading", () => {
+  const at = "2026-01-01T00:00:00Z";
+  it("reads nothing of a Service that contributes nothing to a rebuild", () => {
+    assert.equal(rebuildReading(undefined, "calico"), "");
+    assert.equal(rebuildReading(service("ns/a", at, []), "calico"), "");
+    assert.equal(
+      rebuildReading(service("ns/a", at, ["10.0.0.1"], { loadBalancerClass: "other" }), "calico"),
+      "",
+    );
+    assert.equal(rebuildReading(service("ns/a", at, ["10.0.0.1"], { type: "ClusterIP" }), "calico"), "");
+  });
+  it("changes with the addresses shown and the creation time, not with the rest", () => {
+    const reading = rebuildReading(service("ns/a", at, ["10.0.0.1"]), "calico");
+    assert.notEqual(reading, "");
+    const annotated = service("ns/a", at, ["10.0.0.1"]);
+    annotated.metadata.annotations = { "projectcalico.org/ipv4pools": '["b"]' };
+    assert.equal(rebuildReading(annotated, "calico"), reading);
+    assert.notEqual(rebuildReading(service("ns/a", at, ["10.0.0.2"]), "calico"), reading);
+    assert.notEqual(rebuildReading(service("ns/a", at, ["10.0.0.1", "10.0.0.2"]), "calico"), reading);
+    assert.notEqual(rebuildReading(service("ns/a", "2026-01-02T00:00:00Z", ["10.0.0.1"]), "calico"), reading);
   });
 });
