@@ -21,7 +21,14 @@ import {
   type Service,
   serviceKey,
 } from "@lbipam/api";
-import { Ledger, PoolRegistry, rebuildLedgerInTurns, reclaimHoldings } from "@lbipam/state";
+import {
+  Ledger,
+  type LedgerRebuild,
+  PoolRegistry,
+  rebuildLedgerInTurns,
+  rebuildReading,
+  reclaimHoldings,
+} from "@lbipam/state";
 import { Piscina } from "piscina";
 import { AllocationBatcher } from "./allocation-batcher.js";
 import { CALICO_GROUP, CALICO_VERSION, type ClusterWriter, KubeClusterWriter } from "./cluster-writer.js";
@@ -73,6 +80,23 @@ export interface ControllerOptions {
 type CachedService = Service & KubernetesObject;
 type CachedNamespace = Namespace & KubernetesObject;
 
+/**
+ * A rebuild made while standing by, for the takeover to use when nothing it
+ * read has changed since: the Services as it read them, and the keys of
+ * those changed since.
+ */
+interface PreparedState {
+  services: readonly CachedService[];
+  changed: Set<string>;
+  /** Undefined while the rebuild runs. */
+  rebuilt: LedgerRebuild | undefined;
+  /** False once a pool changed, or too many Services did to be worth checking. */
+  usable: boolean;
+}
+
+/** Changed Services beyond which a prepared rebuild is dropped rather than checked. */
+const PREPARED_CHANGE_LIMIT = 1000;
+
 /** Longest run of reconciles before the event loop gets a turn: well under the 50 ms p99 target. */
 const RECONCILE_SLICE_MS = 10;
 
@@ -118,6 +142,7 @@ export class Controller {
   private transitions: Promise<void> = Promise.resolve();
   private stopping = false;
   private readonly slices: EventLoopSlices;
+  private prepared: PreparedState | undefined;
 
   constructor(options: ControllerOptions) {
     this.options = options;
@@ -152,6 +177,7 @@ export class Controller {
         {
           onStartedLeading: () => this.transition(() => this.lead()),
           onStoppedLeading: () => this.transition(() => this.standBy()),
+          onHolderSilent: () => void this.transition(() => this.prepare()),
         },
         logger,
         (verb, code) => this.metrics.apiRequests.inc({ verb, resource: "leases", code: String(code) }),
@@ -180,9 +206,10 @@ export class Controller {
     );
     const enqueue = (prefix: string) => (object: KubernetesObject) => {
       const meta = object.metadata ?? {};
-      this.queue.add(
-        prefix === SERVICE ? `${SERVICE}${meta.namespace}/${meta.name}` : `${prefix}${meta.name ?? ""}`,
-      );
+      const key =
+        prefix === SERVICE ? `${SERVICE}${meta.namespace}/${meta.name}` : `${prefix}${meta.name ?? ""}`;
+      this.noteChange(key);
+      this.queue.add(key);
     };
     const informer = <T extends KubernetesObject>(
       resource: string,
@@ -327,8 +354,10 @@ export class Controller {
   }
 
   /**
-   * Leading (again): state is rebuilt from the caches as they are now, every
-   * Service is queued (level-triggered catch-up), then workers start.
+   * Leading (again): state is rebuilt from the caches as they are now (or
+   * taken from a rebuild made while standing by, when nothing it read has
+   * changed since), every Service is queued (level-triggered catch-up), then
+   * workers start.
    */
   private async lead(): Promise<void> {
     const { logger } = this.options;
@@ -336,11 +365,12 @@ export class Controller {
     // Keys queued while standing by are all covered by the catch-up below, in a better order.
     this.queue.shutDown();
     this.queue = new WorkQueue<string>();
-    this.dropAllocations();
+    const prepared = this.takePrepared();
+    if (prepared) this.forgetServiceStates();
+    else this.dropAllocations();
     // Counts are written only once the rebuild below has made the pools' claims.
     this.poolStatus.hold();
-    for (const pool of this.pools.list()) this.syncPool(pool.metadata?.name ?? "");
-    for (const name of [...this.registry.views.keys()]) if (!this.pools.get(name)) this.syncPool(name);
+    this.syncPools();
     this.registry.setReservations(this.reservations.list());
     try {
       await this.config.sync();
@@ -351,9 +381,35 @@ export class Controller {
       this.queue.addRateLimited(`${CONFIG}${DEFAULT_CONFIGURATION_NAME}`);
     }
     if (!this.leading || this.stopping) return;
-    // In turns, as reconciles are: 100,000 Services would otherwise hold the event loop for seconds.
+    const rebuilt = prepared ?? (await this.rebuildState(this.services.list(), "takeover"));
+    if (!this.leading || this.stopping) return;
+    this.poolStatus.resume();
+    logger.info(
+      { addresses: rebuilt.held, conflicts: rebuilt.conflicts.length, preparedWhileStandingBy: !!prepared },
+      "state rebuilt from Service status",
+    );
+    this.enqueueAllServices();
+    this.working = true;
+    const queue = this.queue;
+    this.workers = Array.from({ length: Math.max(1, this.options.workers) }, () => this.work(queue));
+  }
+
+  private syncPools(): void {
+    for (const pool of this.pools.list()) this.syncPool(pool.metadata?.name ?? "");
+    for (const name of [...this.registry.views.keys()]) if (!this.pools.get(name)) this.syncPool(name);
+  }
+
+  /**
+   * The ledger and the pools' claims from the Services' status. In turns, as
+   * reconciles are: 100,000 Services would otherwise hold the event loop for seconds.
+   */
+  private async rebuildState(
+    services: readonly CachedService[],
+    phase: "takeover" | "standby",
+  ): Promise<LedgerRebuild> {
+    const { logger } = this.options;
     const rebuilt = await rebuildLedgerInTurns(
-      this.services.list(),
+      services,
       this.registry,
       this.ledger,
       { loadBalancerClass: this.options.loadBalancerClass },
@@ -370,16 +426,74 @@ export class Controller {
       for (const address of claimed.duplicates) logger.error({ address }, "address claimed twice in rebuild");
       for (const problem of claimed.invalid) logger.error(problem, "address not claimed in rebuild");
     }
-    if (!this.leading || this.stopping) return;
-    this.poolStatus.resume();
-    logger.info(
-      { addresses: rebuilt.held, conflicts: rebuilt.conflicts.length },
-      "state rebuilt from Service status",
+    this.metrics.stateRebuilds.inc({ phase });
+    return rebuilt;
+  }
+
+  /**
+   * Standing by, with a leader that has gone quiet: the state is rebuilt now,
+   * so taking over need not wait for it (the takeover checks it still holds).
+   */
+  private async prepare(): Promise<void> {
+    if (this.leading || this.stopping || this.prepared?.usable) return;
+    this.prepared = undefined;
+    this.dropAllocations();
+    // A replica standing by writes nothing: pool counts wait for the lead.
+    this.poolStatus.hold();
+    this.syncPools();
+    const prepared: PreparedState = {
+      services: this.services.list(),
+      changed: new Set(),
+      rebuilt: undefined,
+      usable: true,
+    };
+    // Set first: changes that come while the rebuild runs are noted too.
+    this.prepared = prepared;
+    prepared.rebuilt = await this.rebuildState(prepared.services, "standby");
+    this.options.logger.info(
+      { addresses: prepared.rebuilt.held },
+      "state rebuilt ahead of a takeover, while standing by",
     );
-    this.enqueueAllServices();
-    this.working = true;
-    const queue = this.queue;
-    this.workers = Array.from({ length: Math.max(1, this.options.workers) }, () => this.work(queue));
+  }
+
+  /** A change seen while a prepared state waits: noted, so the takeover can tell whether it still holds. */
+  private noteChange(key: string): void {
+    const prepared = this.prepared;
+    if (!prepared?.usable) return;
+    if (key.startsWith(SERVICE)) {
+      prepared.changed.add(key.slice(SERVICE.length));
+      if (prepared.changed.size > PREPARED_CHANGE_LIMIT) prepared.usable = false;
+    } else if (key.startsWith(POOL)) {
+      // Which pool an address falls in is part of what the rebuild read.
+      prepared.usable = false;
+    }
+  }
+
+  /**
+   * The prepared rebuild, if it still holds: every Service changed since it
+   * was made reads the same to a rebuild (see rebuildReading). Either way it
+   * is taken: the next standby prepares afresh.
+   */
+  private takePrepared(): LedgerRebuild | undefined {
+    const prepared = this.prepared;
+    this.prepared = undefined;
+    if (!prepared?.rebuilt || !prepared.usable) return undefined;
+    const cls = this.options.loadBalancerClass;
+    const then = new Map<string, CachedService>();
+    if (prepared.changed.size > 0) {
+      for (const service of prepared.services) {
+        const key = serviceKey(service);
+        if (prepared.changed.has(key)) then.set(key, service);
+      }
+    }
+    for (const key of prepared.changed) {
+      const { namespace, name } = splitKey(key);
+      if (rebuildReading(then.get(key), cls) !== rebuildReading(this.services.get(name, namespace), cls)) {
+        this.options.logger.info({ changed: key }, "state prepared while standing by is stale; rebuilding");
+        return undefined;
+      }
+    }
+    return prepared.rebuilt;
   }
 
   /**
@@ -408,6 +522,11 @@ export class Controller {
         this.registry.poolSet.find(holding.family, holding.value)?.release(holding.value);
       }
     }
+    this.forgetServiceStates();
+  }
+
+  /** Forgets what the last term learnt of each Service: the catch-up learns it again. */
+  private forgetServiceStates(): void {
     this.waiting.clear();
     this.states.clear();
     this.metrics.pendingSince.set(0);

@@ -6,7 +6,10 @@
 // retry period; a renewal that has not succeeded within the renew deadline
 // makes it step down, which is before its lease can expire for anyone else.
 // Every write is a PUT at the resourceVersion read, so of two candidates one
-// gets a 409 and stays a candidate.
+// gets a 409 and stays a candidate. Unlike client-go, a candidate that knows
+// when another's lease runs out asks again at that moment rather than at its
+// next retry, and says when the holder has gone quiet for longer than any
+// healthy leader would, so the controller can prepare to take over.
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { CoreV1Event } from "@kubernetes/client-node";
@@ -47,6 +50,12 @@ export interface LeaderCallbacks {
   onStartedLeading(): void;
   /** No longer leading (writes are already refused): stop working; the promise ends when drained. */
   onStoppedLeading(): Promise<void>;
+  /**
+   * Standing by, the holder has not renewed for the renew deadline (a leader
+   * that cannot renew within it has stepped down): its lease will likely run
+   * out, `expiresAt` (our clock), and this replica take over. Once per record.
+   */
+  onHolderSilent?(expiresAt: number): void;
 }
 
 export interface ElectorLogger {
@@ -118,6 +127,10 @@ export class LeaderElector {
   private observedRaw = "";
   private observedTime = 0;
   private observedHolder = "";
+  /** When another's lease, as last seen, runs out (our clock); 0 when not held by another. */
+  private othersExpiry = 0;
+  /** The othersExpiry already reported to onHolderSilent. */
+  private reportedExpiry = 0;
   /** The leadership callbacks, run one after another in the order leadership changed. */
   private callbacksRun: Promise<void> = Promise.resolve();
 
@@ -185,8 +198,12 @@ export class LeaderElector {
       else if (this.leadingFlag && this.observedHolder !== "" && this.observedHolder !== this.identity) {
         void this.stepDown(`${this.observedHolder} holds the lease`);
       }
+      this.reportSilence();
       // client-go jitters candidates (factor 1.2) so they do not all ask at once; the leader does not.
-      const wait = this.leadingFlag ? this.retryPeriodMs : this.retryPeriodMs * (1 + Math.random() * 0.2);
+      let wait = this.leadingFlag ? this.retryPeriodMs : this.retryPeriodMs * (1 + Math.random() * 0.2);
+      // A lease known to run out before then is asked for as it does (a millisecond after, to be past it).
+      if (!this.leadingFlag && this.othersExpiry > 0)
+        wait = Math.min(wait, this.othersExpiry + 1 - startedAt);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(0, startedAt + wait - Date.now()));
         this.wake = () => {
@@ -196,6 +213,19 @@ export class LeaderElector {
       });
       this.wake = undefined;
     }
+  }
+
+  /** Tells the callbacks, once per record, that another holder has been silent for the renew deadline. */
+  private reportSilence(): void {
+    const expiry = this.othersExpiry;
+    if (expiry === 0 || expiry === this.reportedExpiry || this.leadingFlag) return;
+    if (Date.now() - this.observedTime < this.renewDeadlineMs) return;
+    this.reportedExpiry = expiry;
+    this.logger.info(
+      { lease: this.leaseName, holder: this.observedHolder, expiresInMs: expiry - Date.now() },
+      "the leader has not renewed its lease within the renew deadline",
+    );
+    this.callbacks.onHolderSilent?.(expiry);
   }
 
   /** A request that hangs must not keep the loop from its next attempt. */
@@ -273,6 +303,7 @@ export class LeaderElector {
     const name = encodeURIComponent(this.leaseName);
     const seconds = Math.max(1, Math.ceil(this.leaseDurationMs / 1000));
     const got = await this.request("get", "GET", `${this.path}/${name}`);
+    this.othersExpiry = 0;
     if (got.status === 404) {
       const spec: LeaseSpec = {
         holderIdentity: this.identity,
@@ -302,6 +333,7 @@ export class LeaderElector {
     const holder = old.holderIdentity ?? "";
     const heldFor = (old.leaseDurationSeconds ?? seconds) * 1000;
     if (holder !== "" && holder !== this.identity && this.observedTime + heldFor > received) {
+      this.othersExpiry = this.observedTime + heldFor;
       return false; // Held by another, and renewed within its lease duration as far as we have seen.
     }
     const ours = holder === this.identity;

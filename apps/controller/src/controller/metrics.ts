@@ -37,6 +37,7 @@ export class ControllerMetrics {
   readonly apiRequests: Counter<"verb" | "resource" | "code">;
   readonly informerRestarts: Counter<"resource">;
   readonly workerTasks: Counter<"kind" | "outcome">;
+  readonly stateRebuilds: Counter<"phase">;
   readonly pendingSince: Gauge;
 
   constructor(sources: MetricsSources) {
@@ -184,6 +185,12 @@ export class ControllerMetrics {
       name: "lbipam_worker_pool_tasks_total",
       help: "Allocator tasks run, by kind and where (worker, inline).",
       labelNames: ["kind", "outcome"],
+      registers,
+    });
+    this.stateRebuilds = new Counter({
+      name: "lbipam_state_rebuilds_total",
+      help: "Rebuilds of the held addresses from Service status: on taking the lead, or ahead of it while standing by.",
+      labelNames: ["phase"],
       registers,
     });
   }
