@@ -71,6 +71,22 @@ describe("dual-stack", () => {
     await waitIps("both", ["10.30.0.1", "2001:db8:30::"]);
     await waitIps("prefer", ["10.30.0.0", "2001:db8:30::1"]);
     await waitIps("v6-first", ["2001:db8:30::2", "10.30.0.2"]);
+    // Both addresses came in one status write: one Event says so.
+    const allocated = await waitFor(
+      async () =>
+        (
+          await cluster.core.listNamespacedEvent({
+            namespace: NS,
+            fieldSelector: "involvedObject.name=both,reason=IPAllocated",
+          })
+        ).items,
+      (events) => events.length > 0,
+      "both's IPAllocated Event",
+    );
+    assert.deepEqual(
+      allocated.map((event) => event.message),
+      ["Assigned 10.30.0.1, 2001:db8:30::"],
+    );
   });
 
   it("SingleStack serves the first family only", async () => {

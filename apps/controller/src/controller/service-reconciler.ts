@@ -260,18 +260,22 @@ export class ServiceReconciler {
     };
   }
 
-  /** IPAllocated / IPReleased for what the written status added or dropped. */
+  /**
+   * One IPAllocated and one IPReleased at most for what the written status
+   * added or dropped: a dual-stack Service's two addresses are one Event, not
+   * two more writes for the API server.
+   */
   private recordChanges(service: Service, patch: ServiceStatusPatch): void {
     const before = new Set((service.status?.loadBalancer?.ingress ?? []).map((e) => e.ip).filter(Boolean));
     const after = new Set(patch.loadBalancer.ingress.map((e) => e.ip).filter(Boolean));
+    const added = [...after].filter((ip) => !before.has(ip));
+    const dropped = [...before].filter((ip) => !after.has(ip));
     const object = this.involved(service);
-    for (const ip of after) {
-      if (!before.has(ip))
-        this.deps.recorder.record(object, "Normal", EventReason.IPAllocated, `Assigned ${ip}`);
+    if (added.length > 0) {
+      this.deps.recorder.record(object, "Normal", EventReason.IPAllocated, `Assigned ${added.join(", ")}`);
     }
-    for (const ip of before) {
-      if (!after.has(ip))
-        this.deps.recorder.record(object, "Normal", EventReason.IPReleased, `Released ${ip}`);
+    if (dropped.length > 0) {
+      this.deps.recorder.record(object, "Normal", EventReason.IPReleased, `Released ${dropped.join(", ")}`);
     }
   }
 
