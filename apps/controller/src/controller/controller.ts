@@ -136,6 +136,7 @@ export class Controller {
   /** The spec each pool was last synced with, to tell spec changes from our own status writes. */
   private readonly poolSpecs = new Map<string, string>();
   private readyFlag = false;
+  private cachesSynced = false;
   private workers: Promise<void>[] = [];
   /** Workers take keys only while this is true: set when a term's catch-up is done, cleared when it ends. */
   private working = false;
@@ -207,6 +208,9 @@ export class Controller {
       this.metrics,
     );
     const enqueue = (prefix: string) => (object: KubernetesObject) => {
+      // Until every cache has synced nothing is worked on, and leading starts from the caches
+      // whole: queueing the first list's 100,000 adds one by one would be thrown away.
+      if (!this.cachesSynced) return;
       const meta = object.metadata ?? {};
       const key =
         prefix === SERVICE ? `${SERVICE}${meta.namespace}/${meta.name}` : `${prefix}${meta.name ?? ""}`;
@@ -323,6 +327,7 @@ export class Controller {
     const { logger } = this.options;
     for (const informer of this.informers) informer.start();
     await Promise.all(this.informers.map((informer) => informer.synced));
+    this.cachesSynced = true;
     logger.info({}, "caches synced");
     if (!this.elector) {
       await this.lead();
