@@ -182,9 +182,28 @@ export interface ControllerProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/**
+ * How the shipped image runs Node: the flags before the script in the
+ * Dockerfile's ENTRYPOINT, and the Deployment's NODE_OPTIONS.
+ */
+export function deployedNode(): { flags: string[]; nodeOptions: string } {
+  const dockerfile = readFileSync(join(repository, "Dockerfile"), "utf8");
+  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
+  if (!entrypoint) throw new Error("the Dockerfile has no ENTRYPOINT in exec form");
+  const command = JSON.parse(entrypoint) as string[];
+  const script = command.findIndex((word) => word.endsWith(".js"));
+  if (command[0] !== "node" || script < 0)
+    throw new Error(`ENTRYPOINT ${entrypoint} does not run node on a script`);
+  const deployment = readFileSync(join(repository, "deploy", "deployment.yaml"), "utf8");
+  const nodeOptions = /- name: NODE_OPTIONS\n\s+value: (.+)$/m.exec(deployment)?.[1]?.trim() ?? "";
+  return { flags: command.slice(1, script), nodeOptions };
+}
+
 export interface ControllerOptions {
   /** Extra flags, e.g. --leader-elect=false. */
   args?: string[];
+  /** Run Node as the shipped image does (deployedNode()); default: Node's defaults. */
+  asDeployed?: boolean;
   /** Log at info and keep the lines (default: warnings to stderr only). */
   logs?: boolean;
   /** Let collectGarbage() run a full collection in the process. */
@@ -198,9 +217,11 @@ export async function startController(
 ): Promise<ControllerProcess> {
   const port = await freePort();
   const metricsUrl = `http://127.0.0.1:${port}`;
+  const node = options.asDeployed ? deployedNode() : { flags: [], nodeOptions: "" };
   const child = spawn(
     process.execPath,
     [
+      ...node.flags,
       ...(options.gc ? ["--expose-gc", "--import", new URL("./gc-on-signal.js", import.meta.url).href] : []),
       join(repository, "apps", "controller", "bin", "lbipam.js"),
       "controller",
@@ -216,7 +237,10 @@ export async function startController(
       options.logs ? "info" : "warn",
       ...(options.args ?? []),
     ],
-    { stdio: ["ignore", options.logs ? "pipe" : "ignore", "inherit"] },
+    {
+      stdio: ["ignore", options.logs ? "pipe" : "ignore", "inherit"],
+      env: options.asDeployed ? { ...process.env, NODE_OPTIONS: node.nodeOptions } : process.env,
+    },
   );
   const logs: LogLine[] = [];
   if (child.stdout) {

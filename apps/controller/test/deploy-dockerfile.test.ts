@@ -185,7 +185,12 @@ it("builds on an active Node LTS in two stages, and runs as a numeric non-root u
     readFileSync(join(repository, "deploy/deployment.yaml"), "utf8"),
   );
   assert.equal(deployment.spec.template.spec.securityContext.runAsUser, Number(uid));
-  assert.deepEqual(entrypoint(), ["node", "apps/controller/bin/lbipam.js", "controller"]);
+  assert.deepEqual(entrypoint(), [
+    "node",
+    "--heap-growing-percent=20",
+    "apps/controller/bin/lbipam.js",
+    "controller",
+  ]);
 });
 
 it("copies only paths that exist after the build and that .dockerignore keeps in the context", () => {
