@@ -177,7 +177,7 @@ describe("taking over with state rebuilt while standing by", () => {
 
   before(async () => {
     cluster = await startCluster();
-    for (const name of ["prepared", "stale"]) {
+    for (const name of ["prepared", "stale", "back"]) {
       await cluster.core.createNamespace({ body: { metadata: { name } } });
     }
     await createPool(cluster, "lb-pool", { cidr: "192.221.0.0/24", blockSize: 28 });
@@ -227,6 +227,45 @@ describe("taking over with state rebuilt while standing by", () => {
     assert.ok(![...held.values()].includes(during), `${during} is new`);
     for (const [name, ip] of held) assert.deepEqual(await ingressOf(cluster, "prepared", name), [ip]);
     for (const [name, ip] of held) assert.equal(b.ledger.holderOf(parseAddress(ip)), `prepared/${name}`);
+    await stop(b);
+    assert.deepEqual(doubled, []);
+  });
+
+  it("drops the state rebuilt ahead when the leader renews again", async () => {
+    const a = elected("back");
+    await a.start();
+    await waitFor(
+      async () => a.leading,
+      (leading) => leading,
+      "a to lead",
+    );
+    const b = elected("back");
+    await b.start();
+    await cluster.core.createNamespacedService({ namespace: "back", body: loadBalancer("one") });
+    const one = await assigned("back", "one");
+    await sleep(500);
+    cluster.server.faults.failNext({ verb: "update", resource: "leases", code: 500, count: 100_000 });
+    await waitFor(
+      () => rebuilds(b, "standby"),
+      (n) => n === 1,
+      "b to rebuild ahead of a takeover",
+    );
+    assert.equal(b.ledger.holderOf(parseAddress(one)), "back/one");
+    // a's own record lets it renew at once; b would wait for the lease to run out.
+    cluster.server.faults.clear();
+    await waitFor(
+      async () => b.ledger.size,
+      (size) => size === 0,
+      "b to drop the state it rebuilt ahead",
+    );
+    await waitFor(
+      async () => a.leading,
+      (leading) => leading,
+      "a to lead again",
+    );
+    assert.equal(b.leading, false);
+    assert.equal(await rebuilds(b, "takeover"), 0);
+    await stop(a);
     await stop(b);
     assert.deepEqual(doubled, []);
   });

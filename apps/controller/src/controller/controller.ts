@@ -181,6 +181,7 @@ export class Controller {
           onStartedLeading: () => this.transition(() => this.lead()),
           onStoppedLeading: () => this.transition(() => this.standBy()),
           onHolderSilent: () => void this.transition(() => this.prepare()),
+          onHolderBack: () => void this.transition(async () => this.dropPrepared()),
         },
         logger,
         (verb, code) => this.metrics.apiRequests.inc({ verb, resource: "leases", code: String(code) }),
@@ -462,6 +463,17 @@ export class Controller {
       { addresses: prepared.rebuilt.held },
       "state rebuilt ahead of a takeover, while standing by",
     );
+  }
+
+  /**
+   * The leader renewed after all (or another replica took over): the state
+   * rebuilt ahead is dropped rather than kept, and shown in pool gauges, as it ages.
+   */
+  private dropPrepared(): void {
+    if (this.leading || !this.prepared) return;
+    this.prepared = undefined;
+    this.dropAllocations();
+    this.options.logger.info({}, "the leader renewed its lease again; state rebuilt ahead dropped");
   }
 
   /** A change seen while a prepared state waits: noted, so the takeover can tell whether it still holds. */

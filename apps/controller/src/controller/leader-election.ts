@@ -56,6 +56,8 @@ export interface LeaderCallbacks {
    * out, `expiresAt` (our clock), and this replica take over. Once per record.
    */
   onHolderSilent?(expiresAt: number): void;
+  /** After onHolderSilent, the Lease record changed again with another holder: it renewed, or another took over. */
+  onHolderBack?(): void;
 }
 
 export interface ElectorLogger {
@@ -331,6 +333,16 @@ export class LeaderElector {
     const received = Date.now();
     this.observed(old, received);
     const holder = old.holderIdentity ?? "";
+    if (
+      this.observedTime === received &&
+      this.reportedExpiry !== 0 &&
+      holder !== "" &&
+      holder !== this.identity
+    ) {
+      // The record changed after a silence we reported, and someone holds it (a release leaves it free).
+      this.reportedExpiry = 0;
+      this.callbacks.onHolderBack?.();
+    }
     const heldFor = (old.leaseDurationSeconds ?? seconds) * 1000;
     if (holder !== "" && holder !== this.identity && this.observedTime + heldFor > received) {
       this.othersExpiry = this.observedTime + heldFor;
