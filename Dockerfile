@@ -48,8 +48,8 @@ COPY deploy/crds deploy/crds
 # Numeric, so Kubernetes can check runAsNonRoot (the image's `node` user is 1000).
 USER 1000:1000
 EXPOSE 9464
-# V8 grows the heap by a fifth over what the last collection kept (its default lets it grow
+# V8 grows the heap by 30% over what the last collection kept (its default lets it grow
 # to several times that, mostly start-up garbage it collects late): with 100,000 Services
 # the controller stays under 400 MiB resident (docs/benchmarks.md, rss-100k).
-ENTRYPOINT ["node", "--heap-growing-percent=20", "apps/controller/bin/lbipam.js", "controller"]
+ENTRYPOINT ["node", "--heap-growing-percent=30", "apps/controller/bin/lbipam.js", "controller"]
 CMD ["--metrics-listen=0.0.0.0:9464"]

@@ -187,7 +187,7 @@ it("builds on an active Node LTS in two stages, and runs as a numeric non-root u
   assert.equal(deployment.spec.template.spec.securityContext.runAsUser, Number(uid));
   assert.deepEqual(entrypoint(), [
     "node",
-    "--heap-growing-percent=20",
+    "--heap-growing-percent=30",
     "apps/controller/bin/lbipam.js",
     "controller",
   ]);
