@@ -5,20 +5,12 @@ import { performance } from "node:perf_hooks";
 import { after, before, test } from "node:test";
 import { type ApiServer, startApiServer } from "../src/index.js";
 import { ApiClient } from "./helpers/api-client.js";
+import { lease } from "./helpers/lease.js";
 
 let server: ApiServer;
 let api: ApiClient;
 const leases = "/apis/coordination.k8s.io/v1/namespaces/default/leases";
 const changeWindow = 20;
-
-function lease(name: string, labels: Record<string, string> = {}) {
-  return {
-    apiVersion: "coordination.k8s.io/v1",
-    kind: "Lease",
-    metadata: { name, labels },
-    spec: { holderIdentity: name },
-  };
-}
 
 function names(body: Record<string, unknown>): string[] {
   return (body.items as { metadata: { name: string } }[]).map((i) => i.metadata.name);

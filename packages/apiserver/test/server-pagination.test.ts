@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { type ApiServer, startApiServer } from "../src/index.js";
 import { ApiClient } from "./helpers/api-client.js";
+import { lease } from "./helpers/lease.js";
 
 interface ListMeta {
   resourceVersion?: string;
@@ -23,15 +24,6 @@ const allLeases = "/apis/coordination.k8s.io/v1/leases";
 const leasesIn = (namespace: string) => `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`;
 const goneMessage =
   "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.";
-
-function lease(name: string, labels: Record<string, string> = {}) {
-  return {
-    apiVersion: "coordination.k8s.io/v1",
-    kind: "Lease",
-    metadata: { name, labels },
-    spec: { holderIdentity: name },
-  };
-}
 
 const metaOf = (body: Record<string, unknown>) => body.metadata as ListMeta;
 const itemsOf = (body: Record<string, unknown>) => body.items as Item[];
