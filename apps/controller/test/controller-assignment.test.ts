@@ -4,8 +4,8 @@ import { after, before, describe, it } from "node:test";
 import type { Controller } from "../src/controller/controller.js";
 import {
   createPool,
-  ingressOf,
   loadBalancer,
+  oneAddressOf,
   startCluster,
   startController,
   type TestCluster,
@@ -35,11 +35,7 @@ describe("controller", () => {
       subresource: "status",
     });
     await cluster.core.createNamespacedService({ namespace: "shop", body: loadBalancer("web") });
-    const ingress = await waitFor(
-      () => ingressOf(cluster, "shop", "web"),
-      (ips) => ips.length === 1,
-      "an address",
-    );
+    const ingress = await oneAddressOf(cluster, "shop", "web");
     assert.deepEqual(ingress, ["192.210.0.0"]);
     const service = await cluster.core.readNamespacedServiceStatus({ namespace: "shop", name: "web" });
     const condition = service.status?.conditions?.find(

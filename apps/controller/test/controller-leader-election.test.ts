@@ -17,6 +17,7 @@ import {
   createPool,
   ingressOf,
   loadBalancer,
+  oneAddressOf,
   startCluster,
   startController,
   type TestCluster,
@@ -125,14 +126,6 @@ const statusWrites = () =>
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function assigned(namespace: string, name: string): Promise<string[]> {
-  return waitFor(
-    () => ingressOf(cluster, namespace, name),
-    (ips) => ips.length === 1,
-    `an address for ${namespace}/${name}`,
-  );
-}
-
 before(async () => {
   cluster = await startCluster();
   for (const name of ["one", "two", "three", "four"]) {
@@ -187,7 +180,7 @@ describe("leader election", () => {
     for (const name of ["web", "api", "db"]) {
       await cluster.core.createNamespacedService({ namespace: "one", body: loadBalancer(name) });
     }
-    for (const name of ["web", "api", "db"]) await assigned("one", name);
+    for (const name of ["web", "api", "db"]) await oneAddressOf(cluster, "one", name);
     await sleep(300);
     assert.equal(lead.writer.serviceWrites, 3);
     assert.equal(standby.writer.serviceWrites, 0);
@@ -221,9 +214,9 @@ describe("leader election", () => {
     assert.equal(after?.leaseTransitions, 1);
 
     // The new leader kept every address and assigns new Services.
-    assert.deepEqual(await ingressOf(cluster, "one", "web"), await assigned("one", "web"));
+    assert.deepEqual(await ingressOf(cluster, "one", "web"), await oneAddressOf(cluster, "one", "web"));
     await cluster.core.createNamespacedService({ namespace: "one", body: loadBalancer("cache") });
-    await assigned("one", "cache");
+    await oneAddressOf(cluster, "one", "cache");
     assert.ok(standby.writer.serviceWrites >= 1);
     await stopController(standby.controller);
     assert.ok(holders.size >= 4, "the watch saw the addresses");
@@ -266,7 +259,7 @@ describe("leader election", () => {
       (n) => n === 1,
       "a leader again",
     );
-    await assigned("two", "orphan");
+    await oneAddressOf(cluster, "two", "orphan");
     assert.equal(overlaps.stop(), 0);
     await stopController(a.controller);
     await stopController(b.controller);
@@ -287,7 +280,7 @@ describe("leader election", () => {
     const b = elected("three");
     await b.controller.start();
     await cluster.core.createNamespacedService({ namespace: "three", body: loadBalancer("kept") });
-    const kept = await assigned("three", "kept");
+    const kept = await oneAddressOf(cluster, "three", "kept");
     const overlaps = overlapWatcher([a.controller, b.controller]);
 
     proxy.blackhole();
@@ -309,8 +302,8 @@ describe("leader election", () => {
     for (const name of ["new-1", "new-2"]) {
       await cluster.core.createNamespacedService({ namespace: "three", body: loadBalancer(name) });
     }
-    await assigned("three", "new-1");
-    await assigned("three", "new-2");
+    await oneAddressOf(cluster, "three", "new-1");
+    await oneAddressOf(cluster, "three", "new-2");
     assert.deepEqual(await ingressOf(cluster, "three", "kept"), kept, "the address did not move");
     assert.equal(a.writer.serviceWrites, writesOfA);
     const lease = await readLease("three");
@@ -333,7 +326,7 @@ describe("leader election", () => {
       "a to lead",
     );
     await cluster.core.createNamespacedService({ namespace: "four", body: loadBalancer("first") });
-    const first = await assigned("four", "first");
+    const first = await oneAddressOf(cluster, "four", "first");
     // Lose the Lease for a while, then win it back.
     cluster.server.faults.failNext({ verb: "update", resource: "leases", code: 500, count: 100_000 });
     await waitFor(
@@ -349,7 +342,7 @@ describe("leader election", () => {
       "a to lead again",
     );
     await cluster.core.createNamespacedService({ namespace: "four", body: loadBalancer("second") });
-    const second = await assigned("four", "second");
+    const second = await oneAddressOf(cluster, "four", "second");
     assert.notDeepEqual(second, first);
     assert.deepEqual(await ingressOf(cluster, "four", "first"), first);
     await stopController(a.controller);

@@ -5,20 +5,19 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { parseAddress } from "@lbipam/allocator";
-import { KubeClusterWriter } from "../src/controller/cluster-writer.js";
 import type { Controller } from "../src/controller/controller.js";
 import { LeaderElector, type LeaseTransport } from "../src/controller/leader-election.js";
-import { RestClient } from "../src/controller/rest-client.js";
-import { TokenBucket } from "../src/controller/token-bucket.js";
 import {
   createPool,
   ingressOf,
   loadBalancer,
+  oneAddressOf,
   startCluster,
   startController,
   type TestCluster,
   waitFor,
 } from "./helpers/cluster.js";
+import { watchStatuses } from "./helpers/status-watch.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -94,17 +93,9 @@ describe("taking over with state rebuilt while standing by", () => {
   const LEASE_MS = 3000;
   let cluster: TestCluster;
   const running: Controller[] = [];
-  const clients: RestClient[] = [];
-  /** An address shown by two Services at once, as the server stored their status. */
-  const doubled: string[] = [];
-  const shownBy = new Map<string, string>();
-  let watching: AbortController | undefined;
 
   function elected(lease: string): Controller {
-    const rest = new RestClient(cluster.kubeconfig);
-    clients.push(rest);
     const controller = startController(cluster, {
-      writer: new KubeClusterWriter(rest, new TokenBucket(0, 1)),
       leaderElection: {
         leaseName: lease,
         namespace: "kube-system",
@@ -127,14 +118,8 @@ describe("taking over with state rebuilt while standing by", () => {
     return values.find((value) => value.labels.phase === phase)?.value ?? 0;
   }
 
-  async function assigned(namespace: string, name: string): Promise<string> {
-    const [ip] = await waitFor(
-      () => ingressOf(cluster, namespace, name),
-      (ips) => ips.length === 1,
-      `an address for ${namespace}/${name}`,
-    );
-    return ip!;
-  }
+  const assigned = async (namespace: string, name: string) =>
+    (await oneAddressOf(cluster, namespace, name))[0]!;
 
   /**
    * a leads and assigns the Services; then its renewals fail, it steps down
@@ -181,37 +166,14 @@ describe("taking over with state rebuilt while standing by", () => {
       await cluster.core.createNamespace({ body: { metadata: { name } } });
     }
     await createPool(cluster, "lb-pool", { cidr: "192.221.0.0/24", blockSize: 28 });
-    const { Watch } = await import("@kubernetes/client-node");
-    watching = await new Watch(cluster.kubeconfig).watch(
-      "/api/v1/services",
-      {},
-      (
-        phase,
-        service: {
-          metadata?: { namespace?: string; name?: string };
-          status?: { loadBalancer?: { ingress?: { ip?: string }[] } };
-        },
-      ) => {
-        const key = `${service.metadata?.namespace}/${service.metadata?.name}`;
-        for (const [ip, holder] of shownBy) if (holder === key) shownBy.delete(ip);
-        if (phase === "DELETED") return;
-        for (const entry of service.status?.loadBalancer?.ingress ?? []) {
-          const holder = shownBy.get(entry.ip ?? "");
-          if (holder !== undefined && holder !== key) doubled.push(`${entry.ip}: ${holder} and ${key}`);
-          shownBy.set(entry.ip ?? "", key);
-        }
-      },
-      () => {},
-    );
   });
   after(async () => {
-    watching?.abort();
     for (const controller of running.splice(0)) await controller.stop();
-    for (const rest of clients) rest.close();
     await cluster?.stop();
   });
 
   it("uses the state rebuilt ahead when only a Service without an address came since", async () => {
+    const watch = await watchStatuses(cluster, "prepared");
     const held = await leaderGoesQuiet("prepared", ["one", "two", "three"]);
     const b = running.at(-1)!;
     // Created between the rebuild and the takeover, with no address yet: the rebuild read nothing of it.
@@ -228,10 +190,12 @@ describe("taking over with state rebuilt while standing by", () => {
     for (const [name, ip] of held) assert.deepEqual(await ingressOf(cluster, "prepared", name), [ip]);
     for (const [name, ip] of held) assert.equal(b.ledger.holderOf(parseAddress(ip)), `prepared/${name}`);
     await stop(b);
-    assert.deepEqual(doubled, []);
+    await watch.stop();
+    assert.deepEqual(watch.violations, []);
   });
 
   it("drops the state rebuilt ahead when the leader renews again", async () => {
+    const watch = await watchStatuses(cluster, "back");
     const a = elected("back");
     await a.start();
     await waitFor(
@@ -267,10 +231,12 @@ describe("taking over with state rebuilt while standing by", () => {
     assert.equal(await rebuilds(b, "takeover"), 0);
     await stop(a);
     await stop(b);
-    assert.deepEqual(doubled, []);
+    await watch.stop();
+    assert.deepEqual(watch.violations, []);
   });
 
   it("rebuilds again on taking over when a Service it read has changed since", async () => {
+    const watch = await watchStatuses(cluster, "stale");
     const held = await leaderGoesQuiet("stale", ["one", "two"]);
     const b = running.at(-1)!;
     // Deleted after the rebuild: the state made ahead still holds its address.
@@ -292,6 +258,7 @@ describe("taking over with state rebuilt while standing by", () => {
     await cluster.core.createNamespacedService({ namespace: "stale", body: loadBalancer("after") });
     assert.notEqual(await assigned("stale", "after"), held.get("one"));
     await stop(b);
-    assert.deepEqual(doubled, []);
+    await watch.stop();
+    assert.deepEqual(watch.violations, []);
   });
 });

@@ -5,12 +5,11 @@ import type { Controller } from "../src/controller/controller.js";
 import { type HealthServer, startHealthServer } from "../src/controller/health-server.js";
 import {
   createPool,
-  ingressOf,
   loadBalancer,
+  oneAddressOf,
   startCluster,
   startController,
   type TestCluster,
-  waitFor,
 } from "./helpers/cluster.js";
 
 let cluster: TestCluster;
@@ -63,11 +62,7 @@ it("is live at once and ready only once its caches are synced", async () => {
 
 it("exports pools, Services by state, allocations and reconciles", async () => {
   await cluster.core.createNamespacedService({ namespace: "default", body: loadBalancer("m1") });
-  await waitFor(
-    () => ingressOf(cluster, "default", "m1"),
-    (ips) => ips.length === 1,
-    "m1 served",
-  );
+  await oneAddressOf(cluster, "default", "m1");
   const { status, text } = await get("/metrics");
   assert.equal(status, 200);
   const pool = { pool: "metered", family: "IPv4" };

@@ -10,12 +10,11 @@ import type { Controller } from "../src/controller/controller.js";
 import { type HealthServer, startHealthServer } from "../src/controller/health-server.js";
 import {
   createPool,
-  ingressOf,
   loadBalancer,
+  oneAddressOf,
   startCluster,
   startController,
   type TestCluster,
-  waitFor,
 } from "./helpers/cluster.js";
 
 const page = fileURLToPath(new URL("../../../../docs/metrics.md", import.meta.url));
@@ -64,11 +63,7 @@ before(async () => {
   });
   await controller.start();
   await cluster.core.createNamespacedService({ namespace: "default", body: loadBalancer("doc") });
-  await waitFor(
-    () => ingressOf(cluster, "default", "doc"),
-    (ips) => ips.length === 1,
-    "doc served",
-  );
+  await oneAddressOf(cluster, "default", "doc");
   const response = await fetch(`${health.url}/metrics`);
   assert.equal(response.status, 200);
   for (const line of (await response.text()).split("\n")) {

@@ -17,8 +17,8 @@ import type { Controller } from "../src/controller/controller.js";
 import { type HealthServer, startHealthServer } from "../src/controller/health-server.js";
 import {
   createPool,
-  ingressOf,
   loadBalancer,
+  oneAddressOf,
   startCluster,
   startController,
   type TestCluster,
@@ -112,11 +112,7 @@ describe("a controller at work, scraped", () => {
     skip: promtool ? false : missing("promtool"),
   }, async () => {
     await cluster.core.createNamespacedService({ namespace: "default", body: loadBalancer("scraped") });
-    await waitFor(
-      () => ingressOf(cluster, "default", "scraped"),
-      (ips) => ips.length === 1,
-      "an address",
-    );
+    await oneAddressOf(cluster, "default", "scraped");
     const text = await (await fetch(`${health.url}/metrics`)).text();
     const checked = spawn("promtool", ["check", "metrics"]);
     let output = "";
@@ -169,17 +165,9 @@ describe("a controller at work, scraped", () => {
     for (let i = 0; i < 10; i++) {
       await cluster.core.createNamespacedService({ namespace: "default", body: loadBalancer(`load-${i}`) });
     }
-    await waitFor(
-      () => ingressOf(cluster, "default", "load-6"),
-      (ips) => ips.length === 1,
-      "load-6 served",
-    );
+    await oneAddressOf(cluster, "default", "load-6");
     await cluster.core.deleteNamespacedService({ namespace: "default", name: "load-0" });
-    await waitFor(
-      () => ingressOf(cluster, "default", "load-7"),
-      (ips) => ips.length === 1,
-      "load-7 served",
-    );
+    await oneAddressOf(cluster, "default", "load-7");
     const dashboard = JSON.parse(readFileSync(dashboardFile, "utf8")) as {
       panels: { title: string; targets: { expr: string }[] }[];
     };

@@ -105,3 +105,12 @@ export async function ingressOf(cluster: TestCluster, namespace: string, name: s
   const service = await cluster.core.readNamespacedServiceStatus({ namespace, name });
   return (service.status?.loadBalancer?.ingress ?? []).map((entry) => entry.ip ?? entry.hostname ?? "");
 }
+
+/** Waits until the Service shows exactly one address; returns what it shows. */
+export function oneAddressOf(cluster: TestCluster, namespace: string, name: string): Promise<string[]> {
+  return waitFor(
+    () => ingressOf(cluster, namespace, name),
+    (ips) => ips.length === 1,
+    `an address for ${namespace}/${name}`,
+  );
+}
