@@ -88,6 +88,21 @@ describe("Informer", () => {
     await informer.stop();
   });
 
+  it("leaves no watch open when stopped while its watch is still being opened", async () => {
+    // Synced means the watch was asked for, not that it is open: a stop at once (a SIGTERM
+    // right after "caches synced") found nothing to abort, and the watch then kept the process alive.
+    await createNamespace("inf-stop");
+    const { informer, seen } = recordingInformer("inf-stop");
+    informer.start();
+    await informer.synced;
+    await informer.stop();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(server.faults.closeWatches(), 0, "no watch left open");
+    await core.createNamespacedService({ namespace: "inf-stop", body: service("after-stop") });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(seen, []);
+  });
+
   it("resumes after the server drops its watches, missing nothing", async () => {
     await createNamespace("inf-b");
     const { informer, seen } = recordingInformer("inf-b");

@@ -158,7 +158,6 @@ describe("requests", () => {
       ["bad-type", { "projectcalico.org/ipv4pools": '{"a":1}' }, /ipv4pools/],
       ["bad-ip", { "projectcalico.org/loadBalancerIPs": '["10.50.0.300"]' }, /loadBalancerIPs/],
       ["two-v4", { "projectcalico.org/loadBalancerIPs": '["10.50.0.1","10.50.0.2"]' }, /loadBalancerIPs/],
-      ["unknown-pool", { "projectcalico.org/ipv4pools": '["nope"]' }, /nope/],
       ["wrong-family", { "projectcalico.org/ipv4pools": '["c-v6"]' }, /c-v6/],
     ];
     for (const [name, annotations] of cases) {
@@ -184,6 +183,27 @@ describe("requests", () => {
       assert.deepEqual(await ingressOf(cluster, "req", name), []);
     }
     assert.deepEqual(await ingressOf(cluster, "req", "legacy"), ["10.50.0.7"], "others untouched");
+  });
+
+  it("waits with PoolNotFound, and a Warning, for a pool that does not exist yet", async () => {
+    await cluster.core.createNamespacedService({
+      namespace: "req",
+      body: loadBalancer("unknown-pool", { annotations: { "projectcalico.org/ipv4pools": '["nope"]' } }),
+    });
+    const condition = await waitReason("req", "unknown-pool", "PoolNotFound");
+    assert.match(condition?.message ?? "", /nope/);
+    await waitFor(
+      async () =>
+        (
+          await cluster.core.listNamespacedEvent({
+            namespace: "req",
+            fieldSelector: "involvedObject.name=unknown-pool",
+          })
+        ).items,
+      (events) => events.some((e) => e.type === "Warning"),
+      "a Warning on unknown-pool",
+    );
+    assert.deepEqual(await ingressOf(cluster, "req", "unknown-pool"), []);
   });
 
   it("marks a pool with a selector that does not parse as not allocatable", async () => {

@@ -5,7 +5,9 @@ import { cidrContains, type Family, formatCidr, parseAddress } from "@lbipam/all
 import {
   type Decision,
   decide,
+  exactCount,
   type FamilyDecision,
+  listSome,
   type PoolContext,
   type PoolView,
   parseServiceRequest,
@@ -14,6 +16,7 @@ import {
   ServiceReason,
   type ServiceRequest,
   serviceKey,
+  shorten,
   whyCannotServe,
 } from "@lbipam/api";
 import { renderTable } from "./pool-report.js";
@@ -28,7 +31,7 @@ export interface PoolConsideration {
   family: "IPv4" | "IPv6" | null;
   cidr: string;
   mode: string;
-  free: number;
+  free: number | string;
   verdict: PoolVerdict;
   why: string;
   /** The blocking reason (ServiceReason) when the verdict is `blocked`. */
@@ -39,6 +42,8 @@ export interface Explanation {
   service: string;
   managed: boolean;
   unmanagedReason: string | null;
+  /** Why not, as a code: NotLoadBalancer, OtherClass or NotRequested. */
+  unmanagedCode: string | null;
   config: { assignIPs: string; loadBalancerClass: string };
   request: {
     type: string | null;
@@ -50,6 +55,8 @@ export interface Explanation {
     problems: { annotation: string; value: string; reason: string }[];
   };
   status: string[];
+  /** Addresses the (unmanaged) Service shows that lbipam holds for it: given to no other Service. */
+  heldForIt: string[];
   pools: PoolConsideration[];
   decision: {
     families: FamilyDecision[];
@@ -128,8 +135,8 @@ function considerPool(
   }
   const blocked = blockedBy();
   if (blocked) return blocked;
-  const free = state.poolSet.get(view.name)?.counts().free ?? 0;
-  if (free === 0) return { verdict: "full", why: "no free address (every address allocated or reserved)" };
+  const free = state.poolSet.get(view.name)?.counts().free ?? 0n;
+  if (free === 0n) return { verdict: "full", why: "no free address (every address allocated or reserved)" };
   if (chosen?.action === "allocate") {
     return chosen.pools[0] === view.name
       ? { verdict: "used", why: "first candidate in name order with a free address: allocates from it" }
@@ -155,16 +162,22 @@ function unblockHints(
     if (!hints.includes(hint)) hints.push(hint);
   };
   if (!explanation.managed) {
-    const reason = explanation.unmanagedReason ?? "";
-    if (reason.startsWith("spec.type")) add("set spec.type: LoadBalancer to have lbipam assign an address");
-    else if (reason.startsWith("spec.loadBalancerClass"))
-      add(
-        `unset spec.loadBalancerClass or set it to ${state.config.loadBalancerClass} (another class belongs to another controller)`,
-      );
-    else if (reason.startsWith("assignIPs"))
-      add(
-        "assignIPs is RequestedServicesOnly: add a projectcalico.org/ipv4pools, ipv6pools or loadBalancerIPs annotation, or set spec.loadBalancerClass, or switch the KubeControllersConfiguration default to AllServices",
-      );
+    // spec.loadBalancerClass is immutable: only actions that work on an existing Service are hinted.
+    switch (explanation.unmanagedCode) {
+      case "NotLoadBalancer":
+        add("set spec.type: LoadBalancer to have lbipam assign an address");
+        break;
+      case "OtherClass":
+        add(
+          `another class belongs to another controller, and the class cannot be changed: recreate the Service without spec.loadBalancerClass (or with ${state.config.loadBalancerClass}), or run lbipam with --load-balancer-class`,
+        );
+        break;
+      case "NotRequested":
+        add(
+          "assignIPs is RequestedServicesOnly: add a projectcalico.org/ipv4pools, ipv6pools or loadBalancerIPs annotation, or switch the KubeControllersConfiguration default to AllServices",
+        );
+        break;
+    }
     return hints;
   }
   for (const problem of explanation.request.problems) {
@@ -206,6 +219,11 @@ function unblockHints(
         }
         break;
       }
+      case ServiceReason.PoolNotFound:
+        add(
+          `create the pool projectcalico.org/ipv${decision.family}pools names, or name an existing ${family} pool (${decision.message})`,
+        );
+        break;
       case ServiceReason.RequestedIPInUse: {
         const wanted = explanation.request.addresses[family];
         add(
@@ -254,7 +272,7 @@ export function explainService(state: ClusterState, service: Service): Explanati
       family: view.family === undefined ? null : FAMILY[view.family],
       cidr: view.cidr ? formatCidr(view.cidr) : "-",
       mode: view.mode,
-      free: state.poolSet.get(view.name)?.counts().free ?? 0,
+      free: exactCount(state.poolSet.get(view.name)?.counts().free ?? 0n),
       ...considerPool(view, request, families, decision, state, context),
     }));
   const pick = <T>(record: Partial<Record<Family, T>>) => {
@@ -270,6 +288,7 @@ export function explainService(state: ClusterState, service: Service): Explanati
     service: serviceKey(service),
     managed: decision.managed,
     unmanagedReason: decision.unmanagedReason ?? null,
+    unmanagedCode: decision.unmanagedCode ?? null,
     config: { assignIPs: state.config.assignIPs, loadBalancerClass: state.config.loadBalancerClass },
     request: {
       type: service.spec?.type ?? null,
@@ -283,6 +302,7 @@ export function explainService(state: ClusterState, service: Service): Explanati
       problems: decision.problems.map(({ annotation, value, reason }) => ({ annotation, value, reason })),
     },
     status: (service.status?.loadBalancer?.ingress ?? []).map((entry) => entry.ip ?? entry.hostname ?? ""),
+    heldForIt: state.ledger.foreignHoldings(serviceKey(service)).map((holding) => holding.text),
     pools,
     decision: {
       families: decision.families,
@@ -324,7 +344,10 @@ export function renderExplanation(e: Explanation): string {
     const what = address
       ? `address ${address.address} (${address.source}), no fallback`
       : pools
-        ? `pools ${pools.join(", ")} (projectcalico.org/ipv${family === "IPv4" ? 4 : 6}pools)`
+        ? `pools ${listSome(
+            pools.map((name) => shorten(name)),
+            ", ",
+          )} (projectcalico.org/ipv${family === "IPv4" ? 4 : 6}pools)`
         : "any Automatic LoadBalancer pool";
     out.push(`  ${`${family}:`.padEnd(16)}${what}`);
   }
@@ -347,12 +370,14 @@ export function renderExplanation(e: Explanation): string {
   }
   out.push("", "Decision:");
   if (!e.managed) out.push(`  none: ${e.unmanagedReason}`);
+  if (e.heldForIt.length > 0) {
+    out.push(`  held for it: ${listSome(e.heldForIt)} (no other Service is given these addresses)`);
+  }
   for (const decision of e.decision.families) {
     out.push(`  ${FAMILY[decision.family]}: ${describeDecision(decision)}`);
   }
   for (const address of e.decision.release) out.push(`  release ${address}`);
-  for (const lost of e.decision.lost)
-    out.push(`  drop ${lost.address} (held by the older Service ${lost.holder})`);
+  for (const lost of e.decision.lost) out.push(`  drop ${lost.address} (held by Service ${lost.holder})`);
   if (e.decision.condition) {
     const c = e.decision.condition;
     out.push(`  condition: ${c.type}=${c.status} ${c.reason}: ${c.message}`);

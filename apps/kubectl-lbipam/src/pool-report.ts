@@ -2,7 +2,8 @@
 // rebuilt state (not from the pools' status), so it is right even when the
 // controller has not written status.
 import { cidrSize, formatCidr } from "@lbipam/allocator";
-import { poolCondition } from "@lbipam/api";
+import { exactCount, listSome, poolCondition } from "@lbipam/api";
+import { foreignByPool } from "@lbipam/state";
 import type { ClusterState } from "./state.js";
 
 export interface PoolRow {
@@ -20,14 +21,12 @@ export interface PoolRow {
   /** Counts are decimal strings past 2^53 - 1 (an IPv6 /64), numbers otherwise. */
   total: number | string;
   allocated: number;
-  reserved: number;
+  reserved: number | string;
   free: number | string;
   /** allocated / total, in percent. */
   utilisation: number;
-}
-
-function exact(value: bigint): number | string {
-  return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+  /** Addresses shown by Services lbipam does not manage (counted in allocated), with the Service. */
+  foreign: { address: string; service: string }[];
 }
 
 export function poolRows(
@@ -35,6 +34,7 @@ export function poolRows(
   specs: ReadonlyMap<string, { cidr?: unknown; namespaceSelector?: unknown }>,
 ): PoolRow[] {
   const rows: PoolRow[] = [];
+  const foreign = foreignByPool(state.ledger, state.poolSet);
   const names = [...state.views.keys()].sort();
   for (const name of names) {
     const view = state.views.get(name)!;
@@ -43,13 +43,8 @@ export function poolRows(
     const counts = state.poolSet.get(name)?.counts();
     const total = view.cidr ? cidrSize(view.cidr) : 0n;
     const allocated = counts?.allocated ?? 0;
-    const reserved = counts?.reserved ?? 0;
-    // The allocator's own free count when exact; past 2^53 the difference (reserved
-    // addresses that are also allocated are then counted twice, a negligible error).
-    const free =
-      counts && total <= BigInt(Number.MAX_SAFE_INTEGER)
-        ? BigInt(counts.free)
-        : total - BigInt(allocated) - BigInt(reserved);
+    const reserved = counts?.reserved ?? 0n;
+    const free = counts?.free ?? total;
     const spec = specs.get(name);
     const selector = spec?.namespaceSelector;
     rows.push({
@@ -62,11 +57,12 @@ export function poolRows(
       reason: condition.reason,
       message: condition.message,
       namespaceSelector: typeof selector === "string" && selector.trim() !== "" ? selector : null,
-      total: exact(total),
+      total: exactCount(total),
       allocated,
-      reserved,
-      free: exact(free < 0n ? 0n : free),
+      reserved: exactCount(reserved),
+      free: exactCount(free),
       utilisation: total === 0n ? 0 : Number(((allocated / Number(total)) * 100).toPrecision(6)),
+      foreign: foreign.get(name) ?? [],
     });
   }
   return rows;
@@ -78,7 +74,7 @@ const BAR_WIDTH = 20;
 export function utilisationBar(row: Pick<PoolRow, "total" | "allocated" | "reserved">): string {
   const total = BigInt(row.total);
   if (total === 0n) return `[${" ".repeat(BAR_WIDTH)}]`;
-  const cells = (count: number) => Number((BigInt(count) * BigInt(BAR_WIDTH) + total - 1n) / total);
+  const cells = (count: number | string) => Number((BigInt(count) * BigInt(BAR_WIDTH) + total - 1n) / total);
   const used = Math.min(BAR_WIDTH, cells(row.allocated));
   const reserved = Math.min(BAR_WIDTH - used, cells(row.reserved));
   return `[${"#".repeat(used)}${"-".repeat(reserved)}${".".repeat(BAR_WIDTH - used - reserved)}]`;
@@ -134,10 +130,20 @@ export function renderPoolTable(rows: PoolRow[]): string {
   );
 }
 
-/** One line per pool that hands out nothing, with the Allocatable condition's message. */
+/**
+ * One line per pool that hands out nothing, with the Allocatable condition's
+ * message, and one per pool with addresses held for Services lbipam does not manage.
+ */
 export function renderPoolNotes(rows: PoolRow[]): string {
-  const notes = rows
-    .filter((row) => !row.allocatable)
-    .map((row) => `pool ${row.name} is not allocatable (${row.reason}): ${row.message}\n`);
+  const notes = rows.flatMap((row) => [
+    ...(row.allocatable ? [] : [`pool ${row.name} is not allocatable (${row.reason}): ${row.message}\n`]),
+    ...(row.foreign.length === 0
+      ? []
+      : [
+          `pool ${row.name}: held for Services lbipam does not manage: ${listSome(
+            row.foreign.map((f) => `${f.address} (Service ${f.service})`),
+          )}\n`,
+        ]),
+  ]);
   return notes.length > 0 ? `\n${notes.join("")}` : "";
 }

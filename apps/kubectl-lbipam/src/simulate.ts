@@ -1,24 +1,22 @@
 // `kubectl lbipam simulate`: the controller's policy run offline over given
 // objects. State is rebuilt from the Services' status first (as the controller
 // does at start), then each Service is reconciled oldest first through the
-// same `decide`, applied to the allocator as the controller applies it, until
-// a pass changes nothing (a release may serve an older waiting Service).
-import { type Address, parseAddress } from "@lbipam/allocator";
+// same `decide`, carried out by the same code as the controller's
+// (@lbipam/state carry-out), until a pass changes nothing (a release may
+// serve an older waiting Service).
+import { type Decision, decide, desiredIngress, type IPFamily, type Service, serviceKey } from "@lbipam/api";
 import {
-  type Decision,
-  decide,
-  desiredIngress,
-  type FamilyDecision,
-  type IPFamily,
-  type Service,
-  ServiceReason,
-  serviceKey,
-} from "@lbipam/api";
-import { conflictMessage, olderFirst } from "@lbipam/state";
+  carryOutNow,
+  conflictMessage,
+  olderFirst,
+  releaseGivenUp,
+  type ServiceState,
+  serviceState,
+} from "@lbipam/state";
 import { InputError } from "./errors.js";
 import { missingNamespacesProblem } from "./missing-namespaces.js";
 import { type PoolRow, poolRows } from "./pool-report.js";
-import { buildState, type ClusterObjects, type ClusterState, decisionInput } from "./state.js";
+import { buildState, type ClusterObjects, decisionInput } from "./state.js";
 
 export interface SimulationOptions {
   /** Pools to delete before reconciling (their Services move or wait). */
@@ -30,7 +28,8 @@ export interface SimulationOptions {
   loadBalancerClass?: string;
 }
 
-export type ServiceOutcome = "allocated" | "partial" | "pending" | "invalid" | "unmanaged";
+/** What became of a Service: the controller's own classification. */
+export type ServiceOutcome = ServiceState;
 
 export interface SimulatedService {
   service: string;
@@ -84,75 +83,6 @@ function syntheticServices(
   return services;
 }
 
-class Simulator {
-  constructor(private readonly state: ClusterState) {}
-
-  /** Applies a decision as the controller does; returns the addresses the Service ends up with. */
-  apply(key: string, service: Service, decision: Decision): { addresses: string[]; waiting: boolean } {
-    for (const text of decision.release) this.release(key, parseAddress(text));
-    const addresses: string[] = [];
-    const fresh: Address[] = [];
-    let waiting = false;
-    for (const family of decision.families) {
-      const got = this.applyFamily(key, family);
-      if (got) {
-        addresses.push(got.text);
-        if (got.fresh) fresh.push(parseAddress(got.text));
-      } else waiting = true;
-    }
-    if (waiting && service.spec?.ipFamilyPolicy === "RequireDualStack" && fresh.length > 0) {
-      for (const address of fresh) this.release(key, address);
-      const taken = new Set(fresh.map((a) => `${a.family}/${a.value}`));
-      return {
-        addresses: addresses.filter((text) => {
-          const a = parseAddress(text);
-          return !taken.has(`${a.family}/${a.value}`);
-        }),
-        waiting,
-      };
-    }
-    return { addresses, waiting };
-  }
-
-  private applyFamily(key: string, decision: FamilyDecision): { text: string; fresh: boolean } | undefined {
-    const { ledger, poolSet } = this.state;
-    switch (decision.action) {
-      case "keep": {
-        const address = parseAddress(decision.address);
-        ledger.hold(key, address);
-        const pool = poolSet.find(address.family, address.value);
-        if (pool && !pool.isAllocated(address.value)) pool.claim(address.value);
-        return { text: decision.address, fresh: false };
-      }
-      case "claim": {
-        const address = parseAddress(decision.address);
-        const pool = poolSet.get(decision.pool);
-        if (ledger.holderOf(address) !== undefined || !pool || !pool.claim(address.value)) return undefined;
-        ledger.hold(key, address);
-        return { text: decision.address, fresh: true };
-      }
-      case "allocate": {
-        for (const name of decision.pools) {
-          const pool = poolSet.get(name);
-          const value = pool?.allocate();
-          if (pool && value !== undefined) {
-            ledger.hold(key, { family: decision.family, value });
-            return { text: pool.format(value), fresh: true };
-          }
-        }
-        return undefined;
-      }
-      case "wait":
-        return undefined;
-    }
-  }
-
-  private release(key: string, address: Address): void {
-    if (!this.state.ledger.release(key, address)) return;
-    this.state.poolSet.find(address.family, address.value)?.release(address.value);
-  }
-}
-
 function ingressIps(service: Service): string[] {
   return (service.status?.loadBalancer?.ingress ?? []).map((entry) => entry.ip ?? entry.hostname ?? "");
 }
@@ -180,8 +110,7 @@ export function simulate(objects: ClusterObjects, options: SimulationOptions = {
   );
   let services = reconcileOrder([...objects.services, ...added]);
   const before = new Map(services.map((service) => [serviceKey(service), ingressIps(service)]));
-  const simulator = new Simulator(state);
-  const decisions = new Map<string, { decision: Decision; waiting: boolean }>();
+  const decisions = new Map<string, { decision: Decision; outcome: ServiceOutcome }>();
 
   // Each pass reconciles every Service, oldest first; a pass that changes no
   // status ends it. The bound only guards against a policy that never settles.
@@ -190,31 +119,32 @@ export function simulate(objects: ClusterObjects, options: SimulationOptions = {
     services = services.map((service) => {
       const key = serviceKey(service);
       const decision = decide(decisionInput(state, service));
-      const applied = simulator.apply(key, service, decision);
-      decisions.set(key, { decision, waiting: applied.waiting });
+      const applied = carryOutNow(key, service, decision, state.ledger, state.poolSet);
+      const condition = applied.raced ?? decision.condition;
+      decisions.set(key, {
+        decision: { ...decision, condition },
+        outcome: serviceState(decision, applied, condition),
+      });
       const ingress = desiredIngress(service, decision, applied.addresses);
       const current = service.status?.loadBalancer?.ingress ?? [];
-      if (JSON.stringify(current) === JSON.stringify(ingress)) return service;
+      const same = JSON.stringify(current) === JSON.stringify(ingress);
+      // The status is written (here: the Service replaced), then what it gave up goes back.
+      const written = same
+        ? service
+        : { ...service, status: { ...service.status, loadBalancer: { ingress } } };
+      const released = releaseGivenUp(key, decision, state.ledger, state.poolSet);
+      if (same && released.length === 0) return service;
       changed = true;
-      return { ...service, status: { ...service.status, loadBalancer: { ingress } } };
+      return written;
     });
     if (!changed) break;
   }
 
   const outcomes: SimulatedService[] = services.map((service) => {
     const key = serviceKey(service);
-    const { decision, waiting } = decisions.get(key)!;
+    const { decision, outcome } = decisions.get(key)!;
     const condition = decision.condition;
     const addresses = ingressIps(service);
-    const outcome: ServiceOutcome = !decision.managed
-      ? "unmanaged"
-      : condition?.reason === ServiceReason.InvalidAnnotation
-        ? "invalid"
-        : !waiting
-          ? "allocated"
-          : decision.families.some((d) => d.action !== "wait")
-            ? "partial"
-            : "pending";
     return {
       service: key,
       before: before.get(key) ?? [],

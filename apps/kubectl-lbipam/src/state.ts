@@ -2,7 +2,7 @@
 // allocator's PoolSet with reservations, and who holds what from the Services'
 // status (oldest Service first, as the controller does at start). Both the
 // live commands and `simulate` start from here.
-import { type Address, type PoolSet, runAllocatorTask } from "@lbipam/allocator";
+import { type PoolSet, runAllocatorTask } from "@lbipam/allocator";
 import {
   DEFAULT_LOAD_BALANCER_CLASS,
   type DecisionInput,
@@ -15,6 +15,7 @@ import {
   type PoolView,
   readLoadBalancerConfig,
   type Service,
+  serviceKey,
 } from "@lbipam/api";
 import { Ledger, PoolRegistry, type RebuildConflict, rebuildLedger } from "@lbipam/state";
 
@@ -81,6 +82,6 @@ export function decisionInput(state: ClusterState, service: Service): DecisionIn
     pools: state.views,
     poolSet: state.poolSet,
     config: state.config,
-    holderOf: (address: Address) => state.ledger.holderOf(address),
+    holderOf: state.ledger.holderSeenBy(serviceKey(service)),
   };
 }

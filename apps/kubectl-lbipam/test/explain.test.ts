@@ -16,6 +16,26 @@ function explain(parts: Parameters<typeof objects>[0], key: string) {
 }
 
 describe("explain", () => {
+  it("shows an address another controller's Service shows as held for it, and as taken to a Service asking for it", () => {
+    const parts = {
+      pools: [edge],
+      services: [
+        service("ns/theirs", {
+          spec: { type: "LoadBalancer", loadBalancerClass: "other" },
+          ingress: ["192.0.2.0"],
+        }),
+        service("ns/asks", { annotations: { "projectcalico.org/loadBalancerIPs": '["192.0.2.0"]' } }),
+      ],
+    };
+    const theirs = explain(parts, "ns/theirs").explanation;
+    assert.deepEqual(theirs.heldForIt, ["192.0.2.0"]);
+    assert.deepEqual(theirs.decision.release, [], "nothing of it is released");
+    assert.match(renderExplanation(theirs), /held for it: 192\.0\.2\.0/);
+    const asks = explain(parts, "ns/asks").explanation;
+    assert.equal(asks.decision.condition?.reason, "RequestedIPInUse");
+    assert.match(asks.decision.condition?.message ?? "", /held by Service ns\/theirs/);
+  });
+
   it("gives the decision of the controller's own decide", () => {
     const parts = {
       pools: [edge, spare],
@@ -140,15 +160,34 @@ describe("explain", () => {
     const { explanation } = explain(
       {
         pools: [edge],
-        services: [service("ns/bad", { annotations: { "projectcalico.org/ipv4pools": '["nope"]' } })],
+        services: [service("ns/bad", { annotations: { "projectcalico.org/ipv6pools": '["edge"]' } })],
       },
       "ns/bad",
     );
     assert.deepEqual(explanation.request.problems, [
-      { annotation: "projectcalico.org/ipv4pools", value: '["nope"]', reason: "unknown pool nope" },
+      {
+        annotation: "projectcalico.org/ipv6pools",
+        value: '["edge"]',
+        reason: 'pool "edge" is IPv4, not IPv6',
+      },
     ]);
     assert.deepEqual(explanation.unblock, [
-      'fix projectcalico.org/ipv4pools ("[\\"nope\\"]"): unknown pool nope',
+      'fix projectcalico.org/ipv6pools ("[\\"edge\\"]"): pool "edge" is IPv4, not IPv6',
+    ]);
+  });
+
+  it("a pool annotation naming a pool that does not exist: create it or name another", () => {
+    const { explanation } = explain(
+      {
+        pools: [edge],
+        services: [service("ns/wait", { annotations: { "projectcalico.org/ipv4pools": '["nope"]' } })],
+      },
+      "ns/wait",
+    );
+    assert.deepEqual(explanation.request.problems, []);
+    assert.equal(explanation.decision.families[0]?.action, "wait");
+    assert.deepEqual(explanation.unblock, [
+      'create the pool projectcalico.org/ipv4pools names, or name an existing IPv4 pool (projectcalico.org/ipv4pools: no pool named "nope")',
     ]);
     assert.equal(explanation.pools[0]?.verdict, "not-considered");
   });
@@ -187,7 +226,40 @@ describe("explain", () => {
     );
     assert.equal(explanation.managed, false);
     assert.equal(explanation.unmanagedReason, "spec.loadBalancerClass is metallb, not calico");
-    assert.match(explanation.unblock[0]!, /unset spec.loadBalancerClass or set it to calico/);
+    assert.equal(explanation.unmanagedCode, "OtherClass");
+    // The class is immutable: the hint is to recreate the Service, not to edit it.
+    assert.match(
+      explanation.unblock[0]!,
+      /recreate the Service without spec.loadBalancerClass \(or with calico\)/,
+    );
+  });
+
+  it("hints by the reason's code, never its wording, and only actions that work on an existing Service", () => {
+    const cases: [Parameters<typeof service>[1], Partial<Parameters<typeof objects>[0]>, RegExp][] = [
+      [{ spec: { type: "NodePort" } }, {}, /set spec.type: LoadBalancer/],
+      [
+        {},
+        {
+          configuration: {
+            apiVersion: "projectcalico.org/v3",
+            kind: "KubeControllersConfiguration",
+            metadata: { name: "default" },
+            spec: { controllers: { loadBalancer: { assignIPs: "RequestedServicesOnly" } } },
+          },
+        },
+        /add a projectcalico.org\/ipv4pools, ipv6pools or loadBalancerIPs annotation, or switch/,
+      ],
+    ];
+    for (const [options, extra, hint] of cases) {
+      const { explanation } = explain(
+        { pools: [edge], services: [service("ns/x", options)], ...extra },
+        "ns/x",
+      );
+      assert.equal(explanation.managed, false);
+      assert.equal(explanation.unblock.length, 1);
+      assert.match(explanation.unblock[0]!, hint);
+      assert.doesNotMatch(explanation.unblock[0]!, /set spec.loadBalancerClass/);
+    }
   });
 
   it("a pending Service the controller can serve: allocate from the first pool, and check the controller", () => {

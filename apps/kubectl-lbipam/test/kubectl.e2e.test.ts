@@ -238,14 +238,17 @@ describe("kubectl lbipam, through kubectl's plugin discovery", () => {
     assert.deepEqual(explanation.decision.families, [{ family: 4, action: "keep", address: "192.0.2.0" }]);
   });
 
-  it("kubectl lbipam explain a Service with a mistyped pool: fix the annotation", async () => {
+  it("kubectl lbipam explain a Service with a mistyped pool: it waits for that pool", async () => {
     const run = await kubectl("lbipam", "explain", "typo");
     assert.equal(run.code, 0, run.stderr);
     assert.match(
       run.stdout,
-      /^ {2}IPv4: wait \(InvalidAnnotation\): projectcalico.org\/ipv4pools "\[\\"egde\\"\]": unknown pool egde$/m,
+      /^ {2}IPv4: wait \(PoolNotFound\): projectcalico.org\/ipv4pools: no pool named "egde"$/m,
     );
-    assert.match(run.stdout, /^ {2}- fix projectcalico.org\/ipv4pools/m);
+    assert.match(
+      run.stdout,
+      /^ {2}- create the pool projectcalico.org\/ipv4pools names, or name an existing IPv4 pool/m,
+    );
   });
 
   it("a Service that does not exist: exit 1", async () => {

@@ -65,6 +65,22 @@ describe("pool rows", () => {
     assert.equal(renderPoolTable(rowsOf({ pools: [] })), "No LoadBalancer pools found.\n");
   });
 
+  it("counts a reservation of whole /64s of a huge pool exactly (it showed 0 reserved and the pool all free)", () => {
+    const [row] = rowsOf({
+      pools: [pool("huge", { cidr: "3000::/8" })],
+      reservations: [
+        {
+          apiVersion: "projectcalico.org/v3",
+          kind: "IPReservation",
+          metadata: { name: "r" },
+          spec: { reservedCIDRs: ["3000::/64", "3000:0:0:1::/64"] },
+        },
+      ],
+    });
+    assert.equal(row!.reserved, String(2n * 2n ** 64n));
+    assert.equal(row!.free, String(2n ** 120n - 2n * 2n ** 64n));
+  });
+
   it("reports an IPv6 /64 exactly, as strings past 2^53 - 1", () => {
     const [row] = rowsOf({
       pools: [pool("big", { cidr: "2001:db8::/64" })],
@@ -102,7 +118,7 @@ describe("pool rows", () => {
     });
   });
 
-  it("Services of another class and non-LoadBalancer Services hold nothing", () => {
+  it("holds what Services of another class and non-LoadBalancer Services show for them, and names them", () => {
     const [row] = rowsOf({
       pools: [pool("edge", { cidr: "192.0.2.0/30", blockSize: 30 })],
       services: [
@@ -117,7 +133,16 @@ describe("pool rows", () => {
         }),
       ],
     });
-    assert.equal(row!.allocated, 1);
+    // Before #11 these were free to hand out again: allocated was 1.
+    assert.equal(row!.allocated, 3);
+    assert.deepEqual(row!.foreign, [
+      { address: "192.0.2.0", service: "ns/other" },
+      { address: "192.0.2.1", service: "ns/plain" },
+    ]);
+    assert.match(
+      renderPoolNotes([row!]),
+      /pool edge: held for Services lbipam does not manage: 192\.0\.2\.0 \(Service ns\/other\); 192\.0\.2\.1 \(Service ns\/plain\)/,
+    );
   });
 });
 

@@ -65,7 +65,7 @@ function fillBatchedNsPerAddress(): number {
     let got = 0;
     while (got < V4_20BIT) got += pool.allocateMany(out.length, out);
     const elapsed = now() - start;
-    if (pool.counts().free !== 0) throw new Error("batched fill left free addresses");
+    if (pool.counts().free !== 0n) throw new Error("batched fill left free addresses");
     return elapsed / V4_20BIT;
   });
 }
@@ -96,7 +96,7 @@ async function fillWithWorkers(workers: Piscina<AllocatorTask, AllocatorResult>)
     );
     await Promise.all(tasks);
     const elapsed = now() - start;
-    if (pool.counts().free !== 0) throw new Error("worker fill left free addresses");
+    if (pool.counts().free !== 0n) throw new Error("worker fill left free addresses");
     if (r > 0) runs.push(elapsed);
   }
   return V4_20BIT / (median(runs) / 1e9);
@@ -164,7 +164,7 @@ function mixedSpecificAny(): number {
       ops++;
     }
     const elapsed = now() - start;
-    if (pool.counts().free !== 0) throw new Error("mixed fill left free addresses");
+    if (pool.counts().free !== 0n) throw new Error("mixed fill left free addresses");
     return elapsed / ops;
   });
   return 1e9 / nsPerOp;

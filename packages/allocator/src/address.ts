@@ -23,6 +23,8 @@ export interface Cidr {
 /** Four decimal octets without leading zeros (what ipaddr.js calls a four-part decimal). */
 const FOUR_DECIMALS = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
 
+const MAX_ADDRESS_TEXT = 45;
+
 /**
  * Addresses are read on every reconcile, so the common forms are read
  * directly: four decimals in one pass, and only text with a colon goes to
@@ -31,6 +33,8 @@ const FOUR_DECIMALS = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0
  */
 export function parseAddress(text: unknown): Address {
   if (typeof text !== "string") throw new InvalidAddressError(text, "must be a string");
+  // The longest address text is 45 characters (IPv6 ending in dotted IPv4): past it, no parse.
+  if (text.length > MAX_ADDRESS_TEXT) throw new InvalidAddressError(text, "too long for an IP address");
   if (text.includes("%")) throw new InvalidAddressError(text, "zone identifiers are not allowed");
   if (!text.includes(":")) return { family: 4, value: parseIPv4(text) };
   let v6: ipaddr.IPv6;

@@ -14,12 +14,22 @@ import { SharedLayoutError } from "./errors.js";
 import { HintTree, lowestBit } from "./hint-tree.js";
 import { type DenseLayout, denseLayout, HEADER, LAYOUT_MAGIC, LAYOUT_VERSION } from "./layout.js";
 
+/**
+ * A pool's utilisation. Exact whatever the pool's size: total, reserved and
+ * free are bigints because an IPv6 pool (and a reservation inside it) may
+ * hold up to 2^128 addresses; allocations are bounded by what was handed out.
+ */
 export interface PoolCounts {
-  total: number;
+  total: bigint;
   allocated: number;
-  reserved: number;
+  reserved: bigint;
   /** Addresses neither allocated nor reserved: what automatic allocation can still hand out. */
-  free: number;
+  free: bigint;
+}
+
+/** The counts from the pool's totals; `both` is the addresses reserved and allocated at once. */
+export function poolCounts(total: bigint, allocated: number, reserved: bigint, both: number): PoolCounts {
+  return { total, allocated, reserved, free: total - BigInt(allocated) - reserved + BigInt(both) };
 }
 
 export interface ConsistencyReport {
@@ -316,12 +326,7 @@ export class DensePool {
     const allocated = this.allocatedCount();
     const reserved = Atomics.load(this.m, HEADER.RESERVED);
     const both = Atomics.load(this.m, HEADER.RESERVED_ALLOCATED);
-    return {
-      total: this.layout.size,
-      allocated,
-      reserved,
-      free: this.layout.size - allocated - reserved + both,
-    };
+    return poolCounts(BigInt(this.layout.size), allocated, BigInt(reserved), both);
   }
 
   /** Indexes of the blocks holding at least one allocation, ascending. */
@@ -401,7 +406,7 @@ export class DensePool {
       Atomics.store(this.m, HEADER.RESERVED, reserved);
       Atomics.store(this.m, HEADER.RESERVED_ALLOCATED, both);
     }
-    const counts = { total: l.size, allocated, reserved, free: l.size - allocated - reserved + both };
+    const counts = poolCounts(BigInt(l.size), allocated, BigInt(reserved), both);
     return { consistent: problems.length === 0, counts, problems };
   }
 

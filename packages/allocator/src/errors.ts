@@ -32,10 +32,13 @@ export class InvalidPoolError extends AllocatorError {
 
 export class InvalidAddressError extends AllocatorError {
   readonly value: unknown;
+  /** Why, without the value (callers quoting user input shorten the value themselves). */
+  readonly reason: string;
 
   constructor(value: unknown, reason: string, options?: ErrorOptions) {
     super("ADDRESS_INVALID", `invalid IP address ${JSON.stringify(value)}: ${reason}`, options);
     this.value = value;
+    this.reason = reason;
   }
 }
 

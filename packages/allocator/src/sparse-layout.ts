@@ -4,7 +4,7 @@
 // Atomics acquire and release order the plain reads and writes inside.
 
 export const SPARSE_MAGIC = 0x4c425350; // "LBSP"
-export const SPARSE_VERSION = 1;
+export const SPARSE_VERSION = 2;
 
 export const SPARSE_HEADER = {
   MAGIC: 0,
@@ -25,11 +25,13 @@ export const SPARSE_HEADER = {
   RESERVATIONS: 9,
   /** Bumped on every change of the reservation list, so threads know to re-read it. */
   RESERVATIONS_VERSION: 10,
-  /** Reserved addresses in the pool, as a 64-bit count in two words (low, high). */
-  RESERVED_LOW: 11,
-  RESERVED_HIGH: 12,
+  /** Reserved addresses in the pool, as RESERVED_WORDS words, least significant first. */
+  RESERVED: 11,
   LENGTH: 16,
 } as const;
+
+/** Words of the reserved count: five, because reserving all of ::/0 is 2^128, one bit past four. */
+export const RESERVED_WORDS = 5;
 
 /** Radix-tree fan-out: 64 children, so a child mask is two 32-bit words. */
 export const FANOUT_BITS = 6;
@@ -54,7 +56,10 @@ export const LEAF = {
   BITMAPS: 6,
 } as const;
 
-/** A reservation list: a count, then [from, to) offsets as four words each, least significant first. */
+/**
+ * A reservation list: a count, then each range as its first and last offset
+ * (inclusive, so ::/0 fits), four words each, least significant first.
+ */
 export const RESERVATIONS = { COUNT: 0, RANGES: 1, WORDS_PER_RANGE: 8 } as const;
 
 export function leafWords(blockShift: number): number {

@@ -10,7 +10,7 @@
 // lock, plain reads and writes are ordered by the lock's Atomics.
 
 import type { ConsistencyReport, PoolCounts } from "./dense-pool.js";
-import { lowestBits, popcount } from "./dense-pool.js";
+import { lowestBits, poolCounts, popcount } from "./dense-pool.js";
 import { AllocatorError, SharedLayoutError } from "./errors.js";
 import { lowestBit } from "./hint-tree.js";
 import {
@@ -21,6 +21,7 @@ import {
   leafWords,
   NODE,
   RESERVATIONS,
+  RESERVED_WORDS,
   SPARSE_MAGIC,
   SPARSE_VERSION,
   treeDepth,
@@ -37,13 +38,14 @@ const HANDLE_SCALE = 4096;
 
 const DEFAULT_MAX_BYTES = 256 * 2 ** 20;
 
+/** Writes the low `words.length` 32-bit words of `value` into `words`, least significant first. */
 function toWords(value: bigint, words: number[]): void {
-  for (let i = 0; i < 4; i++) words[i] = Number(BigInt.asUintN(32, value >> BigInt(32 * i))) | 0;
+  for (let i = 0; i < words.length; i++) words[i] = Number(BigInt.asUintN(32, value >> BigInt(32 * i))) | 0;
 }
 
-function fromWords(m: Int32Array, at: number): bigint {
+function fromWords(m: Int32Array, at: number, count = 4): bigint {
   let value = 0n;
-  for (let i = 3; i >= 0; i--) value = (value << 32n) | BigInt(m[at + i]! >>> 0);
+  for (let i = count - 1; i >= 0; i--) value = (value << 32n) | BigInt(m[at + i]! >>> 0);
   return value;
 }
 
@@ -56,6 +58,8 @@ export class SparsePool {
   private m: Int32Array;
   readonly blockIdBits: number;
   readonly blockShift: number;
+  /** Addresses in the pool: 2^(blockIdBits + blockShift). */
+  private readonly total: bigint;
   private readonly depth: number;
   private readonly blockLength: number;
   private readonly words: number;
@@ -72,6 +76,7 @@ export class SparsePool {
     this.m = new Int32Array(buffer, 0, buffer.byteLength / 4);
     this.blockIdBits = this.m[H.BLOCK_ID_BITS]!;
     this.blockShift = this.m[H.BLOCK_SHIFT]!;
+    this.total = 1n << BigInt(this.blockIdBits + this.blockShift);
     this.depth = treeDepth(this.blockIdBits);
     this.blockLength = 2 ** this.blockShift;
     this.words = leafWords(this.blockShift);
@@ -165,7 +170,7 @@ export class SparsePool {
       const count = this.m[at + RESERVATIONS.COUNT]!;
       for (let i = 0; i < count; i++) {
         const r = at + RESERVATIONS.RANGES + i * RESERVATIONS.WORDS_PER_RANGE;
-        ranges.push({ from: fromWords(this.m, r), to: fromWords(this.m, r + 4) });
+        ranges.push({ from: fromWords(this.m, r), to: fromWords(this.m, r + 4) + 1n });
       }
     }
     this.ranges = ranges;
@@ -435,8 +440,7 @@ export class SparsePool {
   }
 
   private split(offset: bigint): { blockId: bigint; index: number } {
-    const total = 1n << BigInt(this.blockIdBits + this.blockShift);
-    if (offset < 0n || offset >= total) throw new RangeError(`offset ${offset} is outside the pool`);
+    if (offset < 0n || offset >= this.total) throw new RangeError(`offset ${offset} is outside the pool`);
     return {
       blockId: offset >> BigInt(this.blockShift),
       index: Number(offset & BigInt(this.blockLength - 1)),
@@ -499,13 +503,15 @@ export class SparsePool {
         const at = list + RESERVATIONS.RANGES + i * RESERVATIONS.WORDS_PER_RANGE;
         toWords(range.from, this.idWords);
         for (let k = 0; k < 4; k++) this.m[at + k] = this.idWords[k]!;
-        toWords(range.to, this.idWords);
+        // The last offset, not the end: the end of a ::/0 range (2^128) does not fit in four words.
+        toWords(range.to - 1n, this.idWords);
         for (let k = 0; k < 4; k++) this.m[at + 4 + k] = this.idWords[k]!;
         reserved += range.to - range.from;
       });
       this.m[H.RESERVATIONS] = list;
-      this.m[H.RESERVED_LOW] = Number(BigInt.asUintN(32, reserved)) | 0;
-      this.m[H.RESERVED_HIGH] = Number(BigInt.asUintN(32, reserved >> 32n)) | 0;
+      const reservedWords = new Array<number>(RESERVED_WORDS);
+      toWords(reserved, reservedWords);
+      for (let k = 0; k < RESERVED_WORDS; k++) this.m[H.RESERVED + k] = reservedWords[k]!;
       this.m[H.RESERVATIONS_VERSION]!++;
       this.refreshReservations();
       let both = 0;
@@ -568,15 +574,13 @@ export class SparsePool {
 
   counts(): PoolCounts {
     return this.withLock(() => {
-      const total = 2 ** (this.blockIdBits + this.blockShift);
       const allocated = this.m[H.ALLOCATED]!;
-      const reserved = (this.m[H.RESERVED_HIGH]! >>> 0) * 2 ** 32 + (this.m[H.RESERVED_LOW]! >>> 0);
-      return {
-        total,
+      return poolCounts(
+        this.total,
         allocated,
-        reserved,
-        free: total - allocated - reserved + this.m[H.RESERVED_ALLOCATED]!,
-      };
+        fromWords(this.m, H.RESERVED, RESERVED_WORDS),
+        this.m[H.RESERVED_ALLOCATED]!,
+      );
     });
   }
 
@@ -656,9 +660,7 @@ export class SparsePool {
         );
         if (repair) this.m[H.RESERVED_ALLOCATED] = both;
       }
-      const total = 2 ** (this.blockIdBits + this.blockShift);
-      const reserved = (this.m[H.RESERVED_HIGH]! >>> 0) * 2 ** 32 + (this.m[H.RESERVED_LOW]! >>> 0);
-      const counts = { total, allocated, reserved, free: total - allocated - reserved + both };
+      const counts = poolCounts(this.total, allocated, fromWords(this.m, H.RESERVED, RESERVED_WORDS), both);
       return { consistent: problems.length === 0, counts, problems };
     });
   }

@@ -10,13 +10,13 @@ type Step =
   | { release: string; ok: boolean }
   | { allocated: string; is: boolean }
   | { reserve: string[] }
-  | { counts: { allocated: number; reserved: number; free: number } }
+  | { counts: { allocated: number; reserved: bigint; free: bigint } }
   | { blocks: string[] };
 
 function run(pool: AddressPool, steps: Step[]): void {
   const v = (text: string) => parseAddress(text).value;
   steps.forEach((step, i) => {
-    const at = `step ${i}: ${JSON.stringify(step)}`;
+    const at = `step ${i}: ${JSON.stringify(step, (_, value) => (typeof value === "bigint" ? `${value}n` : value))}`;
     if ("allocate" in step) {
       const got = pool.allocate();
       assert.equal(got === undefined ? null : pool.format(got), step.allocate, at);
@@ -64,7 +64,7 @@ describe("AddressPool, dense IPv4", () => {
       { release: "10.0.0.1", ok: false },
       // Block 0 is partly used again and comes before block 1.
       { allocate: "10.0.0.1" },
-      { counts: { allocated: 9, reserved: 0, free: 7 } },
+      { counts: { allocated: 9, reserved: 0n, free: 7n } },
       { blocks: ["10.0.0.0/30", "10.0.0.4/30", "10.0.0.8/30"] },
     ]);
   });
@@ -85,14 +85,14 @@ describe("AddressPool, dense IPv4", () => {
     const pool = AddressPool.create({ name: "p", cidr: "10.1.0.0/24", blockSize: 26 });
     run(pool, [
       { reserve: ["10.1.0.0/31", "10.1.0.3/32", "10.2.0.0/16", "2001:db8::/64"] },
-      { counts: { allocated: 0, reserved: 3, free: 253 } },
+      { counts: { allocated: 0, reserved: 3n, free: 253n } },
       { allocate: "10.1.0.2" },
       { allocate: "10.1.0.4" },
       { claim: "10.1.0.0", ok: true },
-      { counts: { allocated: 3, reserved: 3, free: 251 } },
+      { counts: { allocated: 3, reserved: 3n, free: 251n } },
       // Lifting the reservation frees 10.1.0.1 and 10.1.0.3 for automatic use; 10.1.0.0 stays held.
       { reserve: [] },
-      { counts: { allocated: 3, reserved: 0, free: 253 } },
+      { counts: { allocated: 3, reserved: 0n, free: 253n } },
       { allocate: "10.1.0.1" },
       { allocate: "10.1.0.3" },
     ]);
@@ -112,7 +112,7 @@ describe("AddressPool, dense IPv4", () => {
       { allocateMany: 5, expect: ["10.0.0.0", "10.0.0.1", "10.0.0.2", "10.0.0.3"] },
       { allocate: null },
       { allocated: "10.0.0.3", is: true },
-      { counts: { allocated: 4, reserved: 0, free: 0 } },
+      { counts: { allocated: 4, reserved: 0n, free: 0n } },
       { release: "10.0.0.3", ok: true },
       { allocate: "10.0.0.3" },
     ]);
@@ -135,7 +135,7 @@ describe("AddressPool, dense IPv4", () => {
     pool.release(parseAddress("10.16.9.77").value);
     assert.equal(pool.format(pool.allocate()!), "10.16.9.77");
     assert.equal(pool.allocate(), undefined);
-    assert.equal(pool.counts().free, 0);
+    assert.equal(pool.counts().free, 0n);
   });
 });
 
@@ -184,7 +184,7 @@ describe("AddressPool, sparse IPv6", () => {
       { release: "2001:db8:1::5", ok: false },
       { release: "2001:db8:1:0:1::", ok: false },
       { allocate: "2001:db8:1::5" },
-      { counts: { allocated: 66, reserved: 0, free: 2 ** 64 - 66 } },
+      { counts: { allocated: 66, reserved: 0n, free: 2n ** 64n - 66n } },
     ]);
   });
 
@@ -194,10 +194,34 @@ describe("AddressPool, sparse IPv6", () => {
       { reserve: ["2001:db8:2::/80", "2001:db8:2:0:1::/127"] },
       { allocate: "2001:db8:2:0:1::2" },
       { claim: "2001:db8:2::", ok: true },
-      { counts: { allocated: 2, reserved: 2 ** 48 + 2, free: 2 ** 64 - 2 ** 48 - 2 - 1 } },
+      { counts: { allocated: 2, reserved: 2n ** 48n + 2n, free: 2n ** 64n - 2n ** 48n - 2n - 1n } },
       { reserve: [] },
       // Block 2001:db8:2::/122 now has the claimed address and free ones: partly used, and lowest.
       { allocate: "2001:db8:2::1" },
+    ]);
+  });
+
+  // A reservation of 2^64 or more addresses overflowed the count's 64 bits and read as 0 (#11).
+  it("counts reservations of whole /64s and of the whole address space exactly", () => {
+    const pool = AddressPool.create({ name: "huge", cidr: "3000::/8", blockSize: 122 });
+    run(pool, [
+      { reserve: ["3000::/64"] },
+      { counts: { allocated: 0, reserved: 2n ** 64n, free: 2n ** 120n - 2n ** 64n } },
+      { reserve: ["3000::/64", "3000:0:0:1::/64", "3000:1::/32"] },
+      { counts: { allocated: 0, reserved: 2n ** 65n + 2n ** 96n, free: 2n ** 120n - 2n ** 65n - 2n ** 96n } },
+      { claim: "3000::1", ok: true },
+      { counts: { allocated: 1, reserved: 2n ** 65n + 2n ** 96n, free: 2n ** 120n - 2n ** 65n - 2n ** 96n } },
+      { reserve: ["::/0"] },
+      { counts: { allocated: 1, reserved: 2n ** 120n, free: 0n } },
+    ]);
+    const all = AddressPool.create({ name: "all", cidr: "::/0", blockSize: 128 });
+    run(all, [
+      { reserve: ["::/0"] },
+      { counts: { allocated: 0, reserved: 2n ** 128n, free: 0n } },
+      // The range's end, 2^128, does not fit the shared words: stored as its last offset, it is enforced.
+      { allocate: null },
+      { reserve: ["::/1"] },
+      { counts: { allocated: 0, reserved: 2n ** 127n, free: 2n ** 127n } },
     ]);
   });
 

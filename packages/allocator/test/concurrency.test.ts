@@ -70,7 +70,7 @@ describe("concurrent allocation", () => {
     assert.equal(new Set(all).size, all.length, "no address handed out twice");
     assert.equal(all.length, 2 ** 20, "every address handed out exactly once");
     assert.equal(pool.counts().allocated, 2 ** 20);
-    assert.equal(pool.counts().free, 0);
+    assert.equal(pool.counts().free, 0n);
     assert.deepEqual(pool.scan().problems, []);
   });
 

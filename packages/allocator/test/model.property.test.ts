@@ -60,8 +60,8 @@ class ModelPool {
     const allocated = this.allocated.size;
     return {
       allocated,
-      reserved: Number(reserved),
-      free: Number(this.size - BigInt(allocated) - reserved) + both,
+      reserved,
+      free: this.size - BigInt(allocated) - reserved + BigInt(both),
     };
   }
 }

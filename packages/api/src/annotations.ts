@@ -8,6 +8,7 @@ import {
   InvalidAddressError,
   parseAddress,
 } from "@lbipam/allocator";
+import { ANNOTATION_VALUE_BYTES, PROBLEMS_SHOWN, quote, shorten } from "./bounded.js";
 import type { Service } from "./resources.js";
 
 export const ANNOTATION_IPV4_POOLS = "projectcalico.org/ipv4pools";
@@ -28,17 +29,34 @@ export const POOL_ANNOTATIONS: Record<Family, string> = {
   6: ANNOTATION_IPV6_POOLS,
 };
 
+/** Every annotation key lbipam reads on a Service: a key one edit away from one of these is a likely typo. */
+export const SERVICE_ANNOTATIONS: readonly string[] = [...REQUEST_ANNOTATIONS];
+
+/** Entries a pool annotation may list. */
+export const MAX_POOL_ENTRIES = 32;
+/** Entries loadBalancerIPs may list: one address per family. */
+export const MAX_ADDRESS_ENTRIES = 2;
+
 export interface AnnotationProblem {
   /** The annotation (or `spec.loadBalancerIP`) holding the bad value. */
   annotation: string;
+  /** The value, shortened (see `shorten`). */
   value: string;
   reason: string;
-  /** One line for a condition or an Event: annotation, value and reason. */
+  /** One line for a condition or an Event: annotation, shortened value and reason. */
   message: string;
 }
 
+/** `reason` must be bounded already: it quotes user text only through `quote`. */
 export function annotationProblem(annotation: string, value: string, reason: string): AnnotationProblem {
-  return { annotation, value, reason, message: `${annotation} ${JSON.stringify(value)}: ${reason}` };
+  const short = shorten(value);
+  return { annotation, value: short, reason, message: `${annotation} ${JSON.stringify(short)}: ${reason}` };
+}
+
+/** An annotation key that is probably a typo of one lbipam reads. */
+export interface MisspelledAnnotation {
+  key: string;
+  meant: string;
 }
 
 export interface RequestedAddress extends Address {
@@ -56,13 +74,22 @@ export interface ServiceRequest {
   /** A request annotation asking for something (valid or not; blank and `[]` ask nothing) or spec.loadBalancerIP. */
   asks: boolean;
   problems: AnnotationProblem[];
+  /** Keys that look like typos of ours (at most PROBLEMS_SHOWN), read as if absent. */
+  misspelled: MisspelledAnnotation[];
 }
 
 type ListParse = { values: string[] } | { problem: string } | undefined;
 
-/** A JSON array of non-empty strings; undefined when the value is blank or `[]` (nothing asked). */
-function parseStringList(value: string | undefined): ListParse {
+/**
+ * A JSON array of at most `maxEntries` non-empty strings; undefined when the
+ * value is blank or `[]` (nothing asked). Values past ANNOTATION_VALUE_BYTES
+ * are not parsed at all.
+ */
+function parseStringList(value: string | undefined, maxEntries: number): ListParse {
   if (value === undefined || value.trim() === "") return undefined;
+  if (value.length > ANNOTATION_VALUE_BYTES || Buffer.byteLength(value) > ANNOTATION_VALUE_BYTES) {
+    return { problem: `the value is ${Buffer.byteLength(value)} bytes; values past 16 KiB are not read` };
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
@@ -71,12 +98,15 @@ function parseStringList(value: string | undefined): ListParse {
   }
   if (!Array.isArray(parsed)) return { problem: "must be a JSON array of strings" };
   if (parsed.length === 0) return undefined;
+  if (parsed.length > maxEntries) {
+    return { problem: `lists ${parsed.length} entries; at most ${maxEntries} are allowed` };
+  }
   for (const [index, entry] of parsed.entries()) {
     if (typeof entry !== "string")
-      return { problem: `entry ${index} is not a string: ${JSON.stringify(entry)}` };
+      return { problem: `entry ${index} is not a string: ${describeJson(entry)}` };
     if (entry.trim() === "") return { problem: `entry ${index} is an empty string` };
   }
-  return { values: [...new Set(parsed as string[])] };
+  return { values: parsed as string[] };
 }
 
 function parseAddresses(source: string, value: string, texts: string[], request: ServiceRequest): void {
@@ -87,42 +117,95 @@ function parseAddresses(source: string, value: string, texts: string[], request:
       address = parseAddress(text);
     } catch (error) {
       if (!(error instanceof InvalidAddressError)) throw error;
-      request.problems.push(annotationProblem(source, value, error.message));
-      return;
-    }
-    const earlier = byFamily[address.family];
-    if (earlier) {
       request.problems.push(
-        annotationProblem(
-          source,
-          value,
-          `two IPv${address.family} addresses (${earlier.text}, ${formatAddress(address.family, address.value)}); at most one per family`,
-        ),
+        annotationProblem(source, value, `invalid IP address ${quote(text)}: ${error.reason}`),
       );
       return;
     }
-    byFamily[address.family] = { ...address, text: formatAddress(address.family, address.value), source };
+    const canonical = formatAddress(address.family, address.value);
+    const earlier = byFamily[address.family];
+    if (earlier) {
+      const reason =
+        earlier.value === address.value
+          ? `the same address twice (${earlier.text})`
+          : `two IPv${address.family} addresses (${earlier.text}, ${canonical}); at most one per family`;
+      request.problems.push(annotationProblem(source, value, reason));
+      return;
+    }
+    byFamily[address.family] = { ...address, text: canonical, source };
   }
   request.addresses = byFamily;
+}
+
+/**
+ * A parsed JSON value in a few words: an array or object is named, not
+ * printed (printing a deeply nested one would overflow the stack).
+ */
+function describeJson(value: unknown): string {
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value !== null && typeof value === "object") return "an object";
+  return shorten(JSON.stringify(value));
+}
+
+/** Whether `a` becomes `b` by one insertion, deletion, substitution or swap of neighbours. */
+function oneEditApart(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  if (a.length === b.length) {
+    if (a.slice(i + 1) === b.slice(i + 1)) return true; // substitution (or equal)
+    return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2); // swap
+  }
+  const [longer, shorter] = a.length > b.length ? [a, b] : [b, a];
+  return longer.slice(i + 1) === shorter.slice(i);
+}
+
+/**
+ * Keys one letter-case change or one edit away from a key lbipam reads
+ * (and not that key): the first PROBLEMS_SHOWN of them. Bounded by the
+ * annotations' own size: one cheap comparison per key and known key.
+ */
+export function misspelledAnnotations(annotations: Readonly<Record<string, string>>): MisspelledAnnotation[] {
+  const found: MisspelledAnnotation[] = [];
+  for (const key of Object.keys(annotations)) {
+    if (SERVICE_ANNOTATIONS.includes(key)) continue;
+    const lower = key.toLowerCase();
+    const meant = SERVICE_ANNOTATIONS.find((known) => oneEditApart(lower, known.toLowerCase()));
+    if (meant === undefined) continue;
+    found.push({ key, meant });
+    if (found.length === PROBLEMS_SHOWN) break;
+  }
+  return found;
+}
+
+/** What a misspelled key gets in the condition and its Warning Event. */
+export function misspelledMessage(misspelled: MisspelledAnnotation): string {
+  return `annotation ${quote(misspelled.key)} is not read: did you mean ${misspelled.meant}?`;
 }
 
 /** Reads what a Service asks for; malformed values are reported in `problems`, never thrown. */
 export function parseServiceRequest(service: Service): ServiceRequest {
   const annotations = service.metadata.annotations ?? {};
-  const request: ServiceRequest = { pools: {}, addresses: {}, asks: false, problems: [] };
+  const request: ServiceRequest = {
+    pools: {},
+    addresses: {},
+    asks: false,
+    problems: [],
+    misspelled: misspelledAnnotations(annotations),
+  };
 
   for (const family of [4, 6] as const) {
     const name = POOL_ANNOTATIONS[family];
     const raw = annotations[name];
-    const list = parseStringList(raw);
+    const list = parseStringList(raw, MAX_POOL_ENTRIES);
     if (list === undefined) continue;
     request.asks = true;
     if ("problem" in list) request.problems.push(annotationProblem(name, raw ?? "", list.problem));
-    else request.pools[family] = list.values;
+    else request.pools[family] = [...new Set(list.values)];
   }
 
   const rawIps = annotations[ANNOTATION_LOADBALANCER_IPS];
-  const ips = parseStringList(rawIps);
+  const ips = parseStringList(rawIps, MAX_ADDRESS_ENTRIES);
   if (ips !== undefined) {
     request.asks = true;
     if ("problem" in ips)

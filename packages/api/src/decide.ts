@@ -13,13 +13,16 @@ import {
 import {
   type AnnotationProblem,
   annotationProblem,
+  type MisspelledAnnotation,
+  misspelledMessage,
   POOL_ANNOTATIONS,
   parseServiceRequest,
   type RequestedAddress,
   type ServiceRequest,
 } from "./annotations.js";
+import { boundedMessage, listSome, quote } from "./bounded.js";
 import { type CurrentAddress, currentAddresses, parseIngressAddress } from "./current-addresses.js";
-import { type ManagementConfig, requestedFamilies, whyUnmanaged } from "./managed.js";
+import { type ManagementConfig, requestedFamilies, type UnmanagedCode, whyUnmanaged } from "./managed.js";
 import {
   automaticPools,
   choosePools,
@@ -66,6 +69,8 @@ export interface Decision {
   managed: boolean;
   /** Why lbipam does not manage the Service (only when `managed` is false). */
   unmanagedReason?: string;
+  /** The same as a code (only when `managed` is false): what a program tests. */
+  unmanagedCode?: UnmanagedCode;
   /** One entry per family served, in spec.ipFamilies order (empty when unmanaged). */
   families: FamilyDecision[];
   /** Addresses the Service holds and must give back (canonical text). */
@@ -76,56 +81,91 @@ export interface Decision {
   lost: { address: string; holder: string }[];
   /** The Service condition to show; undefined means remove ours. */
   condition: Omit<Condition, "lastTransitionTime"> | undefined;
-  /** Malformed annotations (each gets a Warning Event). */
+  /** Malformed annotations (one Warning Event names them). */
   problems: AnnotationProblem[];
+  /** Annotation keys that look like typos of ours (a Warning Event names them). */
+  misspelled: MisspelledAnnotation[];
+  /** The pool names or CIDRs the pool annotations ask for, as written: a change to one may change this decision. */
+  requestedPools: string[];
 }
 
 export function serviceKey(service: Service): string {
   return `${service.metadata.namespace ?? ""}/${service.metadata.name ?? ""}`;
 }
 
-function sameCidr(view: PoolView, text: string): boolean {
+/** The namespace and name of a `namespace/name` key (a namespace never holds a slash). */
+export function splitServiceKey(key: string): { namespace: string; name: string } {
+  const slash = key.indexOf("/");
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+/** The pool whose CIDR is `text` exactly, if `text` is a CIDR. */
+function poolByCidr(pools: ReadonlyMap<string, PoolView>, text: string): PoolView | undefined {
+  let cidr: ReturnType<typeof parseCidr>;
   try {
-    const cidr = parseCidr(text, true);
-    return (
+    cidr = parseCidr(text, true);
+  } catch {
+    return undefined;
+  }
+  for (const view of pools.values()) {
+    if (
       view.cidr !== undefined &&
       cidr.family === view.cidr.family &&
       cidr.base === view.cidr.base &&
       cidr.prefixLength === view.cidr.prefixLength
-    );
-  } catch {
-    return false;
+    )
+      return view;
   }
+  return undefined;
 }
 
-/** The pools named by ipv4pools / ipv6pools, in order; unknown or unfit entries become problems. */
+interface NamedPools {
+  /** Per family asked: the named pools that exist and fit, in order. */
+  views: Partial<Record<Family, PoolView[]>>;
+  /** Per family asked: the names no pool answers to (deleted, or not created yet). */
+  missing: Partial<Record<Family, string[]>>;
+}
+
+/**
+ * The pools named by ipv4pools / ipv6pools, in order. A pool of the wrong
+ * family or not for LoadBalancer is a problem with the annotation; a name
+ * no pool answers to is not (the pool may come, or have gone: the Service
+ * waits for it, behaviour.md "Pool edits never take addresses by accident").
+ */
 function resolvePoolAnnotations(
   request: ServiceRequest,
   pools: ReadonlyMap<string, PoolView>,
   problems: AnnotationProblem[],
-): Partial<Record<Family, PoolView[]>> {
-  const resolved: Partial<Record<Family, PoolView[]>> = {};
+): NamedPools {
+  const named: NamedPools = { views: {}, missing: {} };
   for (const family of [4, 6] as const) {
     const entries = request.pools[family];
     if (entries === undefined) continue;
     const annotation = POOL_ANNOTATIONS[family];
     const value = JSON.stringify(entries);
     const views: PoolView[] = [];
+    const missing: string[] = [];
     for (const entry of entries) {
-      const view = pools.get(entry) ?? [...pools.values()].find((candidate) => sameCidr(candidate, entry));
-      if (!view) problems.push(annotationProblem(annotation, value, `unknown pool ${entry}`));
+      const view = pools.get(entry) ?? poolByCidr(pools, entry);
+      if (!view) missing.push(entry);
       else if (view.family !== undefined && view.family !== family) {
         problems.push(
-          annotationProblem(annotation, value, `pool ${entry} is IPv${view.family}, not IPv${family}`),
+          annotationProblem(annotation, value, `pool ${quote(entry)} is IPv${view.family}, not IPv${family}`),
         );
       } else if (!view.loadBalancer) {
-        problems.push(annotationProblem(annotation, value, `pool ${entry} does not allow LoadBalancer`));
+        problems.push(
+          annotationProblem(annotation, value, `pool ${quote(entry)} does not allow LoadBalancer`),
+        );
       } else if (!views.includes(view)) views.push(view);
     }
-    resolved[family] = views;
+    named.views[family] = views;
+    named.missing[family] = missing;
   }
-  return resolved;
+  return named;
 }
+
+/** Names for a message: each quoted, the first few, then how many more. */
+const someNames = (names: readonly string[]) => listSome(names.map(quote), ", ");
 
 function addressFamilyProblems(
   request: ServiceRequest,
@@ -221,12 +261,25 @@ class ServiceDecider {
   private decideFamily(
     family: Family,
     request: ServiceRequest,
-    annotated: Partial<Record<Family, PoolView[]>>,
+    annotated: NamedPools,
     held: CurrentAddress[],
   ): FamilyDecision {
     const wanted = request.addresses[family];
     if (wanted) return this.decideAddress(wanted, held);
-    const named = annotated[family];
+    const named = annotated.views[family];
+    if (named?.length === 0 && (annotated.missing[family]?.length ?? 0) > 0) {
+      // Only missing pools are named: an address the Service has is kept until one exists (a
+      // typo in the name must not take it away); without one, the Service waits for the pool.
+      const keep = this.keepable(held, () => true);
+      const kept = keep && this.hold(keep);
+      if (kept) return kept;
+      return {
+        family,
+        action: "wait",
+        reason: ServiceReason.PoolNotFound,
+        message: `${POOL_ANNOTATIONS[family]}: no pool named ${someNames(annotated.missing[family]!)}`,
+      };
+    }
     // Without a pool annotation only Automatic pools qualify, so an address of a
     // Manual pool is released when its annotation goes away.
     const candidates = named ?? automaticPools(this.context, family);
@@ -241,20 +294,23 @@ class ServiceDecider {
   decide(): Decision {
     const { service, config, holderOf } = this.input;
     const request = parseServiceRequest(service);
-    const unmanagedReason = whyUnmanaged(service, request, config);
-    if (unmanagedReason !== undefined) {
+    const unmanaged = whyUnmanaged(service, request, config);
+    if (unmanaged !== undefined) {
       // Only what this Service holds is ours to take back; its status is otherwise not ours.
       const current = currentAddresses(service, this.key, this.inPoolRange, holderOf, true);
       return {
         key: this.key,
         managed: false,
-        unmanagedReason,
+        unmanagedReason: unmanaged.message,
+        unmanagedCode: unmanaged.code,
         families: [],
         release: current.ours.map((address) => formatAddress(address.family, address.value)),
         foreignIngress: current.foreign,
         lost: [],
         condition: undefined,
         problems: [],
+        misspelled: [],
+        requestedPools: Object.values(request.pools).flat(),
       };
     }
 
@@ -266,15 +322,15 @@ class ServiceDecider {
     const problems = [...request.problems];
     const annotated = resolvePoolAnnotations(request, this.input.pools, problems);
     addressFamilyProblems(request, families, problems);
-
     let decisions: FamilyDecision[];
     if (problems.length > 0 || service.metadata.deletionTimestamp !== undefined) {
-      // Bad input, or a Service on its way out: keep what it has, take nothing new.
+      // Bad input, or a Service on its way out: keep what it has (while its pool exists), take nothing new.
       const reason = problems.length > 0 ? ServiceReason.InvalidAnnotation : ServiceReason.ServiceTerminating;
       const message =
-        problems.length > 0 ? problems.map((p) => p.message).join("; ") : "the Service is being deleted";
+        problems.length > 0 ? listSome(problems.map((p) => p.message)) : "the Service is being deleted";
       decisions = families.map((family) => {
         const kept = heldOf(family)
+          .filter((address) => this.poolOf(address) !== undefined)
           .map((address) => this.hold(address))
           .find((decision) => decision !== undefined);
         return kept ?? { family, action: "wait", reason, message };
@@ -287,6 +343,7 @@ class ServiceDecider {
     const kept = new Set(
       decisions.flatMap((d) => (d.action === "keep" || d.action === "claim" ? [d.address] : [])),
     );
+    const notices = this.notices(request, annotated, decisions);
     const release = current.ours
       .filter((address) => address.holder === "self")
       .map((address) => formatAddress(address.family, address.value))
@@ -304,9 +361,30 @@ class ServiceDecider {
           address: formatAddress(address.family, address.value),
           holder: holderOf(address) ?? "",
         })),
-      condition: serviceCondition(decisions, problems, service.spec?.ipFamilyPolicy),
+      condition: serviceCondition(decisions, problems, notices, service.spec?.ipFamilyPolicy),
       problems,
+      misspelled: request.misspelled,
+      requestedPools: Object.values(request.pools).flat(),
     };
+  }
+
+  /**
+   * What is read as if absent, but said in the condition: typo'd annotation
+   * keys, and named pools that do not exist while the Service is served
+   * anyway (by the other named pools, or keeping its address meanwhile).
+   */
+  private notices(request: ServiceRequest, annotated: NamedPools, decisions: FamilyDecision[]): string[] {
+    const notices = request.misspelled.map(misspelledMessage);
+    for (const decision of decisions) {
+      const missing = annotated.missing[decision.family] ?? [];
+      if (missing.length === 0 || decision.action === "wait") continue;
+      const others = (annotated.views[decision.family]?.length ?? 0) > 0;
+      const served = decision.action === "allocate" ? "" : `; ${decision.address} is kept meanwhile`;
+      notices.push(
+        `${POOL_ANNOTATIONS[decision.family]}: no pool named ${someNames(missing)}${others ? "; the others serve" : served}`,
+      );
+    }
+    return notices;
   }
 
   /** RequireDualStack: all families or none, so a family that waits holds the others back. */
@@ -327,18 +405,22 @@ class ServiceDecider {
   }
 }
 
+/** The Service condition; every message at most MESSAGE_LENGTH, notices after the main text. */
 function serviceCondition(
   decisions: FamilyDecision[],
   problems: AnnotationProblem[],
+  notices: string[],
   policy: string | undefined,
 ): Omit<Condition, "lastTransitionTime"> {
   const type = SERVICE_CONDITION_TYPE;
+  const withNotices = (message: string) =>
+    boundedMessage(notices.length > 0 ? `${message}; ${listSome(notices)}` : message);
   if (problems.length > 0) {
     return {
       type,
       status: "False",
       reason: ServiceReason.InvalidAnnotation,
-      message: problems.map((p) => p.message).join("; "),
+      message: withNotices(listSome(problems.map((p) => p.message))),
     };
   }
   const waiting = decisions.filter((d) => d.action === "wait");
@@ -349,12 +431,12 @@ function serviceCondition(
       type,
       status: "True",
       reason: ServiceReason.Allocated,
-      message: [`address assigned for ${served.join(", ")}`, ...pending].join("; "),
+      message: withNotices([`address assigned for ${served.join(", ")}`, ...pending].join("; ")),
     };
   }
   // Under RequireDualStack the family that holds the others back names the reason.
   const cause = waiting.find((d) => d.reason !== ServiceReason.FamilyPending) ?? waiting[0]!;
-  return { type, status: "False", reason: cause.reason, message: pending.join("; ") };
+  return { type, status: "False", reason: cause.reason, message: withNotices(pending.join("; ")) };
 }
 
 /** Decides what the Service should hold; see DecisionInput and Decision. */

@@ -1,6 +1,7 @@
 // Every error this package raises: one base class with a stable `code`.
 // User input (annotations, pools, configuration) never throws through the
 // public API; these errors are for callers that parse a single value directly.
+import { quote } from "./bounded.js";
 
 export class ApiError extends Error {
   readonly code: string;
@@ -19,10 +20,7 @@ export class SelectorSyntaxError extends ApiError {
   readonly reason: string;
 
   constructor(expression: string, position: number, reason: string) {
-    super(
-      "SELECTOR_SYNTAX",
-      `invalid selector ${JSON.stringify(expression)} at position ${position}: ${reason}`,
-    );
+    super("SELECTOR_SYNTAX", `invalid selector ${quote(expression)} at position ${position}: ${reason}`);
     this.expression = expression;
     this.position = position;
     this.reason = reason;

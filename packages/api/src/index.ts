@@ -1,4 +1,6 @@
 export * from "./annotations.js";
+export * from "./bounded.js";
+export * from "./conditions.js";
 export * from "./config.js";
 export * from "./current-addresses.js";
 export * from "./decide.js";
@@ -7,6 +9,7 @@ export * from "./managed.js";
 export * from "./pool-choice.js";
 export * from "./pool-view.js";
 export * from "./projection.js";
+export * from "./raced.js";
 export * from "./reasons.js";
 export * from "./reservations.js";
 export * from "./resources.js";

@@ -9,21 +9,45 @@ export interface ManagementConfig {
   loadBalancerClass: string;
 }
 
-/** Undefined when lbipam manages the Service; otherwise why not (for logs). */
+/** Why lbipam leaves a Service alone: a code for programs, a message for people. */
+export type UnmanagedCode = "NotLoadBalancer" | "OtherClass" | "NotRequested";
+
+export interface Unmanaged {
+  code: UnmanagedCode;
+  message: string;
+}
+
+/**
+ * The class a Service asks for: Kubernetes refuses an empty
+ * spec.loadBalancerClass, so "" can only come from a hand-made object and
+ * reads as unset. The one reading of the field, for deciding and rebuilding.
+ */
+export function loadBalancerClassOf(service: Service): string | undefined {
+  return service.spec?.loadBalancerClass || undefined;
+}
+
+/** Undefined when lbipam manages the Service; otherwise why not. */
 export function whyUnmanaged(
   service: Service,
   request: ServiceRequest,
   config: ManagementConfig,
-): string | undefined {
+): Unmanaged | undefined {
   const spec = service.spec ?? {};
-  if (spec.type !== "LoadBalancer") return `spec.type is ${spec.type ?? "unset"}, not LoadBalancer`;
-  // Kubernetes refuses an empty class, so "" can only come from a hand-made object: read it as unset.
-  const cls = spec.loadBalancerClass || undefined;
+  if (spec.type !== "LoadBalancer") {
+    return { code: "NotLoadBalancer", message: `spec.type is ${spec.type ?? "unset"}, not LoadBalancer` };
+  }
+  const cls = loadBalancerClassOf(service);
   if (cls !== undefined && cls !== config.loadBalancerClass) {
-    return `spec.loadBalancerClass is ${cls}, not ${config.loadBalancerClass}`;
+    return {
+      code: "OtherClass",
+      message: `spec.loadBalancerClass is ${cls}, not ${config.loadBalancerClass}`,
+    };
   }
   if (config.assignIPs === "RequestedServicesOnly" && cls === undefined && !request.asks) {
-    return "assignIPs is RequestedServicesOnly and the Service asks for no pool or address";
+    return {
+      code: "NotRequested",
+      message: "assignIPs is RequestedServicesOnly and the Service asks for no pool or address",
+    };
   }
   return undefined;
 }

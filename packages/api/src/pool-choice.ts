@@ -1,6 +1,7 @@
 // Questions the decision asks about pools: may this pool keep serving the
 // Service, may it give a new address, and which pools to try in which order.
 import type { Family, PoolSet } from "@lbipam/allocator";
+import { listSome } from "./bounded.js";
 import type { PoolView } from "./pool-view.js";
 import { ServiceReason } from "./reasons.js";
 import type { Labels } from "./selector.js";
@@ -20,26 +21,30 @@ export interface Blocked {
   message: string;
 }
 
-/** Why the pool may not keep an address for this Service (disabled pools still keep theirs). */
+const notAllocatable = (view: PoolView, why: string): Blocked => ({
+  reason: ServiceReason.PoolNotAllocatable,
+  message: `pool ${view.name} ${why}`,
+});
+
+/**
+ * Why the pool may not keep an address for this Service. A pool edit that
+ * leaves the pool unusable (a selector that does not parse, an invalid
+ * field) keeps the addresses it gave; it only stops giving new ones, so a
+ * typo never renumbers Services. Disabled pools keep theirs too.
+ */
 export function whyCannotKeep(view: PoolView, context: PoolContext): Blocked | undefined {
-  const notAllocatable = (why: string): Blocked => ({
-    reason: ServiceReason.PoolNotAllocatable,
-    message: `pool ${view.name} ${why}`,
-  });
   if (!view.loadBalancer) {
     return {
       reason: ServiceReason.RequestedIPNotInPool,
       message: `pool ${view.name} is not a LoadBalancer pool`,
     };
   }
-  if (view.problems.length > 0 || view.definition === undefined) return notAllocatable("is invalid");
-  if (view.namespaceMatcher === undefined)
-    return notAllocatable("has a namespaceSelector that does not parse");
-  if (view.terminating) return notAllocatable("is being deleted");
+  if (view.terminating) return notAllocatable(view, "is being deleted");
   if (!context.poolSet.isServing(view.name)) {
-    return notAllocatable(`overlaps the older pool ${context.poolSet.overlappedBy(view.name) ?? "?"}`);
+    return notAllocatable(view, `overlaps the older pool ${context.poolSet.overlappedBy(view.name) ?? "?"}`);
   }
-  if (!view.namespaceMatcher(context.namespaceLabels)) {
+  // Only a selector that parses, and excludes the namespace, takes addresses away.
+  if (view.namespaceMatcher !== undefined && !view.namespaceMatcher(context.namespaceLabels)) {
     return {
       reason: ServiceReason.NamespaceNotAllowed,
       message: `pool ${view.name} does not serve namespace ${context.namespace}`,
@@ -50,8 +55,15 @@ export function whyCannotKeep(view: PoolView, context: PoolContext): Blocked | u
 
 /** Why the pool may not hand out a new address to this Service. */
 export function whyCannotServe(view: PoolView, context: PoolContext): Blocked | undefined {
+  // An invalid pool may be missing from the PoolSet: say why before asking it anything.
+  if (view.loadBalancer && (view.problems.length > 0 || view.definition === undefined)) {
+    return notAllocatable(view, "is invalid");
+  }
   const blocked = whyCannotKeep(view, context);
   if (blocked) return blocked;
+  if (view.namespaceMatcher === undefined) {
+    return notAllocatable(view, "has a namespaceSelector that does not parse");
+  }
   if (view.disabled) return { reason: ServiceReason.PoolDisabled, message: `pool ${view.name} is disabled` };
   return undefined;
 }
@@ -85,14 +97,17 @@ export function choosePools(
     const reasons = new Set(blocked.map((b) => b.reason));
     return {
       reason: reasons.size === 1 ? blocked[0]!.reason : ServiceReason.NoPool,
-      message: `no IPv${family} pool can serve: ${blocked.map((b) => b.message).join("; ")}`,
+      message: `no IPv${family} pool can serve: ${listSome(blocked.map((b) => b.message))}`,
     };
   }
-  const withFree = usable.filter((view) => (context.poolSet.get(view.name)?.counts().free ?? 0) > 0);
+  const withFree = usable.filter((view) => (context.poolSet.get(view.name)?.counts().free ?? 0n) > 0n);
   if (withFree.length === 0) {
     return {
       reason: ServiceReason.PoolExhausted,
-      message: `no free IPv${family} address in ${usable.map((view) => view.name).join(", ")}`,
+      message: `no free IPv${family} address in ${listSome(
+        usable.map((view) => view.name),
+        ", ",
+      )}`,
     };
   }
   return { pools: withFree.map((view) => view.name) };

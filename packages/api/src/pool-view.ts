@@ -10,6 +10,7 @@ import {
   type PoolDefinition,
   validatePool,
 } from "@lbipam/allocator";
+import { listSome, quote } from "./bounded.js";
 import { SelectorSyntaxError } from "./errors.js";
 import { POOL_CONDITION_TYPE, PoolReason } from "./reasons.js";
 import type { AssignmentMode, Condition, IPPool, IPPoolStatus } from "./resources.js";
@@ -119,7 +120,7 @@ export function toPoolView(pool: IPPool): PoolView {
   let selectorError: string | undefined;
   const selector: unknown = spec.namespaceSelector ?? "";
   if (typeof selector !== "string") {
-    selectorError = `must be a string, not ${JSON.stringify(selector)}`;
+    selectorError = `must be a string, not ${quote(JSON.stringify(selector) ?? "")}`;
   } else {
     try {
       namespaceMatcher = parseSelector(selector);
@@ -161,7 +162,7 @@ export function poolCondition(view: PoolView, facts: PoolSetFacts): Condition {
   if (view.problems.length > 0) {
     return notAllocatable(
       PoolReason.InvalidPool,
-      view.problems.map((p) => `${p.field}: ${JSON.stringify(p.value)}: ${p.reason}`).join("; "),
+      listSome(view.problems.map((p) => `${p.field}: ${quote(JSON.stringify(p.value) ?? "")}: ${p.reason}`)),
     );
   }
   if (view.selectorError !== undefined) {
@@ -203,17 +204,20 @@ export function poolCondition(view: PoolView, facts: PoolSetFacts): Condition {
 }
 
 /**
- * The pool's status.addresses from the allocator's counts (none yet: zero).
- * The total is a decimal string past 2^53 - 1, as the CRD allows, so an
- * IPv6 /64 is reported exactly.
+ * A count as JSON carries it exactly: a number up to 2^53 - 1, a decimal
+ * string past it (an IPv6 /64, or a reservation covering one).
  */
+export function exactCount(value: bigint): number | string {
+  return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+}
+
+/** The pool's status.addresses from the allocator's counts (none yet: zero), exact at any size. */
 export function poolAddresses(view: PoolView, counts: PoolCounts | undefined): IPPoolStatus["addresses"] {
   if (view.cidr === undefined) return undefined;
-  const total = cidrSize(view.cidr);
   return {
     family: view.cidr.family === 4 ? "IPv4" : "IPv6",
-    total: total <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(total) : total.toString(),
+    total: exactCount(cidrSize(view.cidr)),
     allocated: counts?.allocated ?? 0,
-    reserved: counts?.reserved ?? 0,
+    reserved: exactCount(counts?.reserved ?? 0n),
   };
 }

@@ -3,7 +3,7 @@
 // projections instead of whole objects is what lets 100,000 Services fit in a
 // small heap: managedFields, ports, selectors and the last-applied annotation
 // are most of a Service's size and none of lbipam's business.
-import { REQUEST_ANNOTATIONS } from "./annotations.js";
+import { misspelledAnnotations, REQUEST_ANNOTATIONS } from "./annotations.js";
 import type { Namespace, ObjectMeta, Service } from "./resources.js";
 
 type Fields = Record<string, unknown>;
@@ -64,10 +64,15 @@ function meta(object: Fields, extra: (metadata: Fields) => Partial<ObjectMeta>):
   return { ...pick<ObjectMeta>(metadata, META_KEYS), ...extra(metadata) };
 }
 
-/** Only the annotations a Service asks with; undefined when it has none of them. */
+/**
+ * Only the annotations a Service asks with, and keys that look like typos of
+ * them (they get a Warning); undefined when it has none of them.
+ */
 function requestAnnotations(metadata: Fields): Partial<ObjectMeta> {
   const all = fields(metadata.annotations);
   const kept = pick<Record<string, string>>(all, REQUEST_ANNOTATIONS);
+  // A typo'd key's value is never read: kept empty, so a huge one costs nothing.
+  for (const { key } of misspelledAnnotations(all as Record<string, string>)) kept[key] = "";
   return Object.keys(kept).length > 0 ? { annotations: kept } : {};
 }
 

@@ -11,6 +11,8 @@ export const POOL_CONDITION_TYPE = "Allocatable";
 export const ServiceReason = {
   Allocated: "Allocated",
   NoPool: "NoPool",
+  /** A pool annotation names only pools that do not exist (deleted, or not created yet). */
+  PoolNotFound: "PoolNotFound",
   PoolExhausted: "PoolExhausted",
   RequestedIPInUse: "RequestedIPInUse",
   RequestedIPNotInPool: "RequestedIPNotInPool",
@@ -41,5 +43,9 @@ export const EventReason = {
   IPReleased: "IPReleased",
   AllocationFailed: "AllocationFailed",
   InvalidAnnotation: "InvalidAnnotation",
+  /** An annotation key that looks like a typo of one lbipam reads. */
+  UnknownAnnotation: "UnknownAnnotation",
+  /** The Service lost an address to an older Service showing it too (found at start). */
+  AddressConflict: "AddressConflict",
 } as const;
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];

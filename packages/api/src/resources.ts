@@ -51,10 +51,10 @@ export interface IPPoolStatus {
   conditions?: Condition[];
   addresses?: {
     family?: "IPv4" | "IPv6";
-    /** A decimal string when larger than 2^53 - 1. */
+    /** total and reserved: decimal strings when larger than 2^53 - 1. */
     total?: number | string;
     allocated?: number;
-    reserved?: number;
+    reserved?: number | string;
   };
 }
 

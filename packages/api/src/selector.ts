@@ -18,6 +18,7 @@
 // Deliberate differences: `global()` is refused (it selects non-namespaced
 // endpoints, which has no meaning for a namespace), and newlines count as
 // whitespace (Calico only skips spaces and tabs) so YAML folded strings work.
+import { quote } from "./bounded.js";
 import { SelectorSyntaxError } from "./errors.js";
 
 export type Labels = Readonly<Record<string, string>>;
@@ -31,12 +32,21 @@ function labelValue(labels: Labels, key: string): string | undefined {
   return Object.hasOwn(labels, key) ? labels[key] : undefined;
 }
 
+/** Longest selector read: past it the text is refused unread. */
+export const MAX_SELECTOR_LENGTH = 16 * 1024;
+/** Deepest nesting of parentheses: the parser and the matcher recurse once per level. */
+export const MAX_SELECTOR_DEPTH = 32;
+
 class SelectorParser {
   private at = 0;
+  private depth = 0;
 
   constructor(private readonly text: string) {}
 
   parse(): LabelMatcher {
+    if (this.text.length > MAX_SELECTOR_LENGTH) {
+      this.fail(`longer than ${MAX_SELECTOR_LENGTH} characters (${this.text.length})`, 0);
+    }
     this.skipSpace();
     if (this.at === this.text.length) return () => true;
     const matcher = this.parseOr();
@@ -97,8 +107,11 @@ class SelectorParser {
     this.skipSpace();
     if (this.at === this.text.length) this.fail("unexpected end of selector, expected an expression");
     if (this.accept("(")) {
+      if (++this.depth > MAX_SELECTOR_DEPTH)
+        this.fail(`nested deeper than ${MAX_SELECTOR_DEPTH} parentheses`);
       const inner = this.parseOr();
       this.expect(")", "')'");
+      this.depth--;
       return inner;
     }
     const start = this.at;
@@ -117,7 +130,7 @@ class SelectorParser {
         this.expect(")", "')' after has(label");
         return (labels) => labelValue(labels, key) !== undefined;
       }
-      this.fail(`unknown function ${word}(); only all() and has(label) are supported`, start);
+      this.fail(`unknown function ${quote(word)}(); only all() and has(label) are supported`, start);
     }
     return this.parseComparison(word);
   }
@@ -172,7 +185,7 @@ class SelectorParser {
       }
       default:
         return this.fail(
-          `expected an operator after label '${key}' (==, !=, in, not in, contains, starts with, ends with)`,
+          `expected an operator after label ${quote(key)} (==, !=, in, not in, contains, starts with, ends with)`,
           opStart,
         );
     }

@@ -164,7 +164,7 @@ describe("poolCondition", () => {
 
 describe("poolAddresses", () => {
   it("reports the range's size, and the allocator's allocated and reserved counts", () => {
-    const counts = { total: 256, allocated: 3, reserved: 16, free: 237 };
+    const counts = { total: 256n, allocated: 3, reserved: 16n, free: 237n };
     assert.deepEqual(poolAddresses(toPoolView(pool({})), counts), {
       family: "IPv4",
       total: 256,
@@ -178,5 +178,15 @@ describe("poolAddresses", () => {
       reserved: 0,
     });
     assert.equal(poolAddresses(toPoolView(pool({ cidr: "bad" })), counts), undefined);
+  });
+
+  it("reports a reservation of 2^64 addresses exactly, as a decimal string", () => {
+    const big = { total: 2n ** 120n, allocated: 1, reserved: 2n ** 64n, free: 2n ** 120n - 2n ** 64n };
+    assert.deepEqual(poolAddresses(toPoolView(pool({ cidr: "3000::/8", blockSize: 122 })), big), {
+      family: "IPv6",
+      total: "1329227995784915872903807060280344576",
+      allocated: 1,
+      reserved: "18446744073709551616",
+    });
   });
 });

@@ -1,3 +1,5 @@
+export * from "./carry-out.js";
+export * from "./foreign.js";
 export * from "./ledger.js";
 export * from "./pool-registry.js";
 export * from "./rebuild.js";

@@ -1,14 +1,17 @@
 // State at start: every address shown in a served Service's status, in a
 // known pool's range, is held again by that Service. Two Services showing one
 // address: the older (creationTimestamp, then namespace/name) keeps it; the
-// other is reassigned by its first reconcile, with a Warning.
+// other is reassigned by its first reconcile, with a Warning. Then the
+// addresses shown by Services of another class (or not LoadBalancer) are held
+// as foreign (foreign.ts), after lbipam's own, so they never go to anyone.
 //
 // The ledger is filled here, on the caller's thread; the pools' claims are
 // left as one allocator RebuildTask per pool, so a caller with many addresses
 // can run them on its worker pool (the claims land in the pools' shared memory).
 import { type Address, type AddressPool, formatAddress, type RebuildTask } from "@lbipam/allocator";
-import { parseIngressAddress, type Service, serviceKey } from "@lbipam/api";
-import type { Ledger } from "./ledger.js";
+import { loadBalancerClassOf, parseIngressAddress, type Service, serviceKey } from "@lbipam/api";
+import { holdShown } from "./foreign.js";
+import type { Holding, Ledger } from "./ledger.js";
 import type { PoolRegistry } from "./pool-registry.js";
 
 export interface RebuildConflict {
@@ -21,6 +24,10 @@ export interface LedgerRebuild {
   /** Addresses now held in the ledger. */
   held: number;
   conflicts: RebuildConflict[];
+  /** Addresses shown by Services lbipam does not manage, now held for them. */
+  foreign: number;
+  /** Addresses a Service lbipam does not manage shows, held by one it serves (left with it). */
+  foreignConflicts: RebuildConflict[];
   /** The pools' claims still to make: run each with the allocator's runAllocatorTask. */
   tasks: RebuildTask[];
 }
@@ -30,13 +37,13 @@ export function conflictMessage(conflict: RebuildConflict): string {
 }
 
 /** A Service's age rank: creationTimestamp, then namespace/name breaks ties. */
-interface Age {
+export interface Age {
   created: string;
   key: string;
 }
 
 /** Negative when `a` is older: the one rule of who keeps an address. */
-function byAge(a: Age, b: Age): number {
+export function byAge(a: Age, b: Age): number {
   if (a.created !== b.created) return a.created < b.created ? -1 : 1;
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
@@ -53,8 +60,7 @@ export function olderFirst(a: Service, b: Service): number {
 
 /** A LoadBalancer Service of the controller's class (or of none): its status addresses count as held. */
 export function ofOurClass(service: Service, loadBalancerClass: string): boolean {
-  // Kubernetes refuses an empty class, so "" can only come from a hand-made object: read it as unset.
-  const cls = service.spec?.loadBalancerClass || undefined;
+  const cls = loadBalancerClassOf(service);
   return service.spec?.type === "LoadBalancer" && (cls === undefined || cls === loadBalancerClass);
 }
 
@@ -65,9 +71,11 @@ export function ofOurClass(service: Service, loadBalancerClass: string): boolean
  * earlier still holds if every Service changed since reads the same.
  */
 export function rebuildReading(service: Service | undefined, loadBalancerClass: string): string {
-  if (!service || !ofOurClass(service, loadBalancerClass)) return "";
+  if (!service) return "";
   const ips = (service.status?.loadBalancer?.ingress ?? []).map((entry) => entry.ip ?? "");
-  return ips.length === 0 ? "" : `${service.metadata.creationTimestamp ?? ""} ${ips.join(" ")}`;
+  if (ips.length === 0) return "";
+  if (!ofOurClass(service, loadBalancerClass)) return `foreign ${ips.join(" ")}`;
+  return `${service.metadata.creationTimestamp ?? ""} ${ips.join(" ")}`;
 }
 
 /** An address found in a Service's status, in a known pool. */
@@ -97,10 +105,14 @@ export function* rebuildSteps(
   if (ledger.size > 0) throw new Error(`a rebuild needs an empty ledger; it holds ${ledger.size} addresses`);
   const oldest = new Map<string, Found>();
   const losers: Found[] = [];
+  const foreign: Service[] = [];
   let handled = 0;
   for (const service of services) {
-    // Services of another class are never touched, so their addresses are not ours to hold.
-    if (!ofOurClass(service, options.loadBalancerClass)) continue;
+    // Services of another class are never touched: their addresses are held for them, after ours.
+    if (!ofOurClass(service, options.loadBalancerClass)) {
+      if ((service.status?.loadBalancer?.ingress?.length ?? 0) > 0) foreign.push(service);
+      continue;
+    }
     const key = serviceKey(service);
     const created = service.metadata.creationTimestamp ?? "";
     for (const entry of service.status?.loadBalancer?.ingress ?? []) {
@@ -120,21 +132,36 @@ export function* rebuildSteps(
     }
     if (++handled % REBUILD_PER_STEP === 0) yield;
   }
-  const result: LedgerRebuild = { held: 0, conflicts: [], tasks: [] };
+  const result: LedgerRebuild = { held: 0, conflicts: [], foreign: 0, foreignConflicts: [], tasks: [] };
   for (const lost of losers) {
     const keptBy = oldest.get(lost.text)?.key ?? "";
     result.conflicts.push({ address: lost.text, keptBy, lostBy: lost.key });
   }
   const claims = new Map<AddressPool, RebuildTask>();
-  for (const { key, address, text, pool } of oldest.values()) {
-    ledger.hold(key, address, text);
-    result.held++;
+  const claimIn = (pool: AddressPool, text: string) => {
     let task = claims.get(pool);
     if (!task) {
       task = { kind: "rebuild", pool: pool.shared(), addresses: [] };
       claims.set(pool, task);
     }
     task.addresses.push(text);
+  };
+  for (const { key, address, text, pool } of oldest.values()) {
+    ledger.hold(key, address, text);
+    result.held++;
+    claimIn(pool, text);
+    if (++handled % REBUILD_PER_STEP === 0) yield;
+  }
+  for (const service of foreign) {
+    const key = serviceKey(service);
+    const heldByOurs = holdShown(ledger, key, service, (address, text) => {
+      result.foreign++;
+      const pool = registry.poolSet.find(address.family, address.value);
+      if (pool) claimIn(pool, text);
+    });
+    for (const { address, holder } of heldByOurs) {
+      result.foreignConflicts.push({ address, keptBy: holder, lostBy: key });
+    }
     if (++handled % REBUILD_PER_STEP === 0) yield;
   }
   result.tasks = [...claims.values()];
@@ -180,11 +207,11 @@ export async function rebuildLedgerInTurns(
  */
 export function reclaimHoldings(ledger: Ledger, registry: PoolRegistry): number {
   let claimed = 0;
-  for (const key of ledger.keys()) {
-    for (const holding of ledger.holdings(key)) {
-      const pool = registry.poolSet.find(holding.family, holding.value);
-      if (pool && !pool.isAllocated(holding.value) && pool.claim(holding.value)) claimed++;
-    }
-  }
+  const reclaim = (holding: Holding) => {
+    const pool = registry.poolSet.find(holding.family, holding.value);
+    if (pool && !pool.isAllocated(holding.value) && pool.claim(holding.value)) claimed++;
+  };
+  for (const key of ledger.keys()) for (const holding of ledger.holdings(key)) reclaim(holding);
+  for (const { holding } of ledger.foreign()) reclaim(holding);
   return claimed;
 }

@@ -6,6 +6,8 @@ import { parseAddress, runAllocatorTask } from "@lbipam/allocator";
 import type { IPPool, Service } from "@lbipam/api";
 import {
   conflictMessage,
+  foreignByPool,
+  forgetForeign,
   Ledger,
   PoolRegistry,
   REBUILD_PER_STEP,
@@ -13,6 +15,7 @@ import {
   rebuildLedgerInTurns,
   rebuildReading,
   reclaimHoldings,
+  showForeign,
 } from "../src/index.js";
 
 function pool(name: string, cidr: string, spec: Partial<IPPool["spec"]> = {}): IPPool {
@@ -65,20 +68,36 @@ describe("Ledger", () => {
 });
 
 describe("PoolRegistry", () => {
-  it("keeps storage across a status-only change and drops it when the CIDR changes", () => {
+  it("keeps storage across a spec change that keeps the range, and says what each sync changed", () => {
     const registry = new PoolRegistry();
-    assert.equal(registry.sync("a", pool("a", "10.0.0.0/24")), undefined);
+    assert.deepEqual(registry.sync("a", pool("a", "10.0.0.0/24")), {
+      changed: true,
+      storageReplaced: true,
+      cidrBefore: undefined,
+      cidrAfter: "10.0.0.0/24",
+    });
     const storage = registry.poolSet.get("a");
     assert.ok(storage);
     storage.claim(parseAddress("10.0.0.7").value);
-    assert.equal(registry.sync("a", pool("a", "10.0.0.0/24", { disabled: true })), undefined);
+    // The same object again (a status write): nothing changed.
+    assert.equal(registry.sync("a", pool("a", "10.0.0.0/24")).changed, false);
+    const disabled = registry.sync("a", pool("a", "10.0.0.0/24", { disabled: true }));
+    assert.deepEqual([disabled.changed, disabled.storageReplaced], [true, false]);
     assert.equal(registry.poolSet.get("a"), storage);
     assert.equal(registry.views.get("a")?.disabled, true);
-    assert.equal(registry.sync("a", pool("a", "10.0.1.0/24")), storage);
+    assert.deepEqual(registry.sync("a", pool("a", "10.0.1.0/24")), {
+      changed: true,
+      storageReplaced: true,
+      cidrBefore: "10.0.0.0/24",
+      cidrAfter: "10.0.1.0/24",
+    });
     assert.equal(registry.poolSet.get("a")?.isAllocated(parseAddress("10.0.1.7").value), false);
-    const moved = registry.poolSet.get("a");
-    assert.notEqual(moved, undefined);
-    assert.equal(registry.sync("a", undefined), moved, "a deleted pool hands back its storage");
+    assert.deepEqual(registry.sync("a", undefined), {
+      changed: true,
+      storageReplaced: true,
+      cidrBefore: "10.0.1.0/24",
+      cidrAfter: undefined,
+    });
     assert.equal(registry.views.has("a"), false);
     assert.equal(registry.poolSet.get("a"), undefined);
   });
@@ -96,7 +115,7 @@ describe("PoolRegistry", () => {
     ]);
     assert.equal(problems.length, 1);
     assert.match(problems[0]!, /not-a-cidr/);
-    assert.equal(registry.poolSet.get("a")?.counts().free, 2);
+    assert.equal(registry.poolSet.get("a")?.counts().free, 2n);
   });
 });
 
@@ -127,21 +146,32 @@ describe("rebuildLedger", () => {
     assert.deepEqual(result.conflicts, [{ address: "10.0.0.5", keptBy: "ns/old", lostBy: "ns/young" }]);
     assert.match(conflictMessage(result.conflicts[0]!), /the older, ns\/old, keeps it/);
     assert.equal(ledger.holderOf(parseAddress("10.0.0.5")), "ns/old");
-    assert.equal(ledger.holderOf(parseAddress("10.0.0.9")), undefined);
+    // Addresses shown by Services lbipam does not manage are held for them, as foreign.
+    assert.equal(result.foreign, 2, "10.0.0.9 and 10.0.0.10");
+    assert.equal(ledger.holderOf(parseAddress("10.0.0.9")), "ns/other-class");
+    assert.equal(ledger.isForeign(parseAddress("10.0.0.9")), true);
+    assert.equal(ledger.isForeign(parseAddress("10.0.0.5")), false);
+    assert.equal(ledger.size, 2, "foreign addresses are not lbipam's holdings");
     // The ledger is filled at once; the pools only once the tasks have run.
     assert.equal(r.poolSet.get("v4")?.isAllocated(parseAddress("10.0.0.5").value), false);
     assert.deepEqual(
       result.tasks.map((task) => [task.pool.definition.name, task.addresses]),
       [
-        ["v4", ["10.0.0.5"]],
+        ["v4", ["10.0.0.5", "10.0.0.9", "10.0.0.10"]],
         ["v6", ["2001:db8::5"]],
       ],
     );
     for (const task of result.tasks) {
       const claimed = runAllocatorTask(task);
-      assert.deepEqual(claimed, { kind: "rebuild", claimed: 1, duplicates: [], invalid: [] });
+      assert.deepEqual(claimed, {
+        kind: "rebuild",
+        claimed: task.addresses.length,
+        duplicates: [],
+        invalid: [],
+      });
     }
     assert.equal(r.poolSet.get("v4")?.isAllocated(parseAddress("10.0.0.5").value), true);
+    assert.equal(r.poolSet.get("v4")?.isAllocated(parseAddress("10.0.0.9").value), true);
     assert.equal(r.poolSet.get("v6")?.counts().allocated, 1);
   });
 
@@ -161,6 +191,85 @@ describe("rebuildLedger", () => {
   });
 });
 
+describe("addresses shown by Services lbipam does not manage", () => {
+  const registry = () => {
+    const r = new PoolRegistry();
+    r.sync("v4", pool("v4", "10.0.0.0/24"));
+    return r;
+  };
+
+  it("holds them after lbipam's own at start: an address one of ours holds stays ours", () => {
+    const ledger = new Ledger();
+    const result = rebuildLedger(
+      [
+        // Younger than the foreign Service, but lbipam's: it keeps the address.
+        service("ns/ours", "2026-01-02T00:00:00Z", ["10.0.0.1"]),
+        service("ns/theirs", "2026-01-01T00:00:00Z", ["10.0.0.1", "10.0.0.2"], { loadBalancerClass: "x" }),
+      ],
+      registry(),
+      ledger,
+      { loadBalancerClass: "calico" },
+    );
+    assert.equal(ledger.holderOf(parseAddress("10.0.0.1")), "ns/ours");
+    assert.equal(ledger.holderOf(parseAddress("10.0.0.2")), "ns/theirs");
+    assert.deepEqual(result.foreignConflicts, [
+      { address: "10.0.0.1", keptBy: "ns/ours", lostBy: "ns/theirs" },
+    ]);
+    assert.equal(
+      ledger.hold("ns/new", parseAddress("10.0.0.2")),
+      false,
+      "a foreign address is nobody else's",
+    );
+  });
+
+  it("follows what the Service shows, claiming and giving back in its pool, reporting only what is new", () => {
+    const r = registry();
+    const ledger = new Ledger();
+    const theirs = service("ns/theirs", "2026-01-01T00:00:00Z", ["10.0.0.7", "192.0.2.1"], {
+      loadBalancerClass: "x",
+    });
+    const first = showForeign(ledger, r, "ns/theirs", theirs);
+    assert.deepEqual(first, { added: ["10.0.0.7", "192.0.2.1"], heldByOthers: [] });
+    const v4 = r.poolSet.get("v4")!;
+    assert.equal(v4.isAllocated(parseAddress("10.0.0.7").value), true);
+    assert.deepEqual(foreignByPool(ledger, r.poolSet).get("v4"), [
+      { address: "10.0.0.7", service: "ns/theirs" },
+    ]);
+    // Seen again: nothing new to report, still claimed.
+    const again = showForeign(ledger, r, "ns/theirs", theirs, forgetForeign(ledger, r, "ns/theirs"));
+    assert.deepEqual(again.added, []);
+    assert.equal(v4.isAllocated(parseAddress("10.0.0.7").value), true);
+    // As the Service sees itself, what it shows is nobody's: deciding for it releases nothing.
+    assert.equal(ledger.holderSeenBy("ns/theirs")(parseAddress("10.0.0.7")), undefined);
+    assert.equal(ledger.holderSeenBy("ns/other")(parseAddress("10.0.0.7")), "ns/theirs");
+    // Gone: the address is free again.
+    forgetForeign(ledger, r, "ns/theirs");
+    assert.equal(v4.isAllocated(parseAddress("10.0.0.7").value), false);
+    assert.equal(ledger.holderOf(parseAddress("10.0.0.7")), undefined);
+  });
+
+  it("leaves an address one of lbipam's Services holds with it, and reports that", () => {
+    const r = registry();
+    const ledger = new Ledger();
+    ledger.hold("ns/ours", parseAddress("10.0.0.3"));
+    r.poolSet.get("v4")?.claim(parseAddress("10.0.0.3").value);
+    const shown = service("ns/theirs", "2026-01-01T00:00:00Z", ["10.0.0.3"], { type: "ClusterIP" });
+    const change = showForeign(ledger, r, "ns/theirs", shown);
+    assert.deepEqual(change, { added: [], heldByOthers: [{ address: "10.0.0.3", holder: "ns/ours" }] });
+    forgetForeign(ledger, r, "ns/theirs");
+    assert.equal(r.poolSet.get("v4")?.isAllocated(parseAddress("10.0.0.3").value), true, "still ours");
+  });
+
+  it("claims them again in new storage", () => {
+    const r = registry();
+    const ledger = new Ledger();
+    showForeign(ledger, r, "ns/theirs", service("ns/theirs", "", ["10.0.0.9"], { loadBalancerClass: "x" }));
+    r.sync("v4", pool("v4", "10.0.0.0/24", { blockSize: 28 }));
+    assert.equal(reclaimHoldings(ledger, r), 1);
+    assert.equal(r.poolSet.get("v4")?.isAllocated(parseAddress("10.0.0.9").value), true);
+  });
+});
+
 describe("reclaimHoldings", () => {
   it("takes again, in new storage, every address still held in its range", () => {
     const registry = new PoolRegistry();
@@ -172,7 +281,7 @@ describe("reclaimHoldings", () => {
       registry.poolSet.get("a")?.claim(address.value);
     }
     // A changed block size is new, empty storage.
-    assert.ok(registry.sync("a", pool("a", "10.0.0.0/24", { blockSize: 28 })));
+    assert.ok(registry.sync("a", pool("a", "10.0.0.0/24", { blockSize: 28 })).storageReplaced);
     assert.equal(registry.poolSet.get("a")?.counts().allocated, 0);
     assert.equal(reclaimHoldings(ledger, registry), 2);
     assert.equal(registry.poolSet.get("a")?.counts().allocated, 2);
@@ -223,11 +332,12 @@ describe("rebuildReading", () => {
   it("reads nothing of a Service that contributes nothing to a rebuild", () => {
     assert.equal(rebuildReading(undefined, "calico"), "");
     assert.equal(rebuildReading(service("ns/a", at, []), "calico"), "");
-    assert.equal(
-      rebuildReading(service("ns/a", at, ["10.0.0.1"], { loadBalancerClass: "other" }), "calico"),
-      "",
-    );
-    assert.equal(rebuildReading(service("ns/a", at, ["10.0.0.1"], { type: "ClusterIP" }), "calico"), "");
+  });
+  it("reads the addresses a Service of another class shows, held for it as foreign", () => {
+    const other = rebuildReading(service("ns/a", at, ["10.0.0.1"], { loadBalancerClass: "other" }), "calico");
+    assert.equal(other, "foreign 10.0.0.1");
+    assert.notEqual(other, rebuildReading(service("ns/a", at, ["10.0.0.1"]), "calico"));
+    assert.equal(rebuildReading(service("ns/a", at, [], { type: "ClusterIP" }), "calico"), "");
   });
   it("changes with the addresses shown and the creation time, not with the rest", () => {
     const reading = rebuildReading(service("ns/a", at, ["10.0.0.1"]), "calico");

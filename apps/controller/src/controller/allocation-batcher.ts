@@ -12,13 +12,9 @@ import {
   type RebuildTask,
   runAllocatorTask,
 } from "@lbipam/allocator";
+import type { Allocated } from "@lbipam/state";
 import type { Piscina } from "piscina";
 import type { ControllerMetrics } from "./metrics.js";
-
-export interface Allocated {
-  pool: AddressPool;
-  value: bigint;
-}
 
 interface Request {
   pools: AddressPool[];

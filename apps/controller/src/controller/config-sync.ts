@@ -9,8 +9,8 @@ import {
   readLoadBalancerConfig,
 } from "@lbipam/api";
 import type { ClusterWriter } from "./cluster-writer.js";
+import type { ReadCache } from "./read-cache.js";
 import { sameJson } from "./same-json.js";
-import type { ReadCache } from "./service-reconciler.js";
 
 export interface ConfigLogger {
   info(fields: object, message: string): void;

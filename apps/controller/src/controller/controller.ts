@@ -15,21 +15,26 @@ import {
   type IPReservation,
   type KubeControllersConfiguration,
   type Namespace,
-  parseServiceRequest,
   projectNamespace,
   projectService,
   type Service,
   serviceKey,
+  splitServiceKey,
 } from "@lbipam/api";
 import {
+  foreignByPool,
+  forgetForeign,
   Ledger,
   type LedgerRebuild,
+  type PoolChange,
   PoolRegistry,
   rebuildLedgerInTurns,
   rebuildReading,
   reclaimHoldings,
+  type ServiceState,
 } from "@lbipam/state";
 import { Piscina } from "piscina";
+import { ApiRequestError } from "../errors.js";
 import { AllocationBatcher } from "./allocation-batcher.js";
 import { CALICO_GROUP, CALICO_VERSION, type ClusterWriter, KubeClusterWriter } from "./cluster-writer.js";
 import { CONFIG_PLURAL, ConfigSync } from "./config-sync.js";
@@ -42,7 +47,7 @@ import { listPages } from "./paged-list.js";
 import { PoolReferences } from "./pool-references.js";
 import { PoolStatusWriter } from "./pool-status.js";
 import { RestClient } from "./rest-client.js";
-import { ServiceReconciler, type ServiceState, splitKey } from "./service-reconciler.js";
+import { ServiceReconciler } from "./service-reconciler.js";
 import { TokenBucket } from "./token-bucket.js";
 import { WaitingServices } from "./waiting-services.js";
 import { WorkQueue } from "./work-queue.js";
@@ -131,10 +136,6 @@ export class Controller {
   private readonly config: ConfigSync;
   private readonly states = new Map<string, ServiceState>();
   private readonly references = new PoolReferences();
-  /** Last known CIDR of each pool, so Services naming a deleted pool by CIDR are found too. */
-  private readonly poolCidrs = new Map<string, string>();
-  /** The spec each pool was last synced with, to tell spec changes from our own status writes. */
-  private readonly poolSpecs = new Map<string, string>();
   private readyFlag = false;
   private cachesSynced = false;
   private workers: Promise<void>[] = [];
@@ -152,20 +153,31 @@ export class Controller {
     this.slices = new EventLoopSlices(RECONCILE_SLICE_MS);
     const { kubeconfig, logger } = options;
     this.metrics = new ControllerMetrics({
-      pools: () =>
-        this.registry.poolSet.list().map((pool) => {
+      pools: () => {
+        const foreign = foreignByPool(this.ledger, this.registry.poolSet);
+        return this.registry.poolSet.list().map((pool) => {
           const counts = pool.counts();
           return {
             pool: pool.name,
             family: pool.spec.family === 4 ? "IPv4" : "IPv6",
-            ...counts,
+            // Gauges are floats: exact counts past 2^53 round, as Prometheus would store them anyway.
+            total: Number(counts.total),
+            allocated: counts.allocated,
+            reserved: Number(counts.reserved),
+            free: Number(counts.free),
+            foreign: foreign.get(pool.name)?.length ?? 0,
             allocatable:
               this.registry.poolSet.isServing(pool.name) && !this.registry.views.get(pool.name)?.disabled,
           };
-        }),
+        });
+      },
       servicesByState: () => {
         const counts: Record<string, number> = { allocated: 0, pending: 0, invalid: 0, unmanaged: 0 };
-        for (const state of this.states.values()) counts[state] = (counts[state] ?? 0) + 1;
+        for (const state of this.states.values()) {
+          // A Service served in one family and waiting in the other waits: it is pending.
+          const shown = state === "partial" ? "pending" : state;
+          counts[shown] = (counts[shown] ?? 0) + 1;
+        }
         return counts;
       },
       queueDepth: () => this.queue.length,
@@ -430,6 +442,18 @@ export class Controller {
         "two Services show one address; the older keeps it, the other will be reassigned",
       );
     }
+    for (const conflict of rebuilt.foreignConflicts) {
+      logger.warn(
+        conflict,
+        "a Service lbipam does not manage shows an address one of its Services holds; left with that Service",
+      );
+    }
+    if (rebuilt.foreign > 0) {
+      logger.info(
+        { addresses: rebuilt.foreign },
+        "addresses shown by Services lbipam does not manage: held for them, never given to another",
+      );
+    }
     for (const claimed of await this.batcher.rebuild(rebuilt.tasks)) {
       // The ledger holds each address once and the pools start empty, so this means a bug: say so.
       for (const address of claimed.duplicates) logger.error({ address }, "address claimed twice in rebuild");
@@ -507,7 +531,7 @@ export class Controller {
       }
     }
     for (const key of prepared.changed) {
-      const { namespace, name } = splitKey(key);
+      const { namespace, name } = splitServiceKey(key);
       if (rebuildReading(then.get(key), cls) !== rebuildReading(this.services.get(name, namespace), cls)) {
         this.options.logger.info({ changed: key }, "state prepared while standing by is stale; rebuilding");
         return undefined;
@@ -542,6 +566,7 @@ export class Controller {
         this.registry.poolSet.find(holding.family, holding.value)?.release(holding.value);
       }
     }
+    for (const { key } of [...this.ledger.foreign()]) forgetForeign(this.ledger, this.registry, key);
     this.forgetServiceStates();
   }
 
@@ -578,13 +603,20 @@ export class Controller {
   }
 
   private failed(queue: WorkQueue<string>, key: string, error: unknown): void {
-    const status = (error as { status?: number }).status;
-    const reason =
-      status === 409 ? "conflict" : status === 404 ? "not_found" : status ? `http_${status}` : "error";
+    const api = error instanceof ApiRequestError ? error : undefined;
+    const reason = api?.conflict
+      ? "conflict"
+      : api?.notFound
+        ? "not_found"
+        : api?.status
+          ? `http_${api.status}`
+          : "error";
     this.metrics.reconcileErrors.inc({ reason });
     // A conflict means our cache is behind: the informer brings the new version, and the retry uses it.
-    const log = status === 409 ? this.options.logger.debug : this.options.logger.warn;
-    const object = key.startsWith(SERVICE) ? splitKey(key.slice(SERVICE.length)) : { name: key.slice(2) };
+    const log = api?.conflict ? this.options.logger.debug : this.options.logger.warn;
+    const object = key.startsWith(SERVICE)
+      ? splitServiceKey(key.slice(SERVICE.length))
+      : { name: key.slice(2) };
     log.call(
       this.options.logger,
       { ...object, err: error, retries: queue.failures(key) },
@@ -599,15 +631,15 @@ export class Controller {
       const result = await this.reconciler.reconcile(serviceKey);
       if (result.state) this.states.set(serviceKey, result.state);
       else this.states.delete(serviceKey);
-      this.references.set(serviceKey, this.referencesOf(serviceKey));
+      this.references.set(serviceKey, result.references);
       if (result.freed) this.wakeWaiting();
-      this.requestPoolStatuses();
+      for (const pool of result.touchedPools) this.poolStatus.request(pool);
       const since = this.waiting.longestWaitSince();
       this.metrics.pendingSince.set(since === undefined ? 0 : since / 1000);
     } else if (key.startsWith(POOL)) {
       const name = key.slice(POOL.length);
-      const cidrBefore = this.poolCidrs.get(name);
-      if (this.syncPool(name)) this.enqueueServicesOfPool(name, cidrBefore);
+      const change = this.syncPool(name);
+      if (change.changed) this.enqueueServicesOfPool(name, change);
     } else if (key.startsWith(NAMESPACE)) {
       for (const service of this.services.list(key.slice(NAMESPACE.length))) {
         this.queue.add(`${SERVICE}${service.metadata?.namespace}/${service.metadata?.name}`);
@@ -623,53 +655,27 @@ export class Controller {
     }
   }
 
-  /** Syncs one pool with its object; true when its spec (or existence) changed. */
-  private syncPool(name: string): boolean {
-    const object = this.pools.get(name);
-    const fingerprint = object
-      ? JSON.stringify([
-          object.spec,
-          object.metadata?.deletionTimestamp ?? null,
-          object.metadata?.creationTimestamp,
-        ])
-      : undefined;
+  /** Syncs one pool with its object; what changed. */
+  private syncPool(name: string): PoolChange {
     this.poolStatus.request(name);
-    if (fingerprint === this.poolSpecs.get(name)) return false;
-    if (fingerprint === undefined) this.poolSpecs.delete(name);
-    else this.poolSpecs.set(name, fingerprint);
-    const storage = this.registry.poolSet.get(name);
-    this.registry.sync(name, object);
+    const change = this.registry.sync(name, this.pools.get(name));
+    if (!change.changed) return change;
     // New storage starts empty, and a pool gone may leave its range to an overlapping one:
     // the addresses Services still hold are taken again wherever they now fall.
-    if (this.registry.poolSet.get(name) !== storage) reclaimHoldings(this.ledger, this.registry);
-    const cidr = this.registry.poolSet.get(name)?.spec.cidrText;
-    if (cidr) this.poolCidrs.set(name, cidr);
-    else if (!object) this.poolCidrs.delete(name);
+    if (change.storageReplaced) reclaimHoldings(this.ledger, this.registry);
     // Overlaps may have moved: every pool's condition may change.
     for (const other of this.registry.views.keys()) if (other !== name) this.poolStatus.request(other);
-    return true;
+    return change;
   }
 
   /**
    * A pool changed: every waiting Service (it may now be served), oldest
    * first, then the Services holding its addresses or naming it.
    */
-  private enqueueServicesOfPool(name: string, cidrBefore: string | undefined): void {
+  private enqueueServicesOfPool(name: string, change: PoolChange): void {
     this.wakeWaiting();
-    const refs = [name, cidrBefore, this.poolCidrs.get(name)];
+    const refs = [name, change.cidrBefore, change.cidrAfter];
     for (const key of this.references.keysOf(...refs)) this.queue.add(`${SERVICE}${key}`);
-  }
-
-  /** The pools a Service holds addresses in, and the pool names or CIDRs its annotations ask for. */
-  private referencesOf(key: string): string[] {
-    const { namespace, name } = splitKey(key);
-    const service = this.services.get(name, namespace);
-    if (!service) return [];
-    const held = this.ledger
-      .holdings(key)
-      .flatMap((h) => this.registry.poolSet.find(h.family, h.value)?.name ?? []);
-    const asked = Object.values(parseServiceRequest(service).pools).flat();
-    return [...held, ...asked];
   }
 
   /**

@@ -5,6 +5,7 @@
 // stuck in a loop cannot flood the cluster. Recording never blocks or throws.
 import { randomBytes } from "node:crypto";
 import type { CoreV1Event } from "@kubernetes/client-node";
+import { ApiRequestError } from "../errors.js";
 import type { ClusterWriter } from "./cluster-writer.js";
 
 export interface InvolvedObject {
@@ -101,7 +102,7 @@ export class EventRecorder {
         return;
       } catch (error) {
         // The Event expired or was deleted: start a new one.
-        if ((error as { notFound?: boolean }).notFound !== true) throw error;
+        if (!(error instanceof ApiRequestError && error.notFound)) throw error;
       }
     }
     const name = `${object.name}.${randomBytes(8).toString("hex")}`;

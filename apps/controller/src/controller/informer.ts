@@ -81,7 +81,7 @@ export class Informer<T extends KubernetesObject> {
           this.syncedFlag = true;
           this.resolveSynced();
         }
-        return real.watch(
+        const opening = real.watch(
           path,
           { ...query, allowWatchBookmarks: true, timeoutSeconds },
           (phase, object, watchObject) => {
@@ -93,6 +93,12 @@ export class Informer<T extends KubernetesObject> {
             if (generation === this.watchGeneration) done(err);
           },
         );
+        // ListWatch aborts only a watch that is already open (client-node cache.ts keeps the
+        // request once watch() resolves): one stopped or restarted meanwhile is aborted here.
+        return opening.then((request) => {
+          if (this.stopping || generation !== this.watchGeneration) request.abort();
+          return request;
+        });
       },
     } as unknown as Watch;
     this.listWatch = new ListWatch<T>(options.path, watch, options.list, false);
@@ -100,10 +106,6 @@ export class Informer<T extends KubernetesObject> {
     this.listWatch.on("update", (object) => options.onUpdate(object));
     this.listWatch.on("delete", (object) => options.onDelete(object));
     this.listWatch.on("error", (error) => this.onError(error));
-  }
-
-  get isSynced(): boolean {
-    return this.syncedFlag;
   }
 
   get(name: string, namespace?: string): T | undefined {

@@ -15,6 +15,8 @@ export interface PoolSample {
   allocated: number;
   reserved: number;
   free: number;
+  /** Addresses of the pool shown by Services lbipam does not manage (held for them). */
+  foreign: number;
   allocatable: boolean;
 }
 
@@ -76,6 +78,11 @@ export class ControllerMetrics {
       "lbipam_pool_free_addresses",
       "Addresses of the pool automatic allocation can still hand out.",
       (s) => s.free,
+    );
+    poolGauge(
+      "lbipam_foreign_addresses",
+      "Addresses of the pool shown by Services lbipam does not manage: held for them, never handed out.",
+      (s) => s.foreign,
     );
     poolGauge(
       "lbipam_pool_allocatable",

@@ -1,13 +1,20 @@
 // IPPool status (the Allocatable condition and utilisation counts) kept
 // current without a write storm: at most one write per pool per interval,
 // and none when nothing changed.
-import { type IPPool, type IPPoolStatus, type PoolView, poolAddresses, poolCondition } from "@lbipam/api";
+import {
+  type IPPool,
+  type IPPoolStatus,
+  kubeNow,
+  type PoolView,
+  poolAddresses,
+  poolCondition,
+  setCondition,
+} from "@lbipam/api";
 import type { PoolRegistry } from "@lbipam/state";
 import type { ClusterWriter } from "./cluster-writer.js";
 import type { ControllerMetrics } from "./metrics.js";
+import type { ReadCache } from "./read-cache.js";
 import { sameJson } from "./same-json.js";
-import type { ReadCache } from "./service-reconciler.js";
-import { kubeNow } from "./service-status.js";
 
 export interface PoolStatusLogger {
   warn(fields: object, message: string): void;
@@ -68,16 +75,14 @@ export class PoolStatusWriter {
   /** The status the pool should show now. */
   desired(object: IPPool, view: PoolView): IPPoolStatus {
     const condition = poolCondition(view, { overlappedBy: this.registry.poolSet.overlappedBy(view.name) });
-    const previous = object.status?.conditions?.find((c) => c.type === condition.type);
-    const lastTransitionTime =
-      previous && previous.status === condition.status && previous.lastTransitionTime
-        ? previous.lastTransitionTime
-        : kubeNow();
     const status: IPPoolStatus = {
-      conditions: [
-        ...(object.status?.conditions ?? []).filter((c) => c.type !== condition.type),
-        { ...condition, lastTransitionTime, observedGeneration: object.metadata.generation },
-      ],
+      conditions: setCondition(
+        object.status?.conditions,
+        condition.type,
+        condition,
+        kubeNow(),
+        object.metadata.generation,
+      ),
     };
     const pool = this.registry.poolSet.get(view.name);
     if (pool) status.addresses = poolAddresses(view, pool.counts());

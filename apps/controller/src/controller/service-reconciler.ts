@@ -1,38 +1,51 @@
 // Reconcile one Service: read the caches, decide through @lbipam/api, apply
 // the decision to the allocator and the ledger, then write status once, and
 // only if it changed. Level-triggered: running it again changes nothing.
-import { type Address, type Family, parseAddress } from "@lbipam/allocator";
+import type { Address, Family } from "@lbipam/allocator";
 import {
   type Decision,
   decide,
   desiredIngress,
   EventReason,
-  type FamilyDecision,
+  kubeNow,
+  listSome,
   type ManagementConfig,
+  misspelledMessage,
   type Namespace,
   parseIngressAddress,
   SERVICE_CONDITION_TYPE,
   type Service,
   ServiceReason,
+  setCondition,
+  splitServiceKey,
 } from "@lbipam/api";
-import type { Ledger, PoolRegistry } from "@lbipam/state";
+import {
+  carryOutInTurns,
+  forgetForeign,
+  type Ledger,
+  type PoolRegistry,
+  releaseAll,
+  releaseGivenUp,
+  type ServiceState,
+  serviceState,
+  showForeign,
+} from "@lbipam/state";
 import type { AllocationBatcher } from "./allocation-batcher.js";
 import type { ClusterWriter } from "./cluster-writer.js";
 import type { EventRecorder, InvolvedObject } from "./event-recorder.js";
 import type { ControllerMetrics } from "./metrics.js";
-import { kubeNow, mergeConditions, type ServiceStatusPatch, statusChanged } from "./service-status.js";
+import type { ReadCache } from "./read-cache.js";
+import { type ServiceStatusPatch, statusChanged } from "./service-status.js";
 import type { WaitingServices } from "./waiting-services.js";
-
-export interface ReadCache<T> {
-  get(name: string, namespace?: string): T | undefined;
-}
-
-export type ServiceState = "allocated" | "pending" | "invalid" | "unmanaged";
 
 export interface ReconcileResult {
   /** Addresses were given back: waiting Services may now be served. */
   freed: boolean;
   state: ServiceState | undefined;
+  /** The pools the Service holds addresses in, and the pool names or CIDRs it asks for. */
+  references: string[];
+  /** Pools whose counts this reconcile changed: their status may need a write. */
+  touchedPools: string[];
 }
 
 export interface ServiceReconcilerDeps {
@@ -46,29 +59,35 @@ export interface ServiceReconcilerDeps {
   recorder: EventRecorder;
   metrics: ControllerMetrics;
   batcher: AllocationBatcher;
-  logger: { error(fields: object, message: string): void };
+  logger: {
+    info(fields: object, message: string): void;
+    warn(fields: object, message: string): void;
+    error(fields: object, message: string): void;
+  };
 }
 
 const FAMILY_NAME: Record<Family, string> = { 4: "IPv4", 6: "IPv6" };
-
-export function splitKey(key: string): { namespace: string; name: string } {
-  const slash = key.indexOf("/");
-  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
-}
 
 export class ServiceReconciler {
   constructor(private readonly deps: ServiceReconcilerDeps) {}
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const { services, namespaces, registry, ledger, waiting } = this.deps;
-    const { namespace, name } = splitKey(key);
+    const { namespace, name } = splitServiceKey(key);
     const service = services.get(name, namespace);
+    // What an unmanaged Service showed is held again below if it still is unmanaged.
+    const shownBefore = forgetForeign(ledger, registry, key);
     if (!service) {
       // The Service is gone: everything it held goes back.
       waiting.delete(key);
-      let freed = false;
-      for (const holding of [...ledger.holdings(key)]) freed = this.release(key, holding) || freed;
-      return { freed, state: undefined };
+      const released = releaseAll(key, ledger, registry.poolSet);
+      this.countReleases(released);
+      return {
+        freed: shownBefore.length > 0 || released.length > 0,
+        state: undefined,
+        references: [],
+        touchedPools: this.poolsOf([...shownBefore, ...released.map((r) => r.address)]),
+      };
     }
     const decision = decide({
       service: this.withHeldAddresses(service, key),
@@ -76,15 +95,32 @@ export class ServiceReconciler {
       pools: registry.views,
       poolSet: registry.poolSet,
       config: this.deps.config(),
-      holderOf: (address) => ledger.holderOf(address),
+      holderOf: ledger.holderSeenBy(key),
     });
+    // An address an unmanaged Service no longer shows may serve a waiting Service.
+    const foreignFreed = decision.managed
+      ? shownBefore.length > 0
+      : this.holdForeign(key, service, shownBefore) < shownBefore.length;
 
-    const applied = await this.apply(key, service, decision);
+    const applied = await carryOutInTurns(key, service, decision, ledger, registry.poolSet, ({ pools }) =>
+      this.deps.batcher.allocate(pools),
+    );
+    for (const { address, holder } of applied.disagreements) {
+      // The claims and the ledger agree, so this means a bug: say so (another address was taken).
+      this.deps.logger.error(
+        { namespace, name, address, holder },
+        "allocator handed out an address the ledger holds",
+      );
+    }
+    for (const taken of applied.taken) {
+      this.deps.metrics.allocations.inc({ pool: taken.pool, family: FAMILY_NAME[taken.family] });
+    }
     const condition = applied.raced ?? decision.condition;
     const patch: ServiceStatusPatch = {
       loadBalancer: { ingress: desiredIngress(service, decision, applied.addresses) },
-      conditions: mergeConditions(
+      conditions: setCondition(
         service.status?.conditions,
+        SERVICE_CONDITION_TYPE,
         condition,
         kubeNow(),
         service.metadata.generation,
@@ -101,19 +137,53 @@ export class ServiceReconciler {
     // What the Service gives up goes back only now that its status no longer
     // shows it (a failed write leaves it held for the retry), so no other
     // Service's status can show an address while this one still does.
-    let freed = applied.rolledBack;
-    for (const text of decision.release) freed = this.release(key, parseAddress(text)) || freed;
+    const released = releaseGivenUp(key, decision, ledger, registry.poolSet);
+    this.countReleases(released);
+    const freed = applied.rolledBack || foreignFreed || released.length > 0;
 
-    const state: ServiceState = !decision.managed
-      ? "unmanaged"
-      : condition?.reason === ServiceReason.InvalidAnnotation
-        ? "invalid"
-        : applied.waiting
-          ? "pending"
-          : "allocated";
-    if (state === "pending") waiting.add(key, service.metadata.creationTimestamp ?? "");
+    const state = serviceState(decision, applied, condition);
+    if (state === "pending" || state === "partial")
+      waiting.add(key, service.metadata.creationTimestamp ?? "");
     else waiting.delete(key);
-    return { freed, state };
+    const foreignNow = ledger.foreignHoldings(key);
+    const foreignChanged =
+      foreignNow.length !== shownBefore.length || foreignNow.some((h, i) => h.text !== shownBefore[i]?.text);
+    const touchedPools = [
+      ...applied.taken.map((taken) => taken.pool),
+      ...this.poolsOf(released.map((r) => r.address)),
+      ...(foreignChanged ? this.poolsOf([...shownBefore, ...foreignNow]) : []),
+    ];
+    const references = [...this.poolsOf(ledger.holdings(key)), ...decision.requestedPools];
+    return { freed, state, references: [...new Set(references)], touchedPools: [...new Set(touchedPools)] };
+  }
+
+  /** The names of the pools the addresses are in. */
+  private poolsOf(addresses: readonly Address[]): string[] {
+    return addresses.flatMap((a) => this.deps.registry.poolSet.find(a.family, a.value)?.name ?? []);
+  }
+
+  /**
+   * Holds what a Service lbipam does not manage shows; new addresses are
+   * logged once. Returns how many of what it showed before it still shows.
+   */
+  private holdForeign(key: string, service: Service, before: Parameters<typeof showForeign>[4]): number {
+    const { ledger, registry, logger } = this.deps;
+    const change = showForeign(ledger, registry, key, service, before);
+    const { namespace, name } = splitServiceKey(key);
+    if (change.added.length > 0) {
+      logger.info(
+        { namespace, name, addresses: listSome(change.added) },
+        "a Service lbipam does not manage shows these addresses: held for it, never given to another",
+      );
+    }
+    for (const { address, holder } of change.heldByOthers) {
+      logger.warn(
+        { namespace, name, address, holder },
+        "a Service lbipam does not manage shows an address one of its Services holds; left with that Service",
+      );
+    }
+    const now = new Set(ledger.foreignHoldings(key).map((holding) => holding.text));
+    return (before ?? []).filter((holding) => now.has(holding.text)).length;
   }
 
   /**
@@ -133,120 +203,10 @@ export class ServiceReconciler {
     return { ...service, status: { ...service.status, loadBalancer: { ingress: [...ingress, ...missing] } } };
   }
 
-  private async apply(
-    key: string,
-    service: Service,
-    decision: Decision,
-  ): Promise<{
-    addresses: string[];
-    waiting: boolean;
-    rolledBack: boolean;
-    raced: Decision["condition"] | undefined;
-  }> {
-    const addresses: string[] = [];
-    const fresh: Address[] = [];
-    let raced: Decision["condition"] | undefined;
-    let waiting = false;
-    // Every family's request goes out now, so one Service's allocations share
-    // a batch and older Services (reconciled first) stay ahead of younger ones.
-    const outcomes = await Promise.all(decision.families.map((family) => this.applyFamily(key, family)));
-    for (const got of outcomes) {
-      if (got.address) {
-        addresses.push(got.address);
-        if (got.fresh) fresh.push(parseAddress(got.address));
-      } else {
-        waiting = true;
-        if (got.raced && !raced) raced = got.raced;
-      }
+  private countReleases(released: ReturnType<typeof releaseAll>): void {
+    for (const { address, pool } of released) {
+      if (pool) this.deps.metrics.releases.inc({ pool, family: FAMILY_NAME[address.family] });
     }
-    // RequireDualStack is all or none: a family lost to a race takes back the others it just got.
-    if (waiting && service.spec?.ipFamilyPolicy === "RequireDualStack" && fresh.length > 0) {
-      for (const address of fresh) this.release(key, address);
-      const taken = new Set(fresh.map((a) => `${a.family}/${a.value}`));
-      const kept = addresses.filter((text) => {
-        const a = parseAddress(text);
-        return !taken.has(`${a.family}/${a.value}`);
-      });
-      return { addresses: kept, waiting, rolledBack: true, raced };
-    }
-    return { addresses, waiting, rolledBack: false, raced };
-  }
-
-  private async applyFamily(
-    key: string,
-    decision: FamilyDecision,
-  ): Promise<{ address?: string; fresh?: boolean; raced?: Decision["condition"] }> {
-    const { ledger, registry, metrics } = this.deps;
-    switch (decision.action) {
-      case "keep": {
-        const address = parseAddress(decision.address);
-        ledger.hold(key, address);
-        const pool = registry.poolSet.find(address.family, address.value);
-        // A pool re-created under the same range starts empty: mark the address taken again.
-        if (pool && !pool.isAllocated(address.value)) pool.claim(address.value);
-        return { address: decision.address };
-      }
-      case "claim": {
-        const address = parseAddress(decision.address);
-        const pool = registry.poolSet.get(decision.pool);
-        // Someone took it since the decision (or the pool went): wait for exactly this address.
-        if (ledger.holderOf(address) !== undefined || !pool || !pool.claim(address.value)) {
-          return {
-            raced: {
-              type: SERVICE_CONDITION_TYPE,
-              status: "False",
-              reason: ServiceReason.RequestedIPInUse,
-              message: `${decision.address} was taken by another Service; waiting for it`,
-            },
-          };
-        }
-        ledger.hold(key, address);
-        metrics.allocations.inc({ pool: decision.pool, family: FAMILY_NAME[address.family] });
-        return { address: decision.address, fresh: true };
-      }
-      case "allocate": {
-        const pools = decision.pools.flatMap((name) => registry.poolSet.get(name) ?? []);
-        let got = pools.length > 0 ? await this.deps.batcher.allocate(pools) : undefined;
-        // The pools' claims and the ledger agree, so this never loops; if they ever did not,
-        // an address another Service holds stays claimed and is never given out twice.
-        while (got && !ledger.hold(key, { family: decision.family, value: got.value })) {
-          this.deps.logger.error(
-            {
-              address: got.pool.format(got.value),
-              holder: ledger.holderOf({ family: decision.family, value: got.value }),
-            },
-            "allocator handed out an address the ledger holds; taking another",
-          );
-          got = await this.deps.batcher.allocate(pools);
-        }
-        if (got) {
-          metrics.allocations.inc({ pool: got.pool.name, family: FAMILY_NAME[decision.family] });
-          return { address: got.pool.format(got.value), fresh: true };
-        }
-        return {
-          raced: {
-            type: SERVICE_CONDITION_TYPE,
-            status: "False",
-            reason: ServiceReason.PoolExhausted,
-            message: `no free ${FAMILY_NAME[decision.family]} address in ${decision.pools.join(", ")}; waiting for one`,
-          },
-        };
-      }
-      case "wait":
-        return {};
-    }
-  }
-
-  /** Gives an address back to its pool and the ledger; true if the Service held it. */
-  private release(key: string, address: Address): boolean {
-    const { ledger, registry, metrics } = this.deps;
-    if (!ledger.release(key, address)) return false;
-    const pool = registry.poolSet.find(address.family, address.value);
-    if (pool) {
-      pool.release(address.value);
-      metrics.releases.inc({ pool: pool.name, family: FAMILY_NAME[address.family] });
-    }
-    return true;
   }
 
   private involved(service: Service): InvolvedObject {
@@ -279,14 +239,27 @@ export class ServiceReconciler {
     }
   }
 
-  /** A Warning for each malformed annotation, and one for a Service left waiting. */
+  /**
+   * Warnings, each one Event with a bounded message however many problems
+   * the Service has: malformed annotations, typo'd annotation keys, an
+   * address lost to an older Service at start, a Service left waiting.
+   */
   private recordProblems(service: Service, decision: Decision, condition: Decision["condition"]): void {
     const object = this.involved(service);
-    for (const problem of decision.problems) {
-      this.deps.recorder.record(object, "Warning", EventReason.InvalidAnnotation, problem.message);
+    const warn = (reason: string, message: string) =>
+      this.deps.recorder.record(object, "Warning", reason, message);
+    if (decision.problems.length > 0) {
+      warn(EventReason.InvalidAnnotation, listSome(decision.problems.map((p) => p.message)));
+    }
+    if (decision.misspelled.length > 0) {
+      warn(EventReason.UnknownAnnotation, listSome(decision.misspelled.map(misspelledMessage)));
+    }
+    if (decision.lost.length > 0) {
+      const lost = decision.lost.map(({ address, holder }) => `${address} is kept by Service ${holder}`);
+      warn(EventReason.AddressConflict, `${listSome(lost)}; this Service gets another address`);
     }
     if (condition?.status === "False" && condition.reason !== ServiceReason.InvalidAnnotation) {
-      this.deps.recorder.record(object, "Warning", EventReason.AllocationFailed, condition.message);
+      warn(EventReason.AllocationFailed, condition.message);
     }
   }
 }

@@ -1,5 +1,6 @@
 // Services waiting for an address, so freed capacity wakes them oldest first
-// (creationTimestamp, then namespace/name), without polling.
+// (creationTimestamp, then namespace/name: the one age rule, byAge), without polling.
+import { byAge } from "@lbipam/state";
 
 export class WaitingServices {
   private readonly since = new Map<string, string>();
@@ -21,19 +22,12 @@ export class WaitingServices {
     this.pendingSince.delete(key);
   }
 
-  has(key: string): boolean {
-    return this.since.has(key);
-  }
-
-  get size(): number {
-    return this.since.size;
-  }
-
   /** Waiting keys, oldest Service first. */
   oldestFirst(): string[] {
     return [...this.since.entries()]
-      .sort(([ka, a], [kb, b]) => (a < b ? -1 : a > b ? 1 : ka < kb ? -1 : ka > kb ? 1 : 0))
-      .map(([key]) => key);
+      .map(([key, created]) => ({ key, created }))
+      .sort(byAge)
+      .map(({ key }) => key);
   }
 
   /** When the longest current wait began (ms since epoch), or undefined when nobody waits. O(1): it runs after every reconcile. */

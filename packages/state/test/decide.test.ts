@@ -7,7 +7,7 @@ import {
   ANNOTATION_IPV6_POOLS,
   ANNOTATION_LOADBALANCER_IPS,
   SERVICE_CONDITION_TYPE,
-} from "../src/index.js";
+} from "@lbipam/api";
 import { ippool, lbService, type ServiceOptions, TestCluster } from "./helpers/cluster.js";
 import { runSteps } from "./helpers/steps.js";
 
@@ -26,16 +26,7 @@ const edit = (key: string, options: ServiceOptions) => (c: TestCluster) => {
   const status = c.services.get(key)!.status;
   c.setService({ ...lbService(key, options), ...(status ? { status } : {}) });
 };
-const remove = (key: string) => (c: TestCluster) => {
-  // A deleted Service gives its addresses back, as the controller does on a delete event.
-  for (const [address, holder] of [...c.ledger]) {
-    if (holder !== key) continue;
-    const [family, value] = address.split("/");
-    c.poolSet.find(Number(family) as 4 | 6, BigInt(value!))?.release(BigInt(value!));
-    c.ledger.delete(address);
-  }
-  c.services.delete(key);
-};
+const remove = (key: string) => (c: TestCluster) => c.deleteService(key);
 
 describe("automatic assignment", () => {
   it("fills pools in name order, lowest address first, and waits when all are full", () => {
@@ -203,12 +194,11 @@ describe("pool annotations", () => {
     ]);
   });
 
-  it("reports unknown, wrong-family and non-LoadBalancer pools and keeps the current address", () => {
+  it("reports wrong-family and non-LoadBalancer pools and keeps the current address", () => {
     const workload = ippool("w-pool", "10.9.0.0/24", { allowedUses: ["Workload"] });
     const bad = (value: string[]) => edit("ns/s", { annotations: pools(value) });
     runSteps(new TestCluster([A, V6, workload]), [
       { step: "served", act: add("ns/s"), expect: { "ns/s": [["10.0.0.0"], "Allocated"] } },
-      { step: "unknown pool", act: bad(["nope"]), expect: { "ns/s": [["10.0.0.0"], "InvalidAnnotation"] } },
       {
         step: "IPv6 pool in ipv4pools",
         act: bad(["v6-pool"]),
@@ -221,11 +211,54 @@ describe("pool annotations", () => {
       },
       { step: "fixed", act: bad(["a-pool"]), expect: { "ns/s": [["10.0.0.0"], "Allocated"] } },
     ]);
-    const cluster = new TestCluster([A]);
-    cluster.setService(lbService("ns/s", { annotations: pools(["nope"]) }));
+    const cluster = new TestCluster([A, workload]);
+    cluster.setService(lbService("ns/s", { annotations: pools(["w-pool"]) }));
     const condition = cluster.decideFor("ns/s").condition!;
     assert.equal(condition.type, SERVICE_CONDITION_TYPE);
-    assert.match(condition.message, /projectcalico\.org\/ipv4pools.*nope.*unknown pool nope/);
+    assert.match(
+      condition.message,
+      /projectcalico\.org\/ipv4pools.*w-pool.*pool "w-pool" does not allow LoadBalancer/,
+    );
+  });
+
+  // #11: an unknown name was InvalidAnnotation, so a Service naming a pool created later never got it.
+  it("waits for a named pool that does not exist yet, and keeps an address it has meanwhile", () => {
+    const later = ippool("later", "10.0.7.0/30", { blockSize: 30 });
+    runSteps(new TestCluster([A]), [
+      {
+        step: "names a pool that does not exist",
+        act: add("ns/new", { annotations: pools(["later"]) }),
+        expect: { "ns/new": [[], "PoolNotFound"] },
+      },
+      {
+        step: "served automatically",
+        act: add("ns/s", { created: 1 }),
+        expect: { "ns/s": [["10.0.0.0"], "Allocated"] },
+      },
+      {
+        step: "a typo in the pool name keeps the address it has",
+        act: edit("ns/s", { created: 1, annotations: pools(["laterr"]) }),
+        expect: { "ns/s": [["10.0.0.0"], "Allocated"] },
+      },
+      {
+        step: "the pool is created: both move to it",
+        act: (c) => {
+          c.setPool(later);
+          edit("ns/s", { created: 1, annotations: pools(["later"]) })(c);
+        },
+        expect: { "ns/new": [["10.0.7.0"], "Allocated"], "ns/s": [["10.0.7.1"], "Allocated"] },
+      },
+    ]);
+    const cluster = new TestCluster([A]);
+    cluster.setService(lbService("ns/s", { annotations: pools(["nope", "a-pool"]) }));
+    assert.match(
+      cluster.decideFor("ns/s").condition!.message,
+      /projectcalico\.org\/ipv4pools: no pool named "nope"; the others serve/,
+    );
+    cluster.setService(lbService("ns/s", { annotations: pools(["nope"]) }));
+    const waiting = cluster.decideFor("ns/s").condition!;
+    assert.equal(waiting.reason, "PoolNotFound");
+    assert.match(waiting.message, /no pool named "nope"/);
   });
 
   it("keeps the address when a changed annotation still allows it, moves it otherwise", () => {
@@ -355,6 +388,49 @@ describe("namespaceSelector", () => {
       { step: "served by nobody", act: add("ns/s"), expect: { "ns/s": [[], "PoolNotAllocatable"] } },
     ]);
   });
+
+  // #11: a typo in an in-use pool's selector released every address of the pool, and fixing it moved nothing back.
+  it("keeps every address a pool gave when its selector stops parsing, and changes nothing when it is fixed", () => {
+    const team = (selector: string) =>
+      ippool("a-pool", "10.0.0.0/30", { blockSize: 30, namespaceSelector: selector });
+    runSteps(new TestCluster([team("team == 'red'"), B]), [
+      {
+        step: "red Services served by a-pool",
+        act: (c) => {
+          c.namespaces.set("red", { team: "red" });
+          add("red/s1")(c);
+          add("red/s2", { created: 1 })(c);
+        },
+        expect: { "red/s1": [["10.0.0.0"], "Allocated"], "red/s2": [["10.0.0.1"], "Allocated"] },
+      },
+      {
+        step: "selector typo: addresses kept, nothing new from a-pool",
+        act: (c) => {
+          c.setPool(team("team == "));
+          add("red/s3", { created: 2 })(c);
+        },
+        expect: {
+          "red/s1": [["10.0.0.0"], "Allocated"],
+          "red/s2": [["10.0.0.1"], "Allocated"],
+          "red/s3": [["10.0.1.0"], "Allocated"],
+        },
+      },
+      {
+        step: "typo fixed: nothing moves",
+        act: (c) => c.setPool(team("team == 'red'")),
+        expect: {
+          "red/s1": [["10.0.0.0"], "Allocated"],
+          "red/s2": [["10.0.0.1"], "Allocated"],
+          "red/s3": [["10.0.1.0"], "Allocated"],
+        },
+      },
+      {
+        step: "a selector that parses and excludes them releases",
+        act: (c) => c.setPool(team("team == 'blue'")),
+        expect: { "red/s1": [["10.0.1.1"], "Allocated"], "red/s2": [["10.0.1.2"], "Allocated"] },
+      },
+    ]);
+  });
 });
 
 describe("pools changing", () => {
@@ -378,6 +454,40 @@ describe("pools changing", () => {
         step: "b-pool deleted",
         act: (c) => c.deletePool("b-pool"),
         expect: { "ns/s1": [[], "NoPool"], "ns/s2": [[], "NoPool"] },
+      },
+    ]);
+  });
+
+  // #11: a Service naming a deleted pool kept its address (InvalidAnnotation), so a new pool over the
+  // same range could never give that address to anyone.
+  it("releases a deleted pool's addresses however they were asked for, and the Services wait", () => {
+    const manual = ippool("m", "10.67.0.0/29", { blockSize: 29, assignmentMode: "Manual" });
+    const again = ippool("m2", "10.67.0.0/29", { blockSize: 29 });
+    runSteps(new TestCluster([manual]), [
+      {
+        step: "by pool annotation and by address",
+        act: (c) => {
+          add("ns/po", { annotations: pools(["m"]) })(c);
+          add("ns/ip", { created: 1, annotations: ips(["10.67.0.5"]) })(c);
+        },
+        expect: { "ns/po": [["10.67.0.0"], "Allocated"], "ns/ip": [["10.67.0.5"], "Allocated"] },
+      },
+      {
+        step: "m deleted: both released",
+        act: (c) => c.deletePool("m"),
+        expect: { "ns/po": [[], "PoolNotFound"], "ns/ip": [[], "RequestedIPNotInPool"] },
+      },
+      {
+        step: "a new pool over the range serves them again",
+        act: (c) => {
+          c.setPool(again);
+          add("ns/new", { created: 2 })(c);
+        },
+        expect: {
+          "ns/po": [[], "PoolNotFound"],
+          "ns/ip": [["10.67.0.5"], "Allocated"],
+          "ns/new": [["10.67.0.0"], "Allocated"],
+        },
       },
     ]);
   });

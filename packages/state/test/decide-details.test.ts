@@ -1,27 +1,19 @@
 // Single decisions where the exact answer matters more than the end state.
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { parseAddress } from "@lbipam/allocator";
-import { ANNOTATION_IPV4_POOLS, ANNOTATION_LOADBALANCER_IPS, decide, desiredIngress } from "../src/index.js";
+import { ANNOTATION_IPV4_POOLS, ANNOTATION_LOADBALANCER_IPS, decide, desiredIngress } from "@lbipam/api";
 import { ippool, lbService, TestCluster } from "./helpers/cluster.js";
 
 const A = ippool("a-pool", "10.0.0.0/30", { blockSize: 30 });
 const B = ippool("b-pool", "10.0.1.0/30", { blockSize: 30 });
 const MANUAL = ippool("m-pool", "10.0.2.0/30", { blockSize: 30, assignmentMode: "Manual" });
 
-/** Makes `key` hold `text` in the allocator and the ledger, as an earlier reconcile would have. */
-function holding(cluster: TestCluster, key: string, text: string): void {
-  const { family, value } = parseAddress(text);
-  assert.ok(cluster.poolSet.find(family, value)!.claim(value));
-  cluster.ledger.set(`${family}/${value}`, key);
-}
-
 it("keeps an existing ingress entry as it is (text and extra fields), so an unchanged status compares equal", () => {
   const cluster = new TestCluster([A]);
   const service = lbService("ns/s", { ingress: [{ hostname: "h" }] });
   service.status!.loadBalancer!.ingress = [{ hostname: "h" }, { ip: "10.0.0.1", ipMode: "VIP" }];
   cluster.setService(service);
-  holding(cluster, "ns/s", "10.0.0.1");
+  cluster.hold("ns/s", "10.0.0.1");
   const decision = cluster.decideFor("ns/s");
   assert.deepEqual(decision.families, [{ family: 4, action: "keep", address: "10.0.0.1" }]);
   assert.deepEqual(desiredIngress(service, decision, ["10.0.0.1"]), [
@@ -35,7 +27,7 @@ it("an unmanaged Service gives back only what it holds; other status entries sta
   cluster.setService(
     lbService("ns/s", { type: "NodePort", ingress: [{ ip: "10.0.0.1" }, { ip: "10.0.0.2" }] }),
   );
-  holding(cluster, "ns/s", "10.0.0.1");
+  cluster.hold("ns/s", "10.0.0.1");
   const decision = cluster.decideFor("ns/s");
   assert.equal(decision.managed, false);
   assert.match(decision.unmanagedReason!, /spec\.type is NodePort/);
@@ -47,7 +39,7 @@ it("an unmanaged Service gives back only what it holds; other status entries sta
 it("reports a status address held by another Service as lost, and takes another", () => {
   const cluster = new TestCluster([A]);
   cluster.setService(lbService("ns/young", { ingress: [{ ip: "10.0.0.0" }] }));
-  holding(cluster, "ns/old", "10.0.0.0");
+  cluster.hold("ns/old", "10.0.0.0");
   const decision = cluster.decideFor("ns/young");
   assert.deepEqual(decision.lost, [{ address: "10.0.0.0", holder: "ns/old" }]);
   assert.deepEqual(decision.families, [{ family: 4, action: "allocate", pools: ["a-pool"] }]);
@@ -65,7 +57,7 @@ it("adopts a status address nobody holds yet (restart) by claiming it", () => {
 it("keeps an asked-for address the Service already holds even before its status shows it", () => {
   const cluster = new TestCluster([A]);
   cluster.setService(lbService("ns/s", { annotations: { [ANNOTATION_LOADBALANCER_IPS]: '["10.0.0.2"]' } }));
-  holding(cluster, "ns/s", "10.0.0.2");
+  cluster.hold("ns/s", "10.0.0.2");
   assert.deepEqual(cluster.decideFor("ns/s").families, [{ family: 4, action: "keep", address: "10.0.0.2" }]);
 });
 
@@ -119,7 +111,7 @@ it("answers the same for the same input and leaves the input alone", () => {
     pools: cluster.views,
     poolSet: cluster.poolSet,
     config: cluster.config,
-    holderOf: cluster.holderOf,
+    holderOf: cluster.ledger.holderSeenBy("ns/s"),
   };
   assert.deepEqual(decide(input), decide(input));
   assert.equal(cluster.poolSet.get("a-pool")!.counts().allocated, 0);

@@ -1,9 +1,9 @@
 // A tiny in-memory cluster and controller loop for tests: pools and
-// namespaces as data, a real allocator PoolSet, a ledger of who holds what,
-// and `reconcile` applying decisions the way the controller does
-// (release, claim, allocate, then write status).
+// namespaces as data, the real PoolRegistry and Ledger, and `reconcile`
+// doing what the controller's reconcile does, with the same code
+// (carry-out.ts, foreign.ts): decide, carry out, write status, release.
 import assert from "node:assert/strict";
-import { type Address, cidrContains, type Family, PoolSet, parseAddress } from "@lbipam/allocator";
+import { type Address, cidrContains, parseAddress } from "@lbipam/allocator";
 import {
   type Decision,
   decide,
@@ -17,8 +17,19 @@ import {
   SERVICE_CONDITION_TYPE,
   type Service,
   serviceKey,
-  toPoolView,
+  setCondition,
   whyUnmanaged,
+} from "@lbipam/api";
+import {
+  carryOutNow,
+  forgetForeign,
+  Ledger,
+  olderFirst,
+  PoolRegistry,
+  reclaimHoldings,
+  releaseAll,
+  releaseGivenUp,
+  showForeign,
 } from "../../src/index.js";
 
 export function ippool(
@@ -68,51 +79,68 @@ export function lbService(key: string, options: ServiceOptions = {}): Service {
   };
 }
 
-const ledgerKey = (address: Address) => `${address.family}/${address.value}`;
+const addressId = (address: Address) => `${address.family}/${address.value}`;
+/** A fixed clock: conditions compare equal from one pass to the next. */
+const NOW = "2026-01-01T00:00:00Z";
 
 export class TestCluster {
-  readonly views = new Map<string, PoolView>();
-  poolSet = new PoolSet();
-  /** Address -> key of the Service holding it: the controller's ledger. */
-  readonly ledger = new Map<string, string>();
+  readonly registry = new PoolRegistry();
+  readonly ledger = new Ledger();
+  /** The IPPool objects, as last set. */
+  readonly pools = new Map<string, IPPool>();
   readonly services = new Map<string, Service>();
   readonly namespaces = new Map<string, Labels>();
   config: ManagementConfig = { assignIPs: "AllServices", loadBalancerClass: "calico" };
-  /** Every address each pass handed out or kept, to check no two Services ever wanted the same one. */
-  readonly log: string[] = [];
 
   constructor(pools: IPPool[] = []) {
     for (const pool of pools) this.setPool(pool);
   }
 
+  get views(): Map<string, PoolView> {
+    return this.registry.views;
+  }
+
+  get poolSet() {
+    return this.registry.poolSet;
+  }
+
+  /** Creates or edits a pool, as the controller's pool sync does: new storage takes back what is held. */
   setPool(pool: IPPool): void {
-    const view = toPoolView(pool);
-    if (this.poolSet.get(view.name)) this.poolSet.remove(view.name);
-    this.views.set(view.name, view);
-    if (view.definition) this.poolSet.add(view.definition);
-    this.restoreAllocations(view.name);
+    const name = pool.metadata.name ?? "";
+    this.pools.set(name, pool);
+    if (this.registry.sync(name, pool).storageReplaced) reclaimHoldings(this.ledger, this.registry);
   }
 
   deletePool(name: string): void {
-    this.views.delete(name);
-    this.poolSet.remove(name);
-  }
-
-  /** Re-claims ledger entries inside a re-added pool (a pool edit keeps its allocations). */
-  private restoreAllocations(name: string): void {
-    const pool = this.poolSet.get(name);
-    if (!pool) return;
-    for (const entry of this.ledger.keys()) {
-      const [family, value] = entry.split("/");
-      if (Number(family) === pool.spec.family && pool.contains(BigInt(value!))) pool.claim(BigInt(value!));
-    }
+    this.pools.delete(name);
+    if (this.registry.sync(name, undefined).storageReplaced) reclaimHoldings(this.ledger, this.registry);
   }
 
   setService(service: Service): void {
     this.services.set(serviceKey(service), service);
   }
 
-  holderOf = (address: Address): string | undefined => this.ledger.get(ledgerKey(address));
+  /** A Service deleted: what it held goes back, as on the controller's delete event. */
+  deleteService(key: string): void {
+    releaseAll(key, this.ledger, this.poolSet);
+    forgetForeign(this.ledger, this.registry, key);
+    this.services.delete(key);
+  }
+
+  /** Makes `key` hold `text` in the pools and the ledger, as an earlier reconcile would have. */
+  hold(key: string, text: string): void {
+    const address = parseAddress(text);
+    assert.ok(this.poolSet.find(address.family, address.value)!.claim(address.value), `${text} was free`);
+    assert.ok(this.ledger.hold(key, address));
+  }
+
+  /** Who holds what (lbipam's own holdings): "family/value" -> Service key. */
+  held(): Map<string, string> {
+    const held = new Map<string, string>();
+    for (const key of this.ledger.keys())
+      for (const h of this.ledger.holdings(key)) held.set(addressId(h), key);
+    return held;
+  }
 
   decideFor(key: string): Decision {
     const service = this.services.get(key);
@@ -123,56 +151,36 @@ export class TestCluster {
       pools: this.views,
       poolSet: this.poolSet,
       config: this.config,
-      holderOf: this.holderOf,
+      holderOf: this.ledger.holderSeenBy(key),
     });
   }
 
-  /** Applies one decision; returns whether anything changed. */
+  /** One reconcile of the Service; returns whether its status or holdings changed. */
   reconcile(key: string): boolean {
     const service = this.services.get(key)!;
+    const before = forgetForeign(this.ledger, this.registry, key);
     const decision = this.decideFor(key);
-    let changed = false;
-    for (const text of decision.release) {
-      const address = parseAddress(text);
-      this.poolSet.find(address.family, address.value)?.release(address.value);
-      this.ledger.delete(ledgerKey(address));
-      changed = true;
-    }
-    const addresses: string[] = [];
-    for (const family of decision.families) {
-      if (family.action === "keep") addresses.push(family.address);
-      else if (family.action === "claim") {
-        const address = parseAddress(family.address);
-        const pool = this.poolSet.get(family.pool)!;
-        if (pool.claim(address.value)) {
-          this.ledger.set(ledgerKey(address), key);
-          addresses.push(family.address);
-          changed = true;
-        }
-      } else if (family.action === "allocate") {
-        for (const name of family.pools) {
-          const pool = this.poolSet.get(name)!;
-          const value = pool.allocate();
-          if (value === undefined) continue;
-          this.ledger.set(ledgerKey({ family: family.family as Family, value }), key);
-          addresses.push(pool.format(value));
-          changed = true;
-          break;
-        }
-      }
-    }
-    this.log.push(...addresses.map((text) => `${key} ${text}`));
-    const ingress = desiredIngress(service, decision, addresses);
-    const others = (service.status?.conditions ?? []).filter((c) => c.type !== SERVICE_CONDITION_TYPE);
-    const conditions = decision.condition ? [...others, decision.condition] : others;
+    if (!decision.managed) showForeign(this.ledger, this.registry, key, service, before);
+    const carried = carryOutNow(key, service, decision, this.ledger, this.poolSet);
+    const ingress = desiredIngress(service, decision, carried.addresses);
+    const conditions = setCondition(
+      service.status?.conditions,
+      SERVICE_CONDITION_TYPE,
+      carried.raced ?? decision.condition,
+      NOW,
+      undefined,
+    );
     const status = {
       ...(ingress.length > 0 ? { loadBalancer: { ingress } } : {}),
       ...(conditions.length > 0 ? { conditions } : {}),
     };
+    let changed = carried.taken.length > 0 || carried.rolledBack;
     if (JSON.stringify(status) !== JSON.stringify(service.status ?? {})) {
       this.services.set(key, { ...service, status });
       changed = true;
     }
+    // Only once the status no longer shows them do the given-up addresses go back.
+    if (releaseGivenUp(key, decision, this.ledger, this.poolSet).length > 0) changed = true;
     return changed;
   }
 
@@ -187,13 +195,7 @@ export class TestCluster {
   }
 
   keysOldestFirst(): string[] {
-    return [...this.services.values()]
-      .sort(
-        (a, b) =>
-          Date.parse(a.metadata.creationTimestamp!) - Date.parse(b.metadata.creationTimestamp!) ||
-          serviceKey(a).localeCompare(serviceKey(b)),
-      )
-      .map(serviceKey);
+    return [...this.services.values()].sort(olderFirst).map(serviceKey);
   }
 
   ips(key: string): string[] {
@@ -215,7 +217,7 @@ export class TestCluster {
         if (!entry.ip) continue;
         const address = parseAddress(entry.ip);
         if (![...this.views.values()].some((view) => view.cidr && cidrContains(view.cidr, address))) continue;
-        const id = ledgerKey(address);
+        const id = addressId(address);
         assert.equal(seen.get(id), undefined, `${entry.ip} is in the status of ${seen.get(id)} and ${key}`);
         seen.set(id, key);
       }

@@ -4,7 +4,6 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { type Family, parseAddress } from "@lbipam/allocator";
-import fc from "fast-check";
 import {
   ANNOTATION_IPV4_POOLS,
   ANNOTATION_IPV6_POOLS,
@@ -15,7 +14,8 @@ import {
   type Service,
   serviceKey,
   whyUnmanaged,
-} from "../src/index.js";
+} from "@lbipam/api";
+import fc from "fast-check";
 import { ippool, lbService, TestCluster } from "./helpers/cluster.js";
 
 const POOL_CIDRS = [
@@ -37,6 +37,10 @@ const SELECTORS = [
   "team != 'red'",
   "has(team",
   "all()",
+  // Hostile: a typo'd comparison, nesting past the depth read, text past the length read.
+  "team == ",
+  `${"(".repeat(40)}all()${")".repeat(40)}`,
+  `team == '${"r".repeat(17_000)}'`,
 ];
 const ADDRESSES = ["10.0.0.1", "10.0.0.5", "10.0.1.2", "10.0.2.1", "10.0.9.9", "2001:db8::1", "2001:db8::6"];
 
@@ -82,6 +86,32 @@ const annotationArb = fc.oneof(
   },
   {
     arbitrary: fc.record({ key: fc.constant(ANNOTATION_LOADBALANCER_IPS), names: fc.constant(["not json"]) }),
+    weight: 1,
+  },
+  // Hostile input (behaviour.md "Bounded work for any input").
+  {
+    arbitrary: fc.record({
+      key: fc.constantFrom(ANNOTATION_IPV4_POOLS, ANNOTATION_IPV6_POOLS),
+      names: fc.nat(3).map((n) => Array.from({ length: 30 + n * 500 }, (_, i) => `missing-${i}`)),
+    }),
+    weight: 1,
+  },
+  {
+    arbitrary: fc.record({
+      key: fc.constant(ANNOTATION_LOADBALANCER_IPS),
+      names: fc.constantFrom(ADDRESSES).map((ip) => [ip, ip]),
+    }),
+    weight: 1,
+  },
+  {
+    arbitrary: fc.record({
+      key: fc.constantFrom("projectcalico.org/loadBalancerIps", "projectcalico.org/IPv4pools"),
+      names: fc.subarray(ADDRESSES, { minLength: 1, maxLength: 1 }),
+    }),
+    weight: 1,
+  },
+  {
+    arbitrary: fc.record({ key: fc.constant(ANNOTATION_IPV4_POOLS), names: fc.constant(["deep json"]) }),
     weight: 1,
   },
 );
@@ -137,6 +167,9 @@ function build(spec: ClusterSpec): TestCluster {
   spec.services.forEach((s, i) => {
     const annotations = s.annotation ? { [s.annotation.key]: JSON.stringify(s.annotation.names) } : undefined;
     if (s.annotation?.names[0] === "not json") annotations![s.annotation.key] = "not json";
+    if (s.annotation?.names[0] === "deep json") {
+      annotations![s.annotation.key] = `${"[".repeat(5000)}${"]".repeat(5000)}`;
+    }
     cluster.setService(
       lbService(`${s.namespace}/s${i}`, {
         families: s.families,
@@ -183,7 +216,7 @@ it("random clusters settle with every address held once, stable answers, and no 
       cluster.assertNoSharedAddress();
 
       // The ledger and the statuses agree: whoever holds an address shows it.
-      for (const [address, key] of cluster.ledger) {
+      for (const [address, key] of cluster.held()) {
         const [family, value] = address.split("/");
         const shown = (cluster.services.get(key)?.status?.loadBalancer?.ingress ?? []).some((entry) => {
           if (!entry.ip) return false;
@@ -260,7 +293,7 @@ it("every address held comes from a LoadBalancer pool that serves the Service's 
     fc.property(clusterArb, (spec) => {
       const cluster = build(spec);
       cluster.settle(40);
-      for (const [address, key] of cluster.ledger) {
+      for (const [address, key] of cluster.held()) {
         // A Service with a malformed annotation keeps what it had, whatever it was.
         if (cluster.reason(key) === "InvalidAnnotation") continue;
         const [family, value] = address.split("/");
@@ -268,10 +301,72 @@ it("every address held comes from a LoadBalancer pool that serves the Service's 
         const view = pool && cluster.views.get(pool.name);
         assert.ok(view?.loadBalancer, `${key} holds ${address} outside every serving LoadBalancer pool`);
         const labels = cluster.namespaces.get(cluster.services.get(key)!.metadata.namespace!) ?? {};
-        assert.equal(view.namespaceMatcher?.(labels), true, `${key} holds ${address} of ${view.name}`);
+        // A selector that does not parse keeps what the pool gave; one that parses must select the namespace.
+        assert.ok(view.namespaceMatcher?.(labels) ?? true, `${key} holds ${address} of ${view.name}`);
         assert.equal(view.terminating, false, `${key} holds ${address} of terminating ${view.name}`);
       }
     }),
     { numRuns: 100 },
+  );
+});
+
+/** A pool edit a careless user makes, and the rule (if any) by which it may take addresses away. */
+const poolEditArb = fc.record({
+  pool: fc.nat(5),
+  edit: fc.constantFrom("typo-selector", "deep-selector", "disable", "delete", "exclude-selector"),
+});
+
+it("a pool edit takes an address away only by a rule: the pool deleted, or a selector that parses excludes the Namespace", () => {
+  fc.assert(
+    fc.property(clusterArb, poolEditArb, (spec, { pool: index, edit }) => {
+      const cluster = build(spec);
+      cluster.settle(40);
+      const name = POOL_NAMES[index]!;
+      const object = cluster.pools.get(name);
+      fc.pre(object !== undefined);
+      const before = cluster.held();
+      const edited = cluster.poolSet.get(name);
+      const inEdited = (address: string) => {
+        const [family, value] = address.split("/");
+        return edited?.contains(BigInt(value!)) === true && edited.spec.family === Number(family);
+      };
+      if (edit === "delete") cluster.deletePool(name);
+      else {
+        const selector = {
+          "typo-selector": "team == ",
+          "deep-selector": `${"(".repeat(40)}all()${")".repeat(40)}`,
+          "exclude-selector": "team == 'nobody'",
+          disable: object.spec.namespaceSelector,
+        }[edit];
+        cluster.setPool({
+          ...object,
+          spec: {
+            ...object.spec,
+            ...(selector === undefined ? {} : { namespaceSelector: selector }),
+            ...(edit === "disable" ? { disabled: true } : {}),
+          },
+        });
+      }
+      cluster.settle(40);
+      cluster.assertNoSharedAddress();
+      const after = cluster.held();
+      for (const [address, key] of before) {
+        if (after.get(address) === key) continue;
+        // A selector that does not parse, and disabling, keep every address the pool gave.
+        assert.ok(
+          edit === "delete" || edit === "exclude-selector",
+          `${edit} of ${name} took ${address} from ${key}`,
+        );
+        // RequireDualStack is all or none: losing the edited pool's address gives back the other family's.
+        const allOrNone =
+          cluster.services.get(key)?.spec?.ipFamilyPolicy === "RequireDualStack" &&
+          [...before].some(([other, holder]) => holder === key && inEdited(other));
+        assert.ok(
+          inEdited(address) || allOrNone,
+          `${edit} of ${name} took ${address} (of another pool) from ${key}`,
+        );
+      }
+    }),
+    { numRuns: 200 },
   );
 });

@@ -1,0 +1,287 @@
+// The ServiceReconciler alone, with fakes for what it writes through (a
+// recording ClusterWriter) and Map caches for what it reads: the writes,
+// Events, releases and wake-ups of each reconcile, as a step table.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { CoreV1Event } from "@kubernetes/client-node";
+import { parseAddress } from "@lbipam/allocator";
+import type { IPPool, ManagementConfig, Namespace, Service } from "@lbipam/api";
+import { Ledger, PoolRegistry } from "@lbipam/state";
+import { AllocationBatcher } from "../src/controller/allocation-batcher.js";
+import type { ClusterWriter, ObjectKey } from "../src/controller/cluster-writer.js";
+import { EventRecorder } from "../src/controller/event-recorder.js";
+import { ControllerMetrics } from "../src/controller/metrics.js";
+import type { ReadCache } from "../src/controller/read-cache.js";
+import { type ReconcileResult, ServiceReconciler } from "../src/controller/service-reconciler.js";
+import { WaitingServices } from "../src/controller/waiting-services.js";
+import { ApiRequestError } from "../src/errors.js";
+
+/** Records every write; a status write can be made to fail once. */
+class RecordingWriter implements ClusterWriter {
+  readonly statusWrites: { key: string; ips: string[]; reason: string | undefined }[] = [];
+  readonly events: { reason: string; type: string; message: string }[] = [];
+  failNextStatusWrite = false;
+
+  async patchServiceStatus(key: ObjectKey, _rv: string | undefined, status: object): Promise<void> {
+    if (this.failNextStatusWrite) {
+      this.failNextStatusWrite = false;
+      throw new ApiRequestError("patch", "services/status", 500, "injected");
+    }
+    const patch = status as {
+      loadBalancer: { ingress: { ip?: string }[] };
+      conditions: { type: string; reason: string }[];
+    };
+    this.statusWrites.push({
+      key: `${key.namespace}/${key.name}`,
+      ips: patch.loadBalancer.ingress.map((e) => e.ip ?? ""),
+      reason: patch.conditions.find((c) => c.type === "projectcalico.org/LoadBalancerIPAllocated")?.reason,
+    });
+    // As the API server would: the cache sees the new status.
+    const service = world.services.get(`${key.namespace}/${key.name}`)!;
+    world.services.set(`${key.namespace}/${key.name}`, { ...service, status: status as Service["status"] });
+  }
+  async createEvent(event: CoreV1Event): Promise<CoreV1Event> {
+    this.events.push({ reason: event.reason ?? "", type: event.type ?? "", message: event.message ?? "" });
+    return event;
+  }
+  async patchEvent(): Promise<void> {}
+  async patchClusterObjectStatus(): Promise<void> {}
+  async createClusterObject(): Promise<void> {}
+}
+
+const mapCache = <T>(map: Map<string, T>): ReadCache<T> => ({
+  get: (name, namespace) => map.get(namespace === undefined ? name : `${namespace}/${name}`),
+});
+
+interface World {
+  services: Map<string, Service>;
+  registry: PoolRegistry;
+  ledger: Ledger;
+  waiting: WaitingServices;
+  writer: RecordingWriter;
+  recorder: EventRecorder;
+  reconciler: ServiceReconciler;
+}
+let world: World;
+
+function newWorld(pools: IPPool[]): World {
+  const services = new Map<string, Service>();
+  const registry = new PoolRegistry();
+  for (const pool of pools) registry.sync(pool.metadata.name ?? "", pool);
+  const ledger = new Ledger();
+  const waiting = new WaitingServices();
+  const writer = new RecordingWriter();
+  const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+  const recorder = new EventRecorder(writer, "lbipam", "test", quiet);
+  const metrics = new ControllerMetrics({
+    pools: () => [],
+    servicesByState: () => ({}),
+    queueDepth: () => 0,
+    workerPool: () => ({ queued: 0, running: 0 }),
+    leader: () => true,
+  });
+  const config: ManagementConfig = { assignIPs: "AllServices", loadBalancerClass: "calico" };
+  const reconciler = new ServiceReconciler({
+    services: mapCache(services),
+    namespaces: mapCache(new Map<string, Namespace>()),
+    registry,
+    ledger,
+    waiting,
+    config: () => config,
+    writer,
+    recorder,
+    metrics,
+    batcher: new AllocationBatcher(undefined, 1, metrics),
+    logger: quiet,
+  });
+  return { services, registry, ledger, waiting, writer, recorder, reconciler };
+}
+
+const pool = (name: string, cidr: string): IPPool => ({
+  metadata: { name, creationTimestamp: "2026-01-01T00:00:00Z" },
+  spec: { cidr, blockSize: Number(cidr.split("/")[1]), allowedUses: ["LoadBalancer"] },
+});
+
+function service(key: string, created: string, spec: Service["spec"] = {}, ingress: string[] = []): Service {
+  const [namespace, name] = key.split("/");
+  return {
+    metadata: { namespace, name, creationTimestamp: created, resourceVersion: "1" },
+    spec: { type: "LoadBalancer", ...spec },
+    ...(ingress.length > 0 ? { status: { loadBalancer: { ingress: ingress.map((ip) => ({ ip })) } } } : {}),
+  };
+}
+
+interface Step {
+  step: string;
+  act: () => void;
+  /** The key reconciled in this step. */
+  reconcile: string;
+  /** Status writes of the step: [key, addresses, condition reason]. */
+  writes: [string, string[], string | undefined][];
+  /** Events of the step: "Type Reason". */
+  events: string[];
+  result: Partial<Pick<ReconcileResult, "freed" | "state">>;
+  /** The step's reconcile fails (its error is retried by the work queue). */
+  fails?: boolean;
+  /** Who holds which address after the step. */
+  holders?: Record<string, string | undefined>;
+}
+
+async function runSteps(steps: Step[]): Promise<void> {
+  for (const step of steps) {
+    const writes = world.writer.statusWrites.length;
+    const events = world.writer.events.length;
+    step.act();
+    let result: ReconcileResult | undefined;
+    try {
+      result = await world.reconciler.reconcile(step.reconcile);
+      assert.ok(!step.fails, `${step.step}: should have failed`);
+    } catch (error) {
+      assert.ok(step.fails, `${step.step}: ${String(error)}`);
+    }
+    await world.recorder.flush();
+    assert.deepEqual(
+      world.writer.statusWrites.slice(writes).map((w) => [w.key, w.ips, w.reason]),
+      step.writes,
+      `${step.step}: status writes`,
+    );
+    assert.deepEqual(
+      world.writer.events.slice(events).map((e) => `${e.type} ${e.reason}`),
+      step.events,
+      `${step.step}: Events`,
+    );
+    if (result) {
+      for (const [field, value] of Object.entries(step.result)) {
+        assert.equal(result[field as keyof ReconcileResult], value, `${step.step}: ${field}`);
+      }
+    }
+    for (const [ip, holder] of Object.entries(step.holders ?? {})) {
+      assert.equal(world.ledger.holderOf(parseAddress(ip)), holder, `${step.step}: holder of ${ip}`);
+    }
+  }
+}
+
+describe("ServiceReconciler", () => {
+  it("serves, waits, keeps an address through a failed write, and releases only after the write", async () => {
+    world = newWorld([pool("a", "10.0.0.0/31")]);
+    const set = (s: Service) => () => world.services.set(`${s.metadata.namespace}/${s.metadata.name}`, s);
+    await runSteps([
+      {
+        step: "s1 is served the first address",
+        act: set(service("ns/s1", "2026-01-01T00:00:01Z")),
+        reconcile: "ns/s1",
+        writes: [["ns/s1", ["10.0.0.0"], "Allocated"]],
+        events: ["Normal IPAllocated"],
+        result: { state: "allocated", freed: false },
+        holders: { "10.0.0.0": "ns/s1" },
+      },
+      {
+        step: "reconciling s1 again writes nothing",
+        act: () => {},
+        reconcile: "ns/s1",
+        writes: [],
+        events: [],
+        result: { state: "allocated", freed: false },
+      },
+      {
+        step: "s2's status write fails: the address stays s2's for the retry",
+        act: () => {
+          set(service("ns/s2", "2026-01-01T00:00:02Z"))();
+          world.writer.failNextStatusWrite = true;
+        },
+        reconcile: "ns/s2",
+        writes: [],
+        events: [],
+        result: {},
+        fails: true,
+        holders: { "10.0.0.1": "ns/s2" },
+      },
+      {
+        step: "the retry writes the same address, not a second one",
+        act: () => {},
+        reconcile: "ns/s2",
+        writes: [["ns/s2", ["10.0.0.1"], "Allocated"]],
+        events: ["Normal IPAllocated"],
+        result: { state: "allocated" },
+        holders: { "10.0.0.1": "ns/s2" },
+      },
+      {
+        step: "s3 finds the pool full and waits, with a Warning",
+        act: set(service("ns/s3", "2026-01-01T00:00:03Z")),
+        reconcile: "ns/s3",
+        writes: [["ns/s3", [], "PoolExhausted"]],
+        events: ["Warning AllocationFailed"],
+        result: { state: "pending", freed: false },
+      },
+      {
+        step: "s1 becomes ClusterIP: its address goes back after the write that drops it, and waiting Services wake",
+        act: set(service("ns/s1", "2026-01-01T00:00:01Z", { type: "ClusterIP" }, ["10.0.0.0"])),
+        reconcile: "ns/s1",
+        writes: [["ns/s1", [], undefined]],
+        events: ["Normal IPReleased"],
+        result: { state: "unmanaged", freed: true },
+        holders: { "10.0.0.0": undefined },
+      },
+      {
+        step: "s3 takes the freed address",
+        act: () => {},
+        reconcile: "ns/s3",
+        writes: [["ns/s3", ["10.0.0.0"], "Allocated"]],
+        events: ["Normal IPAllocated"],
+        result: { state: "allocated" },
+        holders: { "10.0.0.0": "ns/s3" },
+      },
+      {
+        step: "s2 deleted: what it held goes back",
+        act: () => world.services.delete("ns/s2"),
+        reconcile: "ns/s2",
+        writes: [],
+        events: [],
+        result: { state: undefined, freed: true },
+        holders: { "10.0.0.1": undefined },
+      },
+    ]);
+    assert.deepEqual(world.waiting.oldestFirst(), []);
+  });
+
+  it("holds what another class's Service shows and never writes to it", async () => {
+    world = newWorld([pool("a", "10.0.0.0/31")]);
+    world.services.set(
+      "ns/theirs",
+      service("ns/theirs", "2026-01-01T00:00:01Z", { loadBalancerClass: "x" }, ["10.0.0.0"]),
+    );
+    world.services.set("ns/ours", service("ns/ours", "2026-01-01T00:00:02Z"));
+    await runSteps([
+      {
+        step: "theirs: held for it, nothing written",
+        act: () => {},
+        reconcile: "ns/theirs",
+        writes: [],
+        events: [],
+        result: { state: "unmanaged", freed: false },
+        holders: { "10.0.0.0": "ns/theirs" },
+      },
+      {
+        step: "ours gets the other address",
+        act: () => {},
+        reconcile: "ns/ours",
+        writes: [["ns/ours", ["10.0.0.1"], "Allocated"]],
+        events: ["Normal IPAllocated"],
+        result: { state: "allocated" },
+      },
+      {
+        step: "theirs stops showing it: freed",
+        act: () =>
+          world.services.set(
+            "ns/theirs",
+            service("ns/theirs", "2026-01-01T00:00:01Z", { loadBalancerClass: "x" }),
+          ),
+        reconcile: "ns/theirs",
+        writes: [],
+        events: [],
+        result: { state: "unmanaged", freed: true },
+        holders: { "10.0.0.0": undefined },
+      },
+    ]);
+  });
+});

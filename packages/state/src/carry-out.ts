@@ -1,0 +1,267 @@
+// Carrying out a decision of @lbipam/api's `decide` on the ledger and the
+// pools: the one code the controller, `kubectl lbipam simulate` and the
+// tests' cluster share, so they cannot disagree. In order:
+//   1. carryOut*: keep, claim and allocate each family (RequireDualStack is
+//      all or none: a family that cannot be served gives back what the others
+//      just got);
+//   2. the caller writes the Service's status (desiredIngress);
+//   3. releaseGivenUp: only now the addresses it gave up go back, so no other
+//      Service's status can show an address while this one still does (a
+//      failed write leaves them held for the retry).
+// New addresses come from an allocate function: the pools' own allocate()
+// offline (carryOutNow), the controller's batching worker pool online
+// (carryOutInTurns). The steps are one generator, so both run the same code.
+import { type Address, type AddressPool, type Family, type PoolSet, parseAddress } from "@lbipam/allocator";
+import {
+  type Decision,
+  type FamilyDecision,
+  noFreeAddressCondition,
+  requestedIPTakenCondition,
+  type Service,
+  ServiceReason,
+} from "@lbipam/api";
+import type { Ledger } from "./ledger.js";
+
+export interface Allocated {
+  pool: AddressPool;
+  value: bigint;
+}
+
+/** One automatic allocation to make: the first of `pools` (in order) with a free address. */
+export interface AllocationRequest {
+  family: Family;
+  pools: AddressPool[];
+}
+
+/** An address newly taken for the Service: for metrics (allocations per pool). */
+export interface Taken {
+  address: string;
+  family: Family;
+  pool: string;
+}
+
+export interface CarriedOut {
+  /** The addresses the Service holds now, one per family served, in decision order. */
+  addresses: string[];
+  /** Addresses it took in this reconcile (claimed or allocated, not rolled back). */
+  taken: Taken[];
+  /** Some family is left without an address. */
+  waiting: boolean;
+  /** RequireDualStack gave back what it just took: addresses were freed. */
+  rolledBack: boolean;
+  /** Why a family the decision meant to serve could not be: the condition to show instead. */
+  raced: Decision["condition"] | undefined;
+  /**
+   * Addresses the allocator handed out though the ledger holds them (a bug if
+   * ever seen: the claims and the ledger disagree); another was taken instead.
+   */
+  disagreements: { address: string; holder: string | undefined }[];
+}
+
+type FamilyOutcome = { address: string; taken?: Taken } | { raced?: Decision["condition"] };
+
+/** The steps: yields the allocations to make, all at once, and is given their results in order. */
+export function* carryOutSteps(
+  key: string,
+  service: Service,
+  decision: Decision,
+  ledger: Ledger,
+  poolSet: PoolSet,
+): Generator<AllocationRequest[], CarriedOut, (Allocated | undefined)[]> {
+  const disagreements: CarriedOut["disagreements"] = [];
+  const outcomes: (FamilyOutcome | undefined)[] = decision.families.map((family) =>
+    family.action === "allocate" ? undefined : settleFamily(key, family, ledger, poolSet),
+  );
+  // Every family's allocation goes out together: one Service's allocations share a batch.
+  let asked = decision.families.flatMap((family, index) =>
+    family.action === "allocate" && outcomes[index] === undefined ? [{ index, family }] : [],
+  );
+  while (asked.length > 0) {
+    const requests = asked.map(({ family }) => ({
+      family: family.family,
+      pools: (family as Extract<FamilyDecision, { action: "allocate" }>).pools.flatMap(
+        (name) => poolSet.get(name) ?? [],
+      ),
+    }));
+    const results = requests.some((r) => r.pools.length > 0) ? yield requests : requests.map(() => undefined);
+    const again: typeof asked = [];
+    asked.forEach((ask, i) => {
+      const got = results[i];
+      const family = ask.family as Extract<FamilyDecision, { action: "allocate" }>;
+      if (!got || requests[i]!.pools.length === 0) {
+        outcomes[ask.index] = { raced: noFreeAddressCondition(family.family, family.pools) };
+        return;
+      }
+      const address: Address = { family: family.family, value: got.value };
+      if (!ledger.hold(key, address)) {
+        // The claim stays, so the address is never given out twice; ask for another.
+        disagreements.push({ address: got.pool.format(got.value), holder: ledger.holderOf(address) });
+        again.push(ask);
+        return;
+      }
+      const text = got.pool.format(got.value);
+      outcomes[ask.index] = {
+        address: text,
+        taken: { address: text, family: family.family, pool: got.pool.name },
+      };
+    });
+    asked = again;
+  }
+
+  const addresses: string[] = [];
+  const taken: Taken[] = [];
+  let raced: Decision["condition"] | undefined;
+  let waiting = false;
+  for (const outcome of outcomes) {
+    if (outcome && "address" in outcome) {
+      addresses.push(outcome.address);
+      if (outcome.taken) taken.push(outcome.taken);
+    } else {
+      waiting = true;
+      if (outcome?.raced && !raced) raced = outcome.raced;
+    }
+  }
+  if (waiting && service.spec?.ipFamilyPolicy === "RequireDualStack" && taken.length > 0) {
+    for (const { address } of taken) releaseAddress(key, parseAddress(address), ledger, poolSet);
+    const given = new Set(taken.map((t) => t.address));
+    return {
+      addresses: addresses.filter((text) => !given.has(text)),
+      taken: [],
+      waiting,
+      rolledBack: true,
+      raced,
+      disagreements,
+    };
+  }
+  return { addresses, taken, waiting, rolledBack: false, raced, disagreements };
+}
+
+/** keep, claim or wait: what needs no allocator. */
+function settleFamily(key: string, family: FamilyDecision, ledger: Ledger, poolSet: PoolSet): FamilyOutcome {
+  switch (family.action) {
+    case "keep": {
+      const address = parseAddress(family.address);
+      ledger.hold(key, address);
+      const pool = poolSet.find(address.family, address.value);
+      // A pool re-created under the same range starts empty: mark the address taken again.
+      if (pool && !pool.isAllocated(address.value)) pool.claim(address.value);
+      return { address: family.address };
+    }
+    case "claim": {
+      const address = parseAddress(family.address);
+      const pool = poolSet.get(family.pool);
+      // Someone took it since the decision (or the pool went): wait for exactly this address.
+      if (ledger.holderOf(address) !== undefined || !pool || !pool.claim(address.value)) {
+        return { raced: requestedIPTakenCondition(family.address) };
+      }
+      ledger.hold(key, address);
+      return {
+        address: family.address,
+        taken: { address: family.address, family: family.family, pool: pool.name },
+      };
+    }
+    case "allocate":
+    case "wait":
+      return {};
+  }
+}
+
+/** Carries out a decision with a synchronous allocator (offline, tests). */
+export function carryOutNow(
+  key: string,
+  service: Service,
+  decision: Decision,
+  ledger: Ledger,
+  poolSet: PoolSet,
+  allocate: (request: AllocationRequest) => Allocated | undefined = allocateInOrder,
+): CarriedOut {
+  const steps = carryOutSteps(key, service, decision, ledger, poolSet);
+  let step = steps.next();
+  while (!step.done) step = steps.next(step.value.map(allocate));
+  return step.value;
+}
+
+/** Carries out a decision with an asynchronous allocator (the controller's batching worker pool). */
+export async function carryOutInTurns(
+  key: string,
+  service: Service,
+  decision: Decision,
+  ledger: Ledger,
+  poolSet: PoolSet,
+  allocate: (request: AllocationRequest) => Promise<Allocated | undefined>,
+): Promise<CarriedOut> {
+  const steps = carryOutSteps(key, service, decision, ledger, poolSet);
+  let step = steps.next();
+  while (!step.done) step = steps.next(await Promise.all(step.value.map(allocate)));
+  return step.value;
+}
+
+/** The first of the pools with a free address, on this thread. */
+export function allocateInOrder(request: AllocationRequest): Allocated | undefined {
+  for (const pool of request.pools) {
+    const value = pool.allocate();
+    if (value !== undefined) return { pool, value };
+  }
+  return undefined;
+}
+
+/** Gives an address back to its pool and the ledger; the pool it went back to, if the Service held it. */
+export function releaseAddress(
+  key: string,
+  address: Address,
+  ledger: Ledger,
+  poolSet: PoolSet,
+): { pool: string | undefined } | undefined {
+  if (!ledger.release(key, address)) return undefined;
+  const pool = poolSet.find(address.family, address.value);
+  pool?.release(address.value);
+  return { pool: pool?.name };
+}
+
+/**
+ * Step 3: the addresses the decision gives up go back. Call only once the
+ * Service's status no longer shows them (its write succeeded). Returns what
+ * went back, with its pool.
+ */
+export function releaseGivenUp(
+  key: string,
+  decision: Decision,
+  ledger: Ledger,
+  poolSet: PoolSet,
+): { address: Address; pool: string | undefined }[] {
+  const released: { address: Address; pool: string | undefined }[] = [];
+  for (const text of decision.release) {
+    const address = parseAddress(text);
+    const back = releaseAddress(key, address, ledger, poolSet);
+    if (back) released.push({ address, pool: back.pool });
+  }
+  return released;
+}
+
+/** Everything a Service holds goes back: it is gone. */
+export function releaseAll(
+  key: string,
+  ledger: Ledger,
+  poolSet: PoolSet,
+): { address: Address; pool: string | undefined }[] {
+  const released: { address: Address; pool: string | undefined }[] = [];
+  for (const holding of [...ledger.holdings(key)]) {
+    const back = releaseAddress(key, holding, ledger, poolSet);
+    if (back) released.push({ address: holding, pool: back.pool });
+  }
+  return released;
+}
+
+/** What became of a Service, for metrics and reports. */
+export type ServiceState = "allocated" | "partial" | "pending" | "invalid" | "unmanaged";
+
+export function serviceState(
+  decision: Decision,
+  carried: Pick<CarriedOut, "waiting" | "addresses">,
+  condition: Decision["condition"],
+): ServiceState {
+  if (!decision.managed) return "unmanaged";
+  if (condition?.reason === ServiceReason.InvalidAnnotation) return "invalid";
+  if (!carried.waiting) return "allocated";
+  return carried.addresses.length > 0 ? "partial" : "pending";
+}
