@@ -29,7 +29,6 @@ import {
   type PoolChange,
   PoolRegistry,
   rebuildLedgerInTurns,
-  rebuildReading,
   reclaimHoldings,
   type ServiceState,
 } from "@lbipam/state";
@@ -46,6 +45,7 @@ import { ControllerMetrics } from "./metrics.js";
 import { listPages } from "./paged-list.js";
 import { PoolReferences } from "./pool-references.js";
 import { PoolStatusWriter } from "./pool-status.js";
+import { PreparedTakeover } from "./prepared-takeover.js";
 import { RestClient } from "./rest-client.js";
 import { ServiceReconciler } from "./service-reconciler.js";
 import { TokenBucket } from "./token-bucket.js";
@@ -84,23 +84,6 @@ export interface ControllerOptions {
 /** What the Service and Namespace informers cache: the projections of @lbipam/api. */
 type CachedService = Service & KubernetesObject;
 type CachedNamespace = Namespace & KubernetesObject;
-
-/**
- * A rebuild made while standing by, for the takeover to use when nothing it
- * read has changed since: the Services as it read them, and the keys of
- * those changed since.
- */
-interface PreparedState {
-  services: readonly CachedService[];
-  changed: Set<string>;
-  /** Undefined while the rebuild runs. */
-  rebuilt: LedgerRebuild | undefined;
-  /** False once a pool changed, or too many Services did to be worth checking. */
-  usable: boolean;
-}
-
-/** Changed Services beyond which a prepared rebuild is dropped rather than checked. */
-const PREPARED_CHANGE_LIMIT = 1000;
 
 /** Longest run of reconciles before the event loop gets a turn: well under the 50 ms p99 target. */
 const RECONCILE_SLICE_MS = 10;
@@ -146,7 +129,7 @@ export class Controller {
   private transitions: Promise<void> = Promise.resolve();
   private stopping = false;
   private readonly slices: EventLoopSlices;
-  private prepared: PreparedState | undefined;
+  private readonly prepared = new PreparedTakeover();
 
   constructor(options: ControllerOptions) {
     this.options = options;
@@ -227,7 +210,8 @@ export class Controller {
       const meta = object.metadata ?? {};
       const key =
         prefix === SERVICE ? `${SERVICE}${meta.namespace}/${meta.name}` : `${prefix}${meta.name ?? ""}`;
-      this.noteChange(key);
+      if (prefix === SERVICE) this.prepared.noteServiceChange(key.slice(SERVICE.length));
+      else if (prefix === POOL) this.prepared.notePoolChange();
       this.queue.add(key);
     };
     const informer = <T extends KubernetesObject>(
@@ -468,23 +452,17 @@ export class Controller {
    * so taking over need not wait for it (the takeover checks it still holds).
    */
   private async prepare(): Promise<void> {
-    if (this.leading || this.stopping || this.prepared?.usable) return;
-    this.prepared = undefined;
+    if (this.leading || this.stopping || this.prepared.usable) return;
+    this.prepared.drop();
     this.dropAllocations();
     // A replica standing by writes nothing: pool counts wait for the lead.
     this.poolStatus.hold();
     this.syncPools();
-    const prepared: PreparedState = {
-      services: this.services.list(),
-      changed: new Set(),
-      rebuilt: undefined,
-      usable: true,
-    };
-    // Set first: changes that come while the rebuild runs are noted too.
-    this.prepared = prepared;
-    prepared.rebuilt = await this.rebuildState(prepared.services, "standby");
+    const rebuilt = await this.prepared.prepare(this.services.list(), (services) =>
+      this.rebuildState(services as readonly CachedService[], "standby"),
+    );
     this.options.logger.info(
-      { addresses: prepared.rebuilt.held },
+      { addresses: rebuilt.held },
       "state rebuilt ahead of a takeover, while standing by",
     );
   }
@@ -494,50 +472,22 @@ export class Controller {
    * rebuilt ahead is dropped rather than kept, and shown in pool gauges, as it ages.
    */
   private dropPrepared(): void {
-    if (this.leading || !this.prepared) return;
-    this.prepared = undefined;
+    if (this.leading || !this.prepared.drop()) return;
     this.dropAllocations();
     this.options.logger.info({}, "the leader renewed its lease again; state rebuilt ahead dropped");
   }
 
-  /** A change seen while a prepared state waits: noted, so the takeover can tell whether it still holds. */
-  private noteChange(key: string): void {
-    const prepared = this.prepared;
-    if (!prepared?.usable) return;
-    if (key.startsWith(SERVICE)) {
-      prepared.changed.add(key.slice(SERVICE.length));
-      if (prepared.changed.size > PREPARED_CHANGE_LIMIT) prepared.usable = false;
-    } else if (key.startsWith(POOL)) {
-      // Which pool an address falls in is part of what the rebuild read.
-      prepared.usable = false;
-    }
-  }
-
-  /**
-   * The prepared rebuild, if it still holds: every Service changed since it
-   * was made reads the same to a rebuild (see rebuildReading). Either way it
-   * is taken: the next standby prepares afresh.
-   */
+  /** The state prepared while standing by, if it still holds. */
   private takePrepared(): LedgerRebuild | undefined {
-    const prepared = this.prepared;
-    this.prepared = undefined;
-    if (!prepared?.rebuilt || !prepared.usable) return undefined;
-    const cls = this.options.loadBalancerClass;
-    const then = new Map<string, CachedService>();
-    if (prepared.changed.size > 0) {
-      for (const service of prepared.services) {
-        const key = serviceKey(service);
-        if (prepared.changed.has(key)) then.set(key, service);
-      }
-    }
-    for (const key of prepared.changed) {
-      const { namespace, name } = splitServiceKey(key);
-      if (rebuildReading(then.get(key), cls) !== rebuildReading(this.services.get(name, namespace), cls)) {
-        this.options.logger.info({ changed: key }, "state prepared while standing by is stale; rebuilding");
-        return undefined;
-      }
-    }
-    return prepared.rebuilt;
+    return this.prepared.take(
+      (key) => {
+        const { namespace, name } = splitServiceKey(key);
+        return this.services.get(name, namespace);
+      },
+      this.options.loadBalancerClass,
+      (changed) =>
+        this.options.logger.info({ changed }, "state prepared while standing by is stale; rebuilding"),
+    );
   }
 
   /**
