@@ -26,10 +26,8 @@ import {
   forgetForeign,
   Ledger,
   type LedgerRebuild,
-  type PoolChange,
   PoolRegistry,
   rebuildLedgerInTurns,
-  reclaimHoldings,
   type ServiceState,
 } from "@lbipam/state";
 import { Piscina } from "piscina";
@@ -45,6 +43,7 @@ import { ControllerMetrics } from "./metrics.js";
 import { listPages } from "./paged-list.js";
 import { PoolReferences } from "./pool-references.js";
 import { PoolStatusWriter } from "./pool-status.js";
+import { PoolSync } from "./pool-sync.js";
 import { PreparedTakeover } from "./prepared-takeover.js";
 import { RestClient } from "./rest-client.js";
 import { ServiceReconciler } from "./service-reconciler.js";
@@ -96,6 +95,7 @@ const POOL = "p:";
 const NAMESPACE = "n:";
 const RESERVATIONS = "r:";
 const CONFIG = "c:";
+const KEY_PREFIX_LENGTH = 2;
 
 export class Controller {
   readonly metrics: ControllerMetrics;
@@ -119,6 +119,7 @@ export class Controller {
   private readonly config: ConfigSync;
   private readonly states = new Map<string, ServiceState>();
   private readonly references = new PoolReferences();
+  private readonly poolSync: PoolSync;
   private readyFlag = false;
   private cachesSynced = false;
   private workers: Promise<void>[] = [];
@@ -274,6 +275,13 @@ export class Controller {
       logger,
     });
     this.poolStatus = this.newPoolStatus();
+    this.poolSync = new PoolSync({
+      pools: this.pools,
+      registry: this.registry,
+      ledger: this.ledger,
+      references: this.references,
+      poolStatus: () => this.poolStatus,
+    });
   }
 
   private newPoolStatus(): PoolStatusWriter {
@@ -374,7 +382,7 @@ export class Controller {
     else this.dropAllocations();
     // Counts are written only once the rebuild below has made the pools' claims.
     this.poolStatus.hold();
-    this.syncPools();
+    this.poolSync.syncAll();
     this.registry.setReservations(this.reservations.list());
     try {
       await this.config.sync();
@@ -397,11 +405,6 @@ export class Controller {
     this.working = true;
     const queue = this.queue;
     this.workers = Array.from({ length: Math.max(1, this.options.workers) }, () => this.work(queue));
-  }
-
-  private syncPools(): void {
-    for (const pool of this.pools.list()) this.syncPool(pool.metadata?.name ?? "");
-    for (const name of [...this.registry.views.keys()]) if (!this.pools.get(name)) this.syncPool(name);
   }
 
   /**
@@ -457,7 +460,7 @@ export class Controller {
     this.dropAllocations();
     // A replica standing by writes nothing: pool counts wait for the lead.
     this.poolStatus.hold();
-    this.syncPools();
+    this.poolSync.syncAll();
     const rebuilt = await this.prepared.prepare(this.services.list(), (services) =>
       this.rebuildState(services as readonly CachedService[], "standby"),
     );
@@ -575,57 +578,44 @@ export class Controller {
     queue.addRateLimited(key);
   }
 
-  private async process(key: string): Promise<void> {
-    if (key.startsWith(SERVICE)) {
-      const serviceKey = key.slice(SERVICE.length);
-      const result = await this.reconciler.reconcile(serviceKey);
-      if (result.state) this.states.set(serviceKey, result.state);
-      else this.states.delete(serviceKey);
-      this.references.set(serviceKey, result.references);
-      if (result.freed) this.wakeWaiting();
-      for (const pool of result.touchedPools) this.poolStatus.request(pool);
-      const since = this.waiting.longestWaitSince();
-      this.metrics.pendingSince.set(since === undefined ? 0 : since / 1000);
-    } else if (key.startsWith(POOL)) {
-      const name = key.slice(POOL.length);
-      const change = this.syncPool(name);
-      if (change.changed) this.enqueueServicesOfPool(name, change);
-    } else if (key.startsWith(NAMESPACE)) {
-      for (const service of this.services.list(key.slice(NAMESPACE.length))) {
-        this.queue.add(`${SERVICE}${service.metadata?.namespace}/${service.metadata?.name}`);
-      }
-    } else if (key.startsWith(RESERVATIONS)) {
+  /** What each kind of key means: one handler per prefix. */
+  private readonly handlers: Record<string, (name: string) => Promise<void> | void> = {
+    [SERVICE]: (key) => this.reconcileService(key),
+    [POOL]: (name) => {
+      const { change, services } = this.poolSync.sync(name);
+      if (!change.changed) return;
+      // A pool changed: every waiting Service (it may now be served), oldest first, then those it affects.
+      this.wakeWaiting();
+      for (const key of services) this.queue.add(`${SERVICE}${key}`);
+    },
+    [NAMESPACE]: (name) => {
+      for (const service of this.services.list(name)) this.queue.add(`${SERVICE}${serviceKey(service)}`);
+    },
+    [RESERVATIONS]: () => {
       for (const problem of this.registry.setReservations(this.reservations.list())) {
         this.options.logger.warn({ problem }, "reservation entry ignored");
       }
       this.wakeWaiting();
-      this.requestPoolStatuses();
-    } else if (key === `${CONFIG}${DEFAULT_CONFIGURATION_NAME}`) {
-      if (await this.config.sync()) await this.enqueueAllServices();
-    }
+      this.poolSync.requestAllStatuses();
+    },
+    [CONFIG]: async (name) => {
+      if (name === DEFAULT_CONFIGURATION_NAME && (await this.config.sync())) await this.enqueueAllServices();
+    },
+  };
+
+  private async process(key: string): Promise<void> {
+    await this.handlers[key.slice(0, KEY_PREFIX_LENGTH)]?.(key.slice(KEY_PREFIX_LENGTH));
   }
 
-  /** Syncs one pool with its object; what changed. */
-  private syncPool(name: string): PoolChange {
-    this.poolStatus.request(name);
-    const change = this.registry.sync(name, this.pools.get(name));
-    if (!change.changed) return change;
-    // New storage starts empty, and a pool gone may leave its range to an overlapping one:
-    // the addresses Services still hold are taken again wherever they now fall.
-    if (change.storageReplaced) reclaimHoldings(this.ledger, this.registry);
-    // Overlaps may have moved: every pool's condition may change.
-    for (const other of this.registry.views.keys()) if (other !== name) this.poolStatus.request(other);
-    return change;
-  }
-
-  /**
-   * A pool changed: every waiting Service (it may now be served), oldest
-   * first, then the Services holding its addresses or naming it.
-   */
-  private enqueueServicesOfPool(name: string, change: PoolChange): void {
-    this.wakeWaiting();
-    const refs = [name, change.cidrBefore, change.cidrAfter];
-    for (const key of this.references.keysOf(...refs)) this.queue.add(`${SERVICE}${key}`);
+  private async reconcileService(key: string): Promise<void> {
+    const result = await this.reconciler.reconcile(key);
+    if (result.state) this.states.set(key, result.state);
+    else this.states.delete(key);
+    this.references.set(key, result.references);
+    if (result.freed) this.wakeWaiting();
+    for (const pool of result.touchedPools) this.poolStatus.request(pool);
+    const since = this.waiting.longestWaitSince();
+    this.metrics.pendingSince.set(since === undefined ? 0 : since / 1000);
   }
 
   /**
@@ -648,9 +638,5 @@ export class Controller {
 
   private wakeWaiting(): void {
     for (const key of this.waiting.oldestFirst()) this.queue.add(`${SERVICE}${key}`);
-  }
-
-  private requestPoolStatuses(): void {
-    for (const name of this.registry.views.keys()) this.poolStatus.request(name);
   }
 }
