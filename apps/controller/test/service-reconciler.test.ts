@@ -8,46 +8,31 @@ import { parseAddress } from "@lbipam/allocator";
 import type { IPPool, ManagementConfig, Namespace, Service } from "@lbipam/api";
 import { Ledger, PoolRegistry } from "@lbipam/state";
 import { AllocationBatcher } from "../src/controller/allocation-batcher.js";
-import type { ClusterWriter, ObjectKey } from "../src/controller/cluster-writer.js";
 import { EventRecorder } from "../src/controller/event-recorder.js";
 import { ControllerMetrics } from "../src/controller/metrics.js";
 import type { ReadCache } from "../src/controller/read-cache.js";
 import { type ReconcileResult, ServiceReconciler } from "../src/controller/service-reconciler.js";
 import { WaitingServices } from "../src/controller/waiting-services.js";
-import { ApiRequestError } from "../src/errors.js";
+import { RecordingWriter } from "./helpers/recording-writer.js";
 
-/** Records every write; a status write can be made to fail once. */
-class RecordingWriter implements ClusterWriter {
-  readonly statusWrites: { key: string; ips: string[]; reason: string | undefined }[] = [];
-  readonly events: { reason: string; type: string; message: string }[] = [];
-  failNextStatusWrite = false;
-
-  async patchServiceStatus(key: ObjectKey, _rv: string | undefined, status: object): Promise<void> {
-    if (this.failNextStatusWrite) {
-      this.failNextStatusWrite = false;
-      throw new ApiRequestError("patch", "services/status", 500, "injected");
-    }
-    const patch = status as {
+/** The writes of a step, in the table's terms. */
+const statusWrites = () =>
+  world.writer.of("serviceStatus").map((w) => {
+    const patch = w.body as {
       loadBalancer: { ingress: { ip?: string }[] };
       conditions: { type: string; reason: string }[];
     };
-    this.statusWrites.push({
-      key: `${key.namespace}/${key.name}`,
+    return {
+      key: w.target,
       ips: patch.loadBalancer.ingress.map((e) => e.ip ?? ""),
       reason: patch.conditions.find((c) => c.type === "projectcalico.org/LoadBalancerIPAllocated")?.reason,
-    });
-    // As the API server would: the cache sees the new status.
-    const service = world.services.get(`${key.namespace}/${key.name}`)!;
-    world.services.set(`${key.namespace}/${key.name}`, { ...service, status: status as Service["status"] });
-  }
-  async createEvent(event: CoreV1Event): Promise<CoreV1Event> {
-    this.events.push({ reason: event.reason ?? "", type: event.type ?? "", message: event.message ?? "" });
-    return event;
-  }
-  async patchEvent(): Promise<void> {}
-  async patchClusterObjectStatus(): Promise<void> {}
-  async createClusterObject(): Promise<void> {}
-}
+    };
+  });
+const events = () =>
+  world.writer.of("event").map((w) => {
+    const event = w.body as CoreV1Event;
+    return `${event.type} ${event.reason}`;
+  });
 
 const mapCache = <T>(map: Map<string, T>): ReadCache<T> => ({
   get: (name, namespace) => map.get(namespace === undefined ? name : `${namespace}/${name}`),
@@ -71,6 +56,11 @@ function newWorld(pools: IPPool[]): World {
   const ledger = new Ledger();
   const waiting = new WaitingServices();
   const writer = new RecordingWriter();
+  // As the API server would: the cache sees the new status.
+  writer.onServiceStatus = (key, status) => {
+    const id = `${key.namespace}/${key.name}`;
+    services.set(id, { ...services.get(id)!, status: status as Service["status"] });
+  };
   const quiet = { info() {}, warn() {}, error() {}, debug() {} };
   const recorder = new EventRecorder(writer, "lbipam", "test", quiet);
   const metrics = new ControllerMetrics({
@@ -129,8 +119,8 @@ interface Step {
 
 async function runSteps(steps: Step[]): Promise<void> {
   for (const step of steps) {
-    const writes = world.writer.statusWrites.length;
-    const events = world.writer.events.length;
+    const writesBefore = statusWrites().length;
+    const eventsBefore = events().length;
     step.act();
     let result: ReconcileResult | undefined;
     try {
@@ -141,15 +131,13 @@ async function runSteps(steps: Step[]): Promise<void> {
     }
     await world.recorder.flush();
     assert.deepEqual(
-      world.writer.statusWrites.slice(writes).map((w) => [w.key, w.ips, w.reason]),
+      statusWrites()
+        .slice(writesBefore)
+        .map((w) => [w.key, w.ips, w.reason]),
       step.writes,
       `${step.step}: status writes`,
     );
-    assert.deepEqual(
-      world.writer.events.slice(events).map((e) => `${e.type} ${e.reason}`),
-      step.events,
-      `${step.step}: Events`,
-    );
+    assert.deepEqual(events().slice(eventsBefore), step.events, `${step.step}: Events`);
     if (result) {
       for (const [field, value] of Object.entries(step.result)) {
         assert.equal(result[field as keyof ReconcileResult], value, `${step.step}: ${field}`);
@@ -187,7 +175,7 @@ describe("ServiceReconciler", () => {
         step: "s2's status write fails: the address stays s2's for the retry",
         act: () => {
           set(service("ns/s2", "2026-01-01T00:00:02Z"))();
-          world.writer.failNextStatusWrite = true;
+          world.writer.failNext.set("serviceStatus", 500);
         },
         reconcile: "ns/s2",
         writes: [],

@@ -8,6 +8,7 @@ import {
   type KubeControllersConfiguration,
   readLoadBalancerConfig,
 } from "@lbipam/api";
+import { ApiRequestError } from "../errors.js";
 import type { ClusterWriter } from "./cluster-writer.js";
 import type { ReadCache } from "./read-cache.js";
 import { sameJson } from "./same-json.js";
@@ -70,7 +71,7 @@ export class ConfigSync {
       this.logger.info({ configuration: DEFAULT_CONFIGURATION_NAME }, "created the default configuration");
     } catch (error) {
       // Someone created it first: the informer brings it.
-      if ((error as { status?: number }).status !== 409) throw error;
+      if (!(error instanceof ApiRequestError && error.conflict)) throw error;
     }
   }
 }

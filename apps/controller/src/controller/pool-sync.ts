@@ -15,7 +15,7 @@ export interface PoolSyncDeps {
   ledger: Ledger;
   references: PoolReferences;
   /** The pool status writer of the current term. */
-  poolStatus: () => PoolStatusWriter;
+  poolStatus: () => Pick<PoolStatusWriter, "request">;
 }
 
 export class PoolSync {
