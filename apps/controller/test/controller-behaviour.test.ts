@@ -76,8 +76,8 @@ describe("behaviour.md over the embedded API server", () => {
       await cluster.core.createNamespacedService({ namespace: NS, body: loadBalancer(name) });
     }
     await waitIps("s4", ["10.1.0.3"]);
+    // s5 is the older: created first, and by name when both land in the same second (byAge).
     await cluster.core.createNamespacedService({ namespace: NS, body: loadBalancer("s5") });
-    await new Promise((resolve) => setTimeout(resolve, 1100));
     await cluster.core.createNamespacedService({ namespace: NS, body: loadBalancer("s6") });
     const waiting = await waitCondition("s5", "False", "PoolExhausted");
     assert.match(waiting!.message ?? "", /auto-small/);
