@@ -10,9 +10,6 @@
 // while it stands by, and the new leader does the rest of the work.
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, it } from "node:test";
 import type { V1Service } from "@kubernetes/client-node";
@@ -57,8 +54,7 @@ const replicas: Replica[] = [];
 
 before(async () => {
   cluster = await startCluster();
-  kubeconfigFile = join(mkdtempSync(join(tmpdir(), "lbipam-failover-")), "kubeconfig");
-  cluster.server.writeKubeconfig(kubeconfigFile);
+  kubeconfigFile = cluster.kubeconfigFile;
   for (const name of [NS, LEASE_NS]) await cluster.core.createNamespace({ body: { metadata: { name } } });
   await createPool(cluster, "fo-a", { cidr: "10.72.0.0/24", blockSize: 26 });
   await createPool(cluster, "fo-b", { cidr: "10.73.0.0/24", blockSize: 26 });

@@ -6,9 +6,6 @@
 // once, and no address a Service was given moved unless its request changed.
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, it } from "node:test";
 import { chaosRandom } from "./helpers/chaos-random.js";
 import {
@@ -30,8 +27,7 @@ let kubeconfigFile: string;
 
 before(async () => {
   cluster = await startCluster();
-  kubeconfigFile = join(mkdtempSync(join(tmpdir(), "lbipam-chaos-")), "kubeconfig");
-  cluster.server.writeKubeconfig(kubeconfigFile);
+  kubeconfigFile = cluster.kubeconfigFile;
   await cluster.core.createNamespace({ body: { metadata: { name: NS } } });
   await createPool(cluster, "chaos-v4", { cidr: "10.70.0.0/24", blockSize: 26 });
   await createPool(cluster, "chaos-v6", { cidr: "2001:db8:70::/120" });

@@ -2,9 +2,6 @@
 // client-node (and the real kubectl where a user would type the step).
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import type { Controller } from "../src/controller/controller.js";
@@ -28,8 +25,7 @@ let kubeconfigFile: string;
 
 before(async () => {
   cluster = await startCluster();
-  kubeconfigFile = join(mkdtempSync(join(tmpdir(), "lbipam-")), "kubeconfig");
-  cluster.server.writeKubeconfig(kubeconfigFile);
+  kubeconfigFile = cluster.kubeconfigFile;
   await cluster.core.createNamespace({ body: { metadata: { name: NS } } });
   await createPool(cluster, "auto-small", { cidr: "10.1.0.0/30", blockSize: 30 });
   await createPool(cluster, "manual", { cidr: "10.2.0.0/29", blockSize: 29, assignmentMode: "Manual" });

@@ -5,14 +5,12 @@
 // its own namespace and pools, so any one runs alone.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import type { Controller } from "../src/controller/controller.js";
 import {
   createPool,
+  createReservation,
   ingressOf,
   loadBalancer,
   mergePatch,
@@ -33,8 +31,7 @@ let kubeconfigFile: string;
 
 before(async () => {
   cluster = await startCluster();
-  kubeconfigFile = join(mkdtempSync(join(tmpdir(), "lbipam-hardening-")), "kubeconfig");
-  cluster.server.writeKubeconfig(kubeconfigFile);
+  kubeconfigFile = cluster.kubeconfigFile;
   controller = startController(cluster);
   await controller.start();
 });
@@ -218,17 +215,7 @@ describe("pool edits never take addresses by accident", () => {
 
   it("counts a reservation of a whole /64 of a huge pool exactly, in status and metrics", async () => {
     await createPool(cluster, "h-huge", { cidr: "3000::/8" });
-    await cluster.custom.createClusterCustomObject({
-      group: "projectcalico.org",
-      version: "v3",
-      plural: "ipreservations",
-      body: {
-        apiVersion: "projectcalico.org/v3",
-        kind: "IPReservation",
-        metadata: { name: "h-huge-64" },
-        spec: { reservedCIDRs: ["3000::/64"] },
-      },
-    });
+    await createReservation(cluster, "h-huge-64", ["3000::/64"]);
     const pool = await waitFor(
       async () =>
         JSON.parse(await kubectl("get", "ippool", "h-huge", "-o", "json")) as {

@@ -5,6 +5,7 @@ import { after, before, describe, it } from "node:test";
 import type { Controller } from "../src/controller/controller.js";
 import {
   createPool,
+  createReservation,
   ingressOf,
   loadBalancer,
   mergePatch,
@@ -100,16 +101,7 @@ describe("pools under Services", () => {
   });
 
   it("keeps reserved addresses from automatic allocation and frees them when the reservation goes", async () => {
-    await cluster.custom.createClusterCustomObject({
-      ...group,
-      plural: "ipreservations",
-      body: {
-        apiVersion: "projectcalico.org/v3",
-        kind: "IPReservation",
-        metadata: { name: "hold" },
-        spec: { reservedCIDRs: ["10.10.0.3/32", "10.10.0.4/31"] },
-      },
-    });
+    await createReservation(cluster, "hold", ["10.10.0.3/32", "10.10.0.4/31"]);
     await new Promise((resolve) => setTimeout(resolve, 200));
     await cluster.core.createNamespacedService({ namespace: "team-a", body: loadBalancer("after-reserve") });
     await waitIps("team-a", "after-reserve", ["10.10.0.6"]);

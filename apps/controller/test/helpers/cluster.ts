@@ -1,4 +1,7 @@
 // An embedded API server and client-node clients for controller tests.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   CoreV1Api,
@@ -21,6 +24,8 @@ export const quietLogger = {
 export interface TestCluster {
   server: ApiServer;
   kubeconfig: KubeConfig;
+  /** The server's kubeconfig in a file of its own, for the real kubectl and controller processes. */
+  kubeconfigFile: string;
   core: CoreV1Api;
   custom: CustomObjectsApi;
   stop(): Promise<void>;
@@ -33,9 +38,12 @@ export async function startCluster(): Promise<TestCluster> {
   const server = await startApiServer({ port: 0, crdDirectory });
   const kubeconfig = new KubeConfig();
   kubeconfig.loadFromString(server.kubeconfig());
+  const kubeconfigFile = join(mkdtempSync(join(tmpdir(), "lbipam-test-")), "kubeconfig");
+  server.writeKubeconfig(kubeconfigFile);
   return {
     server,
     kubeconfig,
+    kubeconfigFile,
     core: kubeconfig.makeApiClient(CoreV1Api),
     custom: kubeconfig.makeApiClient(CustomObjectsApi),
     stop: () => server.stop(),
@@ -72,6 +80,24 @@ export async function createPool(
       kind: "IPPool",
       metadata: { name },
       spec: { allowedUses: ["LoadBalancer"], ...spec },
+    },
+  });
+}
+
+export async function createReservation(
+  cluster: TestCluster,
+  name: string,
+  reservedCIDRs: string[],
+): Promise<void> {
+  await cluster.custom.createClusterCustomObject({
+    group: "projectcalico.org",
+    version: "v3",
+    plural: "ipreservations",
+    body: {
+      apiVersion: "projectcalico.org/v3",
+      kind: "IPReservation",
+      metadata: { name },
+      spec: { reservedCIDRs },
     },
   });
 }
