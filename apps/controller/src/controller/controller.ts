@@ -2,25 +2,14 @@
 // workers take keys from one de-duplicating queue and reconcile them. Built
 // by a side-effect-free factory; start() does the I/O.
 import { hostname } from "node:os";
-import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import {
   ALLOCATOR_WORKER_URL,
   type AllocatorResult,
   type AllocatorTask,
   WORKER_MIN_BATCH,
 } from "@lbipam/allocator";
-import {
-  DEFAULT_CONFIGURATION_NAME,
-  type IPPool,
-  type IPReservation,
-  type KubeControllersConfiguration,
-  type Namespace,
-  projectNamespace,
-  projectService,
-  type Service,
-  serviceKey,
-  splitServiceKey,
-} from "@lbipam/api";
+import { DEFAULT_CONFIGURATION_NAME, serviceKey, splitServiceKey } from "@lbipam/api";
 import {
   foreignByPool,
   forgetForeign,
@@ -33,14 +22,14 @@ import {
 import { Piscina } from "piscina";
 import { ApiRequestError } from "../errors.js";
 import { AllocationBatcher } from "./allocation-batcher.js";
-import { CALICO_GROUP, CALICO_VERSION, type ClusterWriter, KubeClusterWriter } from "./cluster-writer.js";
-import { CONFIG_PLURAL, ConfigSync } from "./config-sync.js";
+import { type CachedService, ClusterCaches, KEY, KEY_PREFIX_LENGTH } from "./cluster-caches.js";
+import { type ClusterWriter, KubeClusterWriter } from "./cluster-writer.js";
+import { ConfigSync } from "./config-sync.js";
 import { EventLoopSlices } from "./event-loop-slices.js";
 import { EventRecorder } from "./event-recorder.js";
-import { Informer, type InformerLogger } from "./informer.js";
+import type { InformerLogger } from "./informer.js";
 import { type LeaderElectionOptions, LeaderElector, leaderOnly } from "./leader-election.js";
 import { ControllerMetrics } from "./metrics.js";
-import { listPages } from "./paged-list.js";
 import { PoolReferences } from "./pool-references.js";
 import { PoolStatusWriter } from "./pool-status.js";
 import { PoolSync } from "./pool-sync.js";
@@ -80,22 +69,12 @@ export interface ControllerOptions {
   leaderElection?: LeaderElectionOptions;
 }
 
-/** What the Service and Namespace informers cache: the projections of @lbipam/api. */
-type CachedService = Service & KubernetesObject;
-type CachedNamespace = Namespace & KubernetesObject;
-
 /** Longest run of reconciles before the event loop gets a turn: well under the 50 ms p99 target. */
 const RECONCILE_SLICE_MS = 10;
 /** Services queued between two looks at the slice clock by the catch-up. */
 const ENQUEUE_PER_STEP = 256;
 
-/** Queue keys: one prefix per kind of work. */
-const SERVICE = "s:";
-const POOL = "p:";
-const NAMESPACE = "n:";
-const RESERVATIONS = "r:";
-const CONFIG = "c:";
-const KEY_PREFIX_LENGTH = 2;
+const SERVICE = KEY.service;
 
 export class Controller {
   readonly metrics: ControllerMetrics;
@@ -105,11 +84,9 @@ export class Controller {
   readonly registry = new PoolRegistry();
   readonly waiting = new WaitingServices();
   private readonly options: ControllerOptions;
-  private readonly services: Informer<CachedService>;
-  private readonly namespaces: Informer<CachedNamespace>;
-  private readonly pools: Informer<IPPool & KubernetesObject>;
-  private readonly reservations: Informer<IPReservation & KubernetesObject>;
-  private readonly configs: Informer<KubeControllersConfiguration & KubernetesObject>;
+  private readonly caches: ClusterCaches;
+  private readonly services: ClusterCaches["services"];
+  private readonly pools: ClusterCaches["pools"];
   private readonly writer: ClusterWriter;
   private readonly rest: RestClient;
   private readonly recorder: EventRecorder;
@@ -121,7 +98,6 @@ export class Controller {
   private readonly references = new PoolReferences();
   private readonly poolSync: PoolSync;
   private readyFlag = false;
-  private cachesSynced = false;
   private workers: Promise<void>[] = [];
   /** Workers take keys only while this is true: set when a term's catch-up is done, cleared when it ends. */
   private working = false;
@@ -204,66 +180,22 @@ export class Controller {
       options.workerMinBatch ?? WORKER_MIN_BATCH,
       this.metrics,
     );
-    const enqueue = (prefix: string) => (object: KubernetesObject) => {
-      // Until every cache has synced nothing is worked on, and leading starts from the caches
-      // whole: queueing the first list's 100,000 adds one by one would be thrown away.
-      if (!this.cachesSynced) return;
-      const meta = object.metadata ?? {};
-      const key =
-        prefix === SERVICE ? `${SERVICE}${meta.namespace}/${meta.name}` : `${prefix}${meta.name ?? ""}`;
-      if (prefix === SERVICE) this.prepared.noteServiceChange(key.slice(SERVICE.length));
-      else if (prefix === POOL) this.prepared.notePoolChange();
-      this.queue.add(key);
-    };
-    const informer = <T extends KubernetesObject>(
-      resource: string,
-      path: string,
-      prefix: string,
-      project: (object: unknown) => T = (object) => object as T,
-    ) => {
-      const handler = enqueue(prefix);
-      return new Informer<T>(kubeconfig, {
-        resource,
-        path,
-        list: () => listPages(this.rest, resource, path, project),
-        project,
-        logger,
-        watchTimeoutSeconds: options.watchTimeoutSeconds,
-        onAdd: handler,
-        onUpdate: handler,
-        onDelete: handler,
-        onRestart: () => this.metrics.informerRestarts.inc({ resource }),
-      });
-    };
-    const calicoPath = (plural: string) => `/apis/${CALICO_GROUP}/${CALICO_VERSION}/${plural}`;
-    // Services and Namespaces are many: only what the controller reads of them is cached.
-    this.services = informer(
-      "services",
-      "/api/v1/services",
-      SERVICE,
-      (object) => projectService(object) as CachedService,
-    );
-    this.namespaces = informer(
-      "namespaces",
-      "/api/v1/namespaces",
-      NAMESPACE,
-      (object) => projectNamespace(object) as CachedNamespace,
-    );
-    this.pools = informer<IPPool & KubernetesObject>("ippools", calicoPath("ippools"), POOL);
-    this.reservations = informer<IPReservation & KubernetesObject>(
-      "ipreservations",
-      calicoPath("ipreservations"),
-      RESERVATIONS,
-    );
-    this.configs = informer<KubeControllersConfiguration & KubernetesObject>(
-      CONFIG_PLURAL,
-      calicoPath(CONFIG_PLURAL),
-      CONFIG,
-    );
-    this.config = new ConfigSync(this.configs, this.writer, logger);
+    this.caches = new ClusterCaches(kubeconfig, this.rest, {
+      logger,
+      watchTimeoutSeconds: options.watchTimeoutSeconds,
+      onChange: (kind, key) => {
+        if (kind === "service") this.prepared.noteServiceChange(key.slice(KEY_PREFIX_LENGTH));
+        else if (kind === "pool") this.prepared.notePoolChange();
+        this.queue.add(key);
+      },
+      onRestart: (resource) => this.metrics.informerRestarts.inc({ resource }),
+    });
+    this.services = this.caches.services;
+    this.pools = this.caches.pools;
+    this.config = new ConfigSync(this.caches.configs, this.writer, logger);
     this.reconciler = new ServiceReconciler({
       services: this.services,
-      namespaces: { get: (name) => this.namespaces.get(name) },
+      namespaces: { get: (name) => this.caches.namespaces.get(name) },
       registry: this.registry,
       ledger: this.ledger,
       waiting: this.waiting,
@@ -293,10 +225,6 @@ export class Controller {
       this.options.logger,
       this.options.poolStatusIntervalMs ?? 1000,
     );
-  }
-
-  private get informers() {
-    return [this.services, this.namespaces, this.pools, this.reservations, this.configs];
   }
 
   /** Caches synced and state rebuilt: the controller may write. */
@@ -330,9 +258,7 @@ export class Controller {
    */
   async start(): Promise<void> {
     const { logger } = this.options;
-    for (const informer of this.informers) informer.start();
-    await Promise.all(this.informers.map((informer) => informer.synced));
-    this.cachesSynced = true;
+    await this.caches.start();
     logger.info({}, "caches synced");
     if (!this.elector) {
       await this.lead();
@@ -352,7 +278,7 @@ export class Controller {
     await Promise.all(this.workers);
     await this.transitions;
     this.poolStatus.stop();
-    await Promise.all(this.informers.map((informer) => informer.stop()));
+    await this.caches.stop();
     await this.recorder.flush();
     await this.batcher.workers?.destroy();
     this.rest.close();
@@ -383,14 +309,14 @@ export class Controller {
     // Counts are written only once the rebuild below has made the pools' claims.
     this.poolStatus.hold();
     this.poolSync.syncAll();
-    this.registry.setReservations(this.reservations.list());
+    this.registry.setReservations(this.caches.reservations.list());
     try {
       await this.config.sync();
     } catch (error) {
       // Without election this fails the start, as it always has; a leader retries through the queue.
       if (!this.elector) throw error;
       logger.warn({ err: error }, "could not sync the configuration; retrying");
-      this.queue.addRateLimited(`${CONFIG}${DEFAULT_CONFIGURATION_NAME}`);
+      this.queue.addRateLimited(`${KEY.config}${DEFAULT_CONFIGURATION_NAME}`);
     }
     if (!this.leading || this.stopping) return;
     const rebuilt = prepared ?? (await this.rebuildState(this.services.list(), "takeover"));
@@ -581,24 +507,24 @@ export class Controller {
   /** What each kind of key means: one handler per prefix. */
   private readonly handlers: Record<string, (name: string) => Promise<void> | void> = {
     [SERVICE]: (key) => this.reconcileService(key),
-    [POOL]: (name) => {
+    [KEY.pool]: (name) => {
       const { change, services } = this.poolSync.sync(name);
       if (!change.changed) return;
       // A pool changed: every waiting Service (it may now be served), oldest first, then those it affects.
       this.wakeWaiting();
       for (const key of services) this.queue.add(`${SERVICE}${key}`);
     },
-    [NAMESPACE]: (name) => {
+    [KEY.namespace]: (name) => {
       for (const service of this.services.list(name)) this.queue.add(`${SERVICE}${serviceKey(service)}`);
     },
-    [RESERVATIONS]: () => {
-      for (const problem of this.registry.setReservations(this.reservations.list())) {
+    [KEY.reservations]: () => {
+      for (const problem of this.registry.setReservations(this.caches.reservations.list())) {
         this.options.logger.warn({ problem }, "reservation entry ignored");
       }
       this.wakeWaiting();
       this.poolSync.requestAllStatuses();
     },
-    [CONFIG]: async (name) => {
+    [KEY.config]: async (name) => {
       if (name === DEFAULT_CONFIGURATION_NAME && (await this.config.sync())) await this.enqueueAllServices();
     },
   };

@@ -1,0 +1,116 @@
+// The controller's read path: one informer per kind it reads, each cache
+// holding what the controller reads of its objects (Services and Namespaces
+// are many: only their projections are kept), and every change reported as
+// a work-queue key once all caches have synced.
+import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
+import {
+  type IPPool,
+  type IPReservation,
+  type KubeControllersConfiguration,
+  type Namespace,
+  projectNamespace,
+  projectService,
+  type Service,
+} from "@lbipam/api";
+import { CALICO_GROUP, CALICO_VERSION } from "./cluster-writer.js";
+import { CONFIG_PLURAL } from "./config-sync.js";
+import { Informer, type InformerLogger } from "./informer.js";
+import { listPages } from "./paged-list.js";
+import type { RestClient } from "./rest-client.js";
+
+export type CachedService = Service & KubernetesObject;
+export type CachedNamespace = Namespace & KubernetesObject;
+
+/** Work-queue keys: one prefix per kind, then the object's name (namespace/name for Services). */
+export const KEY = {
+  service: "s:",
+  pool: "p:",
+  namespace: "n:",
+  reservations: "r:",
+  config: "c:",
+} as const;
+export type KeyKind = keyof typeof KEY;
+export const KEY_PREFIX_LENGTH = 2;
+
+export interface ClusterCachesOptions {
+  logger: InformerLogger;
+  watchTimeoutSeconds?: number;
+  /** A cached object changed (after the first sync): `key` is its work-queue key. */
+  onChange(kind: KeyKind, key: string): void;
+  /** An informer restarted its list and watch, for metrics. */
+  onRestart(resource: string): void;
+}
+
+export class ClusterCaches {
+  readonly services: Informer<CachedService>;
+  readonly namespaces: Informer<CachedNamespace>;
+  readonly pools: Informer<IPPool & KubernetesObject>;
+  readonly reservations: Informer<IPReservation & KubernetesObject>;
+  readonly configs: Informer<KubeControllersConfiguration & KubernetesObject>;
+  private synced = false;
+
+  constructor(kubeconfig: KubeConfig, rest: RestClient, options: ClusterCachesOptions) {
+    const informer = <T extends KubernetesObject>(
+      resource: string,
+      path: string,
+      kind: KeyKind,
+      project: (object: unknown) => T = (object) => object as T,
+    ) => {
+      const handler = (object: KubernetesObject) => {
+        // Until every cache has synced nothing is worked on, and leading starts from the caches
+        // whole: queueing the first list's 100,000 adds one by one would be thrown away.
+        if (!this.synced) return;
+        const meta = object.metadata ?? {};
+        const name = kind === "service" ? `${meta.namespace}/${meta.name}` : (meta.name ?? "");
+        options.onChange(kind, `${KEY[kind]}${name}`);
+      };
+      return new Informer<T>(kubeconfig, {
+        resource,
+        path,
+        list: () => listPages(rest, resource, path, project),
+        project,
+        logger: options.logger,
+        watchTimeoutSeconds: options.watchTimeoutSeconds,
+        onAdd: handler,
+        onUpdate: handler,
+        onDelete: handler,
+        onRestart: () => options.onRestart(resource),
+      });
+    };
+    const calicoPath = (plural: string) => `/apis/${CALICO_GROUP}/${CALICO_VERSION}/${plural}`;
+    this.services = informer(
+      "services",
+      "/api/v1/services",
+      "service",
+      (o) => projectService(o) as CachedService,
+    );
+    this.namespaces = informer(
+      "namespaces",
+      "/api/v1/namespaces",
+      "namespace",
+      (o) => projectNamespace(o) as CachedNamespace,
+    );
+    this.pools = informer("ippools", calicoPath("ippools"), "pool");
+    this.reservations = informer("ipreservations", calicoPath("ipreservations"), "reservations");
+    this.configs = informer(CONFIG_PLURAL, calicoPath(CONFIG_PLURAL), "config");
+  }
+
+  private get all() {
+    return [this.services, this.namespaces, this.pools, this.reservations, this.configs];
+  }
+
+  /** Starts every informer; resolves once every cache has synced. */
+  async start(): Promise<void> {
+    for (const informer of this.all) informer.start();
+    await Promise.all(this.all.map((informer) => informer.synced));
+    this.synced = true;
+  }
+
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.all.map((informer) => informer.stop()));
+  }
+}
