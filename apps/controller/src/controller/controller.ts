@@ -10,18 +10,11 @@ import {
   WORKER_MIN_BATCH,
 } from "@lbipam/allocator";
 import { DEFAULT_CONFIGURATION_NAME, serviceKey, splitServiceKey } from "@lbipam/api";
-import {
-  foreignByPool,
-  forgetForeign,
-  Ledger,
-  type LedgerRebuild,
-  PoolRegistry,
-  rebuildLedgerInTurns,
-  type ServiceState,
-} from "@lbipam/state";
+import type { LedgerRebuild, ServiceState } from "@lbipam/state";
 import { Piscina } from "piscina";
 import { ApiRequestError } from "../errors.js";
 import { AllocationBatcher } from "./allocation-batcher.js";
+import { AllocationState } from "./allocation-state.js";
 import { type CachedService, ClusterCaches, KEY, KEY_PREFIX_LENGTH } from "./cluster-caches.js";
 import { type ClusterWriter, KubeClusterWriter } from "./cluster-writer.js";
 import { ConfigSync } from "./config-sync.js";
@@ -80,8 +73,9 @@ export class Controller {
   readonly metrics: ControllerMetrics;
   /** Keys to reconcile; a new queue for each term of leadership. */
   queue = new WorkQueue<string>();
-  readonly ledger = new Ledger();
-  readonly registry = new PoolRegistry();
+  private readonly allocations: AllocationState;
+  readonly ledger: AllocationState["ledger"];
+  readonly registry: AllocationState["registry"];
   readonly waiting = new WaitingServices();
   private readonly options: ControllerOptions;
   private readonly caches: ClusterCaches;
@@ -113,24 +107,7 @@ export class Controller {
     this.slices = new EventLoopSlices(RECONCILE_SLICE_MS);
     const { kubeconfig, logger } = options;
     this.metrics = new ControllerMetrics({
-      pools: () => {
-        const foreign = foreignByPool(this.ledger, this.registry.poolSet);
-        return this.registry.poolSet.list().map((pool) => {
-          const counts = pool.counts();
-          return {
-            pool: pool.name,
-            family: pool.spec.family === 4 ? "IPv4" : "IPv6",
-            // Gauges are floats: exact counts past 2^53 round, as Prometheus would store them anyway.
-            total: Number(counts.total),
-            allocated: counts.allocated,
-            reserved: Number(counts.reserved),
-            free: Number(counts.free),
-            foreign: foreign.get(pool.name)?.length ?? 0,
-            allocatable:
-              this.registry.poolSet.isServing(pool.name) && !this.registry.views.get(pool.name)?.disabled,
-          };
-        });
-      },
+      pools: () => this.allocations.poolSamples(),
       servicesByState: () => {
         const counts: Record<string, number> = { allocated: 0, pending: 0, invalid: 0, unmanaged: 0 };
         for (const state of this.states.values()) {
@@ -180,6 +157,15 @@ export class Controller {
       options.workerMinBatch ?? WORKER_MIN_BATCH,
       this.metrics,
     );
+    this.allocations = new AllocationState({
+      loadBalancerClass: options.loadBalancerClass,
+      batcher: this.batcher,
+      metrics: this.metrics,
+      logger,
+      turn: () => this.slices.turn(),
+    });
+    this.ledger = this.allocations.ledger;
+    this.registry = this.allocations.registry;
     this.caches = new ClusterCaches(kubeconfig, this.rest, {
       logger,
       watchTimeoutSeconds: options.watchTimeoutSeconds,
@@ -319,7 +305,7 @@ export class Controller {
       this.queue.addRateLimited(`${KEY.config}${DEFAULT_CONFIGURATION_NAME}`);
     }
     if (!this.leading || this.stopping) return;
-    const rebuilt = prepared ?? (await this.rebuildState(this.services.list(), "takeover"));
+    const rebuilt = prepared ?? (await this.allocations.rebuild(this.services.list(), "takeover"));
     if (!this.leading || this.stopping) return;
     this.poolStatus.resume();
     logger.info(
@@ -334,49 +320,6 @@ export class Controller {
   }
 
   /**
-   * The ledger and the pools' claims from the Services' status. In turns, as
-   * reconciles are: 100,000 Services would otherwise hold the event loop for seconds.
-   */
-  private async rebuildState(
-    services: readonly CachedService[],
-    phase: "takeover" | "standby",
-  ): Promise<LedgerRebuild> {
-    const { logger } = this.options;
-    const rebuilt = await rebuildLedgerInTurns(
-      services,
-      this.registry,
-      this.ledger,
-      { loadBalancerClass: this.options.loadBalancerClass },
-      () => this.slices.turn(),
-    );
-    for (const conflict of rebuilt.conflicts) {
-      logger.warn(
-        conflict,
-        "two Services show one address; the older keeps it, the other will be reassigned",
-      );
-    }
-    for (const conflict of rebuilt.foreignConflicts) {
-      logger.warn(
-        conflict,
-        "a Service lbipam does not manage shows an address one of its Services holds; left with that Service",
-      );
-    }
-    if (rebuilt.foreign > 0) {
-      logger.info(
-        { addresses: rebuilt.foreign },
-        "addresses shown by Services lbipam does not manage: held for them, never given to another",
-      );
-    }
-    for (const claimed of await this.batcher.rebuild(rebuilt.tasks)) {
-      // The ledger holds each address once and the pools start empty, so this means a bug: say so.
-      for (const address of claimed.duplicates) logger.error({ address }, "address claimed twice in rebuild");
-      for (const problem of claimed.invalid) logger.error(problem, "address not claimed in rebuild");
-    }
-    this.metrics.stateRebuilds.inc({ phase });
-    return rebuilt;
-  }
-
-  /**
    * Standing by, with a leader that has gone quiet: the state is rebuilt now,
    * so taking over need not wait for it (the takeover checks it still holds).
    */
@@ -388,7 +331,7 @@ export class Controller {
     this.poolStatus.hold();
     this.poolSync.syncAll();
     const rebuilt = await this.prepared.prepare(this.services.list(), (services) =>
-      this.rebuildState(services as readonly CachedService[], "standby"),
+      this.allocations.rebuild(services as readonly CachedService[], "standby"),
     );
     this.options.logger.info(
       { addresses: rebuilt.held },
@@ -437,15 +380,9 @@ export class Controller {
     this.options.logger.info({}, "standing by: work drained, allocations dropped");
   }
 
-  /** Forgets every address held in memory (the ledger and the pools' claims) and every waiting Service. */
+  /** Forgets every address held in memory and every waiting Service. */
   private dropAllocations(): void {
-    for (const key of [...this.ledger.keys()]) {
-      for (const holding of [...this.ledger.holdings(key)]) {
-        this.ledger.release(key, holding);
-        this.registry.poolSet.find(holding.family, holding.value)?.release(holding.value);
-      }
-    }
-    for (const { key } of [...this.ledger.foreign()]) forgetForeign(this.ledger, this.registry, key);
+    this.allocations.dropAll();
     this.forgetServiceStates();
   }
 
