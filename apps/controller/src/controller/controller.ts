@@ -12,7 +12,6 @@ import {
 import { DEFAULT_CONFIGURATION_NAME, serviceKey, splitServiceKey } from "@lbipam/api";
 import type { LedgerRebuild, ServiceState } from "@lbipam/state";
 import { Piscina } from "piscina";
-import { ApiRequestError } from "../errors.js";
 import { AllocationBatcher } from "./allocation-batcher.js";
 import { AllocationState } from "./allocation-state.js";
 import { type CachedService, ClusterCaches, KEY, KEY_PREFIX_LENGTH } from "./cluster-caches.js";
@@ -31,6 +30,7 @@ import { RestClient } from "./rest-client.js";
 import { ServiceReconciler } from "./service-reconciler.js";
 import { TokenBucket } from "./token-bucket.js";
 import { WaitingServices } from "./waiting-services.js";
+import { runWorker } from "./work-loop.js";
 import { WorkQueue } from "./work-queue.js";
 
 export interface ControllerLogger extends InformerLogger {
@@ -316,7 +316,14 @@ export class Controller {
     if (!this.leading || this.stopping) return;
     this.working = true;
     const queue = this.queue;
-    this.workers = Array.from({ length: Math.max(1, this.options.workers) }, () => this.work(queue));
+    const deps = {
+      working: () => this.working,
+      process: (key: string) => this.process(key),
+      metrics: this.metrics,
+      logger: this.options.logger,
+      turn: () => this.slices.turn(),
+    };
+    this.workers = Array.from({ length: Math.max(1, this.options.workers) }, () => runWorker(queue, deps));
   }
 
   /**
@@ -391,54 +398,6 @@ export class Controller {
     this.waiting.clear();
     this.states.clear();
     this.metrics.pendingSince.set(0);
-  }
-
-  private async work(queue: WorkQueue<string>): Promise<void> {
-    for (;;) {
-      const key = await queue.get();
-      if (key === undefined) return;
-      if (!this.working) {
-        // Leadership ended while this key waited: it is left for the next term's catch-up.
-        queue.done(key);
-        return;
-      }
-      const started = performance.now();
-      let outcome = "done";
-      try {
-        await this.process(key);
-        queue.forget(key);
-      } catch (error) {
-        outcome = "error";
-        this.failed(queue, key, error);
-      } finally {
-        queue.done(key);
-        this.metrics.reconcileDuration.observe({ outcome }, (performance.now() - started) / 1000);
-      }
-      await this.slices.turn();
-    }
-  }
-
-  private failed(queue: WorkQueue<string>, key: string, error: unknown): void {
-    const api = error instanceof ApiRequestError ? error : undefined;
-    const reason = api?.conflict
-      ? "conflict"
-      : api?.notFound
-        ? "not_found"
-        : api?.status
-          ? `http_${api.status}`
-          : "error";
-    this.metrics.reconcileErrors.inc({ reason });
-    // A conflict means our cache is behind: the informer brings the new version, and the retry uses it.
-    const log = api?.conflict ? this.options.logger.debug : this.options.logger.warn;
-    const object = key.startsWith(SERVICE)
-      ? splitServiceKey(key.slice(SERVICE.length))
-      : { name: key.slice(2) };
-    log.call(
-      this.options.logger,
-      { ...object, err: error, retries: queue.failures(key) },
-      "reconcile failed; retrying",
-    );
-    queue.addRateLimited(key);
   }
 
   /** What each kind of key means: one handler per prefix. */
