@@ -9,8 +9,8 @@ import {
   type AllocatorTask,
   WORKER_MIN_BATCH,
 } from "@lbipam/allocator";
-import { DEFAULT_CONFIGURATION_NAME, serviceKey, splitServiceKey } from "@lbipam/api";
-import type { LedgerRebuild, ServiceState } from "@lbipam/state";
+import { DEFAULT_CONFIGURATION_NAME, serviceKey } from "@lbipam/api";
+import type { ServiceState } from "@lbipam/state";
 import { Piscina } from "piscina";
 import { AllocationBatcher } from "./allocation-batcher.js";
 import { AllocationState } from "./allocation-state.js";
@@ -21,6 +21,7 @@ import { EventLoopSlices } from "./event-loop-slices.js";
 import { EventRecorder } from "./event-recorder.js";
 import type { InformerLogger } from "./informer.js";
 import { type LeaderElectionOptions, LeaderElector, leaderOnly } from "./leader-election.js";
+import { Leadership } from "./leadership.js";
 import { ControllerMetrics } from "./metrics.js";
 import { PoolReferences } from "./pool-references.js";
 import { PoolStatusWriter } from "./pool-status.js";
@@ -30,8 +31,7 @@ import { RestClient } from "./rest-client.js";
 import { ServiceReconciler } from "./service-reconciler.js";
 import { TokenBucket } from "./token-bucket.js";
 import { WaitingServices } from "./waiting-services.js";
-import { runWorker } from "./work-loop.js";
-import { WorkQueue } from "./work-queue.js";
+import type { WorkQueue } from "./work-queue.js";
 
 export interface ControllerLogger extends InformerLogger {
   error(fields: object, message: string): void;
@@ -71,8 +71,6 @@ const SERVICE = KEY.service;
 
 export class Controller {
   readonly metrics: ControllerMetrics;
-  /** Keys to reconcile; a new queue for each term of leadership. */
-  queue = new WorkQueue<string>();
   private readonly allocations: AllocationState;
   readonly ledger: AllocationState["ledger"];
   readonly registry: AllocationState["registry"];
@@ -86,18 +84,13 @@ export class Controller {
   private readonly recorder: EventRecorder;
   private readonly batcher: AllocationBatcher;
   private readonly reconciler: ServiceReconciler;
-  private poolStatus: PoolStatusWriter;
+  private readonly leadership: Leadership;
   private readonly config: ConfigSync;
   private readonly states = new Map<string, ServiceState>();
   private readonly references = new PoolReferences();
   private readonly poolSync: PoolSync;
   private readyFlag = false;
-  private workers: Promise<void>[] = [];
-  /** Workers take keys only while this is true: set when a term's catch-up is done, cleared when it ends. */
-  private working = false;
   private readonly elector: LeaderElector | undefined;
-  /** Gaining and losing leadership run one after the other, never interleaved. */
-  private transitions: Promise<void> = Promise.resolve();
   private stopping = false;
   private readonly slices: EventLoopSlices;
   private readonly prepared = new PreparedTakeover();
@@ -127,10 +120,10 @@ export class Controller {
         this.rest,
         options.leaderElection,
         {
-          onStartedLeading: () => this.transition(() => this.lead()),
-          onStoppedLeading: () => this.transition(() => this.standBy()),
-          onHolderSilent: () => void this.transition(() => this.prepare()),
-          onHolderBack: () => void this.transition(async () => this.dropPrepared()),
+          onStartedLeading: () => this.leadership.transition(() => this.leadership.lead()),
+          onStoppedLeading: () => this.leadership.transition(() => this.leadership.standBy()),
+          onHolderSilent: () => void this.leadership.transition(() => this.leadership.prepare()),
+          onHolderBack: () => void this.leadership.transition(async () => this.leadership.dropPrepared()),
         },
         logger,
         (verb, code) => this.metrics.apiRequests.inc({ verb, resource: "leases", code: String(code) }),
@@ -192,14 +185,41 @@ export class Controller {
       batcher: this.batcher,
       logger,
     });
-    this.poolStatus = this.newPoolStatus();
+    this.leadership = new Leadership({
+      logger,
+      workers: options.workers,
+      loadBalancerClass: options.loadBalancerClass,
+      elected: this.elector !== undefined,
+      leading: () => this.leading,
+      stopping: () => this.stopping,
+      caches: this.caches,
+      allocations: this.allocations,
+      poolSync: () => this.poolSync,
+      config: this.config,
+      prepared: this.prepared,
+      metrics: this.metrics,
+      newPoolStatus: () => this.newPoolStatus(),
+      forgetServiceStates: () => this.forgetServiceStates(),
+      enqueueAll: () => this.enqueueAllServices(),
+      process: (key) => this.process(key),
+      turn: () => this.slices.turn(),
+    });
     this.poolSync = new PoolSync({
       pools: this.pools,
       registry: this.registry,
       ledger: this.ledger,
       references: this.references,
-      poolStatus: () => this.poolStatus,
+      poolStatus: () => this.leadership.poolStatus,
     });
+  }
+
+  /** The current term's work queue. */
+  get queue(): WorkQueue<string> {
+    return this.leadership.queue;
+  }
+
+  private get poolStatus(): PoolStatusWriter {
+    return this.leadership.poolStatus;
   }
 
   private newPoolStatus(): PoolStatusWriter {
@@ -247,7 +267,7 @@ export class Controller {
     await this.caches.start();
     logger.info({}, "caches synced");
     if (!this.elector) {
-      await this.lead();
+      await this.leadership.lead();
       this.readyFlag = true;
       return;
     }
@@ -259,138 +279,13 @@ export class Controller {
     this.stopping = true;
     // A leader drains its work before it releases the Lease, so the next one never overlaps it.
     await this.elector?.stop();
-    this.working = false;
-    this.queue.shutDown();
-    await Promise.all(this.workers);
-    await this.transitions;
-    this.poolStatus.stop();
+    await this.leadership.drain();
+    await this.leadership.settled();
+    this.leadership.poolStatus.stop();
     await this.caches.stop();
     await this.recorder.flush();
     await this.batcher.workers?.destroy();
     this.rest.close();
-  }
-
-  private transition(step: () => Promise<void>): Promise<void> {
-    this.transitions = this.transitions.then(step).catch((error: unknown) => {
-      this.options.logger.error({ err: error }, "leadership change failed");
-    });
-    return this.transitions;
-  }
-
-  /**
-   * Leading (again): state is rebuilt from the caches as they are now (or
-   * taken from a rebuild made while standing by, when nothing it read has
-   * changed since), every Service is queued (level-triggered catch-up), then
-   * workers start.
-   */
-  private async lead(): Promise<void> {
-    const { logger } = this.options;
-    if (!this.leading || this.stopping) return;
-    // Keys queued while standing by are all covered by the catch-up below, in a better order.
-    this.queue.shutDown();
-    this.queue = new WorkQueue<string>();
-    const prepared = this.takePrepared();
-    if (prepared) this.forgetServiceStates();
-    else this.dropAllocations();
-    // Counts are written only once the rebuild below has made the pools' claims.
-    this.poolStatus.hold();
-    this.poolSync.syncAll();
-    this.registry.setReservations(this.caches.reservations.list());
-    try {
-      await this.config.sync();
-    } catch (error) {
-      // Without election this fails the start, as it always has; a leader retries through the queue.
-      if (!this.elector) throw error;
-      logger.warn({ err: error }, "could not sync the configuration; retrying");
-      this.queue.addRateLimited(`${KEY.config}${DEFAULT_CONFIGURATION_NAME}`);
-    }
-    if (!this.leading || this.stopping) return;
-    const rebuilt = prepared ?? (await this.allocations.rebuild(this.services.list(), "takeover"));
-    if (!this.leading || this.stopping) return;
-    this.poolStatus.resume();
-    logger.info(
-      { addresses: rebuilt.held, conflicts: rebuilt.conflicts.length, preparedWhileStandingBy: !!prepared },
-      "state rebuilt from Service status",
-    );
-    await this.enqueueAllServices();
-    if (!this.leading || this.stopping) return;
-    this.working = true;
-    const queue = this.queue;
-    const deps = {
-      working: () => this.working,
-      process: (key: string) => this.process(key),
-      metrics: this.metrics,
-      logger: this.options.logger,
-      turn: () => this.slices.turn(),
-    };
-    this.workers = Array.from({ length: Math.max(1, this.options.workers) }, () => runWorker(queue, deps));
-  }
-
-  /**
-   * Standing by, with a leader that has gone quiet: the state is rebuilt now,
-   * so taking over need not wait for it (the takeover checks it still holds).
-   */
-  private async prepare(): Promise<void> {
-    if (this.leading || this.stopping || this.prepared.usable) return;
-    this.prepared.drop();
-    this.dropAllocations();
-    // A replica standing by writes nothing: pool counts wait for the lead.
-    this.poolStatus.hold();
-    this.poolSync.syncAll();
-    const rebuilt = await this.prepared.prepare(this.services.list(), (services) =>
-      this.allocations.rebuild(services as readonly CachedService[], "standby"),
-    );
-    this.options.logger.info(
-      { addresses: rebuilt.held },
-      "state rebuilt ahead of a takeover, while standing by",
-    );
-  }
-
-  /**
-   * The leader renewed after all (or another replica took over): the state
-   * rebuilt ahead is dropped rather than kept, and shown in pool gauges, as it ages.
-   */
-  private dropPrepared(): void {
-    if (this.leading || !this.prepared.drop()) return;
-    this.dropAllocations();
-    this.options.logger.info({}, "the leader renewed its lease again; state rebuilt ahead dropped");
-  }
-
-  /** The state prepared while standing by, if it still holds. */
-  private takePrepared(): LedgerRebuild | undefined {
-    return this.prepared.take(
-      (key) => {
-        const { namespace, name } = splitServiceKey(key);
-        return this.services.get(name, namespace);
-      },
-      this.options.loadBalancerClass,
-      (changed) =>
-        this.options.logger.info({ changed }, "state prepared while standing by is stale; rebuilding"),
-    );
-  }
-
-  /**
-   * No longer leading: workers finish the reconcile they are in (its one
-   * status write ends or fails; the writer refuses new ones) and take no
-   * more; the in-memory allocations are dropped, to be rebuilt when leading again.
-   */
-  private async standBy(): Promise<void> {
-    this.working = false;
-    const queue = this.queue;
-    this.queue = new WorkQueue<string>();
-    queue.shutDown();
-    await Promise.all(this.workers);
-    this.workers = [];
-    this.poolStatus.stop();
-    this.poolStatus = this.newPoolStatus();
-    this.dropAllocations();
-    this.options.logger.info({}, "standing by: work drained, allocations dropped");
-  }
-
-  /** Forgets every address held in memory and every waiting Service. */
-  private dropAllocations(): void {
-    this.allocations.dropAll();
-    this.forgetServiceStates();
   }
 
   /** Forgets what the last term learnt of each Service: the catch-up learns it again. */
