@@ -1,6 +1,7 @@
 // Reading the objects `simulate` runs over from YAML or JSON manifests
 // (multi-document, and `kind: List` as `kubectl get -o yaml` prints it).
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { extname, join } from "node:path";
 import {
   DEFAULT_CONFIGURATION_NAME,
   type IPPool,
@@ -111,9 +112,43 @@ export function parseManifests(texts: { source: string; text: string }[]): Manif
   return { objects, ignored };
 }
 
-/** Reads files (`-` is standard input). */
-export function readManifests(files: string[]): ManifestResult {
-  const texts = files.map((file) => {
+/** The extensions kubectl reads from a directory (k8s.io/cli-runtime pkg/resource/builder.go, FileExtensions). */
+const MANIFEST_EXTENSIONS = [".json", ".yaml", ".yml"];
+
+/**
+ * The files `-f` names, as kubectl expands them: a file as it is (whatever
+ * its name), a directory as its .json, .yaml and .yml files in name order,
+ * and its subdirectories too only with `recursive` (kubectl's -R).
+ */
+export function expandFilenames(paths: string[], recursive = false): string[] {
+  const files: string[] = [];
+  const walk = (dir: string, top: boolean) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    )) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (recursive) walk(path, false);
+      } else if (MANIFEST_EXTENSIONS.includes(extname(entry.name))) files.push(path);
+    }
+    if (top && files.length === 0) throw new InputError(`${dir}: no .json, .yaml or .yml files`);
+  };
+  for (const path of paths) {
+    let directory = false;
+    try {
+      directory = path !== "-" && statSync(path).isDirectory();
+    } catch (error) {
+      throw new InputError(`cannot read ${path}: ${(error as Error).message}`);
+    }
+    if (directory) walk(path, true);
+    else files.push(path);
+  }
+  return files;
+}
+
+/** Reads files and directories (`-` is standard input). */
+export function readManifests(paths: string[], recursive = false): ManifestResult {
+  const texts = expandFilenames(paths, recursive).map((file) => {
     try {
       return { source: file === "-" ? "<stdin>" : file, text: readFileSync(file === "-" ? 0 : file, "utf8") };
     } catch (error) {

@@ -310,4 +310,19 @@ describe("kubectl lbipam, through kubectl's plugin discovery", () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^shop\/dual +192\.0\.2\.2,2001:db8:: +- +allocated/m);
   });
+
+  it("simulate reads a directory with -f, as kubectl apply -f does (it failed with EISDIR)", async () => {
+    const examples = fileURLToPath(new URL("../../../../examples", import.meta.url));
+    const run = await new Promise<Run>((resolve) => {
+      const offline = { ...env, KUBECONFIG: join(dir, "no-such-kubeconfig") };
+      execFile(
+        "kubectl",
+        ["lbipam", "simulate", "-f", examples],
+        { env: offline, timeout: 60_000 },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, / allocated /);
+  });
 });

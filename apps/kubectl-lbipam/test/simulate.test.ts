@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { InputError } from "../src/errors.js";
-import { parseManifests } from "../src/manifests.js";
+import { expandFilenames, parseManifests, readManifests } from "../src/manifests.js";
 import { simulate } from "../src/simulate.js";
 import { renderSimulation } from "../src/simulation-report.js";
 import { fixtureObjects, objects, pool, service } from "./helpers/fixtures.js";
@@ -271,6 +274,34 @@ describe("simulate over the YAML fixtures", () => {
 });
 
 describe("manifests", () => {
+  it("expands -f DIR as kubectl does: its .json, .yaml and .yml files in name order, subdirectories only with -R", () => {
+    // kubectl read a directory; simulate failed with EISDIR (#17).
+    const dir = mkdtempSync(join(tmpdir(), "lbipam-f-"));
+    mkdirSync(join(dir, "sub"));
+    const pool =
+      "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p}\nspec: {cidr: 192.0.2.0/30, allowedUses: [LoadBalancer]}\n";
+    writeFileSync(join(dir, "b-pool.yml"), pool);
+    writeFileSync(join(dir, "a.json"), JSON.stringify({ apiVersion: "v1", kind: "List", items: [] }));
+    writeFileSync(join(dir, "notes.txt"), "not a manifest");
+    writeFileSync(
+      join(dir, "sub", "svc.yaml"),
+      "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: ns}\nspec: {type: LoadBalancer}\n",
+    );
+    assert.deepEqual(expandFilenames([dir]), [join(dir, "a.json"), join(dir, "b-pool.yml")]);
+    assert.deepEqual(expandFilenames([dir], true), [
+      join(dir, "a.json"),
+      join(dir, "b-pool.yml"),
+      join(dir, "sub", "svc.yaml"),
+    ]);
+    // A file named on its own is read whatever its name.
+    assert.deepEqual(expandFilenames([join(dir, "notes.txt"), "-"]), [join(dir, "notes.txt"), "-"]);
+    const { objects } = readManifests([dir], true);
+    assert.deepEqual([objects.pools.length, objects.services.length], [1, 1]);
+    assert.throws(() => expandFilenames([join(dir, "missing")]), InputError);
+    mkdirSync(join(dir, "empty"));
+    assert.throws(() => expandFilenames([join(dir, "empty")]), /no \.json, \.yaml or \.yml files/);
+  });
+
   it("reads Lists and multi-document streams, defaults the namespace, reports kinds it ignores", () => {
     const { objects: read, ignored } = parseManifests([
       {

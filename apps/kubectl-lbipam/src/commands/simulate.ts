@@ -38,7 +38,9 @@ Usage:
   kubectl lbipam simulate -f pools.yaml -f services.yaml [--delete-pool NAME] [--add-services N]
 
 Flags:
-  -f, --filename FILE              manifests (YAML or JSON, multi-document or a List; - for stdin); repeatable
+  -f, --filename FILE|DIR          manifests (YAML or JSON, multi-document or a List; - for stdin; a directory's
+                                   .json, .yaml and .yml files); repeatable
+  -R, --recursive                  with -f DIR, read its subdirectories too
       --delete-pool NAME           delete this IPPool before reconciling (repeatable): its Services move or wait
       --add-services N             add N plain LoadBalancer Services (simulated-1...), created last
       --add-namespace NAME         the namespace of the added Services (default "default")
@@ -49,6 +51,7 @@ Flags:
 `,
   options: {
     filename: { type: "string", short: "f", multiple: true },
+    recursive: { type: "boolean", short: "R" },
     "delete-pool": { type: "string", multiple: true },
     "add-services": { type: "string" },
     "add-namespace": { type: "string" },
@@ -70,7 +73,7 @@ Flags:
       addFamilies: families(stringFlag(values, "add-ip-families")),
       loadBalancerClass: stringFlag(values, "load-balancer-class"),
     };
-    const { objects, ignored } = readManifests(files);
+    const { objects, ignored } = readManifests(files, values.recursive === true);
     for (const line of ignored) io.stderr(`warning: ignored ${line}\n`);
     const result = simulate(objects, options);
     // Also among the result's problems; on stderr too, so it is seen whatever -o prints.
