@@ -294,6 +294,7 @@ class ServiceDecider {
   decide(): Decision {
     const { service, config, holderOf } = this.input;
     const request = parseServiceRequest(service);
+    const requestedPools = Object.values(request.pools).flat();
     const unmanaged = whyUnmanaged(service, request, config);
     if (unmanaged !== undefined) {
       // Only what this Service holds is ours to take back; its status is otherwise not ours.
@@ -310,7 +311,7 @@ class ServiceDecider {
         condition: undefined,
         problems: [],
         misspelled: [],
-        requestedPools: Object.values(request.pools).flat(),
+        requestedPools,
       };
     }
 
@@ -364,7 +365,7 @@ class ServiceDecider {
       condition: serviceCondition(decisions, problems, notices, service.spec?.ipFamilyPolicy),
       problems,
       misspelled: request.misspelled,
-      requestedPools: Object.values(request.pools).flat(),
+      requestedPools,
     };
   }
 

@@ -142,9 +142,8 @@ function settleFamily(key: string, family: FamilyDecision, ledger: Ledger, poolS
     case "keep": {
       const address = parseAddress(family.address);
       ledger.hold(key, address);
-      const pool = poolSet.find(address.family, address.value);
       // A pool re-created under the same range starts empty: mark the address taken again.
-      if (pool && !pool.isAllocated(address.value)) pool.claim(address.value);
+      claimHeld(poolSet, address);
       return { address: family.address };
     }
     case "claim": {
@@ -203,6 +202,15 @@ export function allocateInOrder(request: AllocationRequest): Allocated | undefin
     if (value !== undefined) return { pool, value };
   }
   return undefined;
+}
+
+/**
+ * Marks a held address taken in the pool that now serves it, if it is not
+ * already (new storage starts empty); true if it claimed it now.
+ */
+export function claimHeld(poolSet: PoolSet, address: Address): boolean {
+  const pool = poolSet.find(address.family, address.value);
+  return pool !== undefined && !pool.isAllocated(address.value) && pool.claim(address.value);
 }
 
 /** Gives an address back to its pool and the ledger; the pool it went back to, if the Service held it. */

@@ -4,12 +4,15 @@
 // to a second Service, and never written or released by lbipam.
 import { type Address, formatAddress, type PoolSet } from "@lbipam/allocator";
 import { parseIngressAddress, type Service } from "@lbipam/api";
+import { claimHeld } from "./carry-out.js";
 import type { Holding, Ledger } from "./ledger.js";
 import type { PoolRegistry } from "./pool-registry.js";
 
 export interface ForeignChange {
   /** Addresses the Service shows that were not held for it before. */
   added: string[];
+  /** Addresses held for it before that it no longer shows: free again. */
+  removed: Holding[];
   /** Addresses it shows that one of lbipam's Services holds: left with that Service. */
   heldByOthers: { address: string; holder: string }[];
 }
@@ -66,11 +69,11 @@ export function showForeign(
   const known = new Set(before.map((h) => h.text));
   const added: string[] = [];
   const heldByOthers = holdShown(ledger, key, service, (address, text) => {
-    const pool = registry.poolSet.find(address.family, address.value);
-    if (pool && !pool.isAllocated(address.value)) pool.claim(address.value);
+    claimHeld(registry.poolSet, address);
     if (!known.has(text)) added.push(text);
   }).filter(({ address }) => !known.has(address));
-  return { added, heldByOthers };
+  const shown = new Set(ledger.foreignHoldings(key).map((h) => h.text));
+  return { added, removed: before.filter((h) => !shown.has(h.text)), heldByOthers };
 }
 
 /** Foreign addresses per pool, with the Service showing each (those in no pool are left out). */

@@ -10,6 +10,7 @@
 // can run them on its worker pool (the claims land in the pools' shared memory).
 import { type Address, type AddressPool, formatAddress, type RebuildTask } from "@lbipam/allocator";
 import { loadBalancerClassOf, parseIngressAddress, type Service, serviceKey } from "@lbipam/api";
+import { claimHeld } from "./carry-out.js";
 import { holdShown } from "./foreign.js";
 import type { Holding, Ledger } from "./ledger.js";
 import type { PoolRegistry } from "./pool-registry.js";
@@ -208,8 +209,7 @@ export async function rebuildLedgerInTurns(
 export function reclaimHoldings(ledger: Ledger, registry: PoolRegistry): number {
   let claimed = 0;
   const reclaim = (holding: Holding) => {
-    const pool = registry.poolSet.find(holding.family, holding.value);
-    if (pool && !pool.isAllocated(holding.value) && pool.claim(holding.value)) claimed++;
+    if (claimHeld(registry.poolSet, holding)) claimed++;
   };
   for (const key of ledger.keys()) for (const holding of ledger.holdings(key)) reclaim(holding);
   for (const { holding } of ledger.foreign()) reclaim(holding);

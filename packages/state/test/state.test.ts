@@ -229,7 +229,7 @@ describe("addresses shown by Services lbipam does not manage", () => {
       loadBalancerClass: "x",
     });
     const first = showForeign(ledger, r, "ns/theirs", theirs);
-    assert.deepEqual(first, { added: ["10.0.0.7", "192.0.2.1"], heldByOthers: [] });
+    assert.deepEqual(first, { added: ["10.0.0.7", "192.0.2.1"], removed: [], heldByOthers: [] });
     const v4 = r.poolSet.get("v4")!;
     assert.equal(v4.isAllocated(parseAddress("10.0.0.7").value), true);
     assert.deepEqual(foreignByPool(ledger, r.poolSet).get("v4"), [
@@ -238,7 +238,17 @@ describe("addresses shown by Services lbipam does not manage", () => {
     // Seen again: nothing new to report, still claimed.
     const again = showForeign(ledger, r, "ns/theirs", theirs, forgetForeign(ledger, r, "ns/theirs"));
     assert.deepEqual(again.added, []);
+    assert.deepEqual(again.removed, []);
     assert.equal(v4.isAllocated(parseAddress("10.0.0.7").value), true);
+    // Shown no more: reported as removed, and free in its pool.
+    const fewer = service("ns/theirs", "2026-01-01T00:00:00Z", ["192.0.2.1"], { loadBalancerClass: "x" });
+    const dropped = showForeign(ledger, r, "ns/theirs", fewer, forgetForeign(ledger, r, "ns/theirs"));
+    assert.deepEqual(
+      dropped.removed.map((h) => h.text),
+      ["10.0.0.7"],
+    );
+    assert.equal(v4.isAllocated(parseAddress("10.0.0.7").value), false);
+    showForeign(ledger, r, "ns/theirs", theirs, forgetForeign(ledger, r, "ns/theirs"));
     // As the Service sees itself, what it shows is nobody's: deciding for it releases nothing.
     assert.equal(ledger.holderSeenBy("ns/theirs")(parseAddress("10.0.0.7")), undefined);
     assert.equal(ledger.holderSeenBy("ns/other")(parseAddress("10.0.0.7")), "ns/theirs");
@@ -255,7 +265,11 @@ describe("addresses shown by Services lbipam does not manage", () => {
     r.poolSet.get("v4")?.claim(parseAddress("10.0.0.3").value);
     const shown = service("ns/theirs", "2026-01-01T00:00:00Z", ["10.0.0.3"], { type: "ClusterIP" });
     const change = showForeign(ledger, r, "ns/theirs", shown);
-    assert.deepEqual(change, { added: [], heldByOthers: [{ address: "10.0.0.3", holder: "ns/ours" }] });
+    assert.deepEqual(change, {
+      added: [],
+      removed: [],
+      heldByOthers: [{ address: "10.0.0.3", holder: "ns/ours" }],
+    });
     forgetForeign(ledger, r, "ns/theirs");
     assert.equal(r.poolSet.get("v4")?.isAllocated(parseAddress("10.0.0.3").value), true, "still ours");
   });

@@ -9,6 +9,7 @@ import {
   type LedgerRebuild,
   PoolRegistry,
   rebuildLedgerInTurns,
+  releaseAll,
 } from "@lbipam/state";
 import type { AllocationBatcher } from "./allocation-batcher.js";
 import type { CachedService } from "./cluster-caches.js";
@@ -76,12 +77,7 @@ export class AllocationState {
   /** Forgets every address held in memory: the ledger (foreign addresses too) and the pools' claims. */
   dropAll(): void {
     const { ledger, registry } = this;
-    for (const key of [...ledger.keys()]) {
-      for (const holding of [...ledger.holdings(key)]) {
-        ledger.release(key, holding);
-        registry.poolSet.find(holding.family, holding.value)?.release(holding.value);
-      }
-    }
+    for (const key of [...ledger.keys()]) releaseAll(key, ledger, registry.poolSet);
     for (const { key } of [...ledger.foreign()]) forgetForeign(ledger, registry, key);
   }
 

@@ -21,7 +21,9 @@ import {
 } from "@lbipam/api";
 import {
   carryOutInTurns,
+  type ForeignChange,
   forgetForeign,
+  type Holding,
   type Ledger,
   type PoolRegistry,
   releaseAll,
@@ -98,9 +100,9 @@ export class ServiceReconciler {
       holderOf: ledger.holderSeenBy(key),
     });
     // An address an unmanaged Service no longer shows may serve a waiting Service.
-    const foreignFreed = decision.managed
-      ? shownBefore.length > 0
-      : this.holdForeign(key, service, shownBefore) < shownBefore.length;
+    const foreign = decision.managed
+      ? { added: [], removed: shownBefore }
+      : this.holdForeign(key, service, shownBefore);
 
     const applied = await carryOutInTurns(key, service, decision, ledger, registry.poolSet, ({ pools }) =>
       this.deps.batcher.allocate(pools),
@@ -139,19 +141,17 @@ export class ServiceReconciler {
     // Service's status can show an address while this one still does.
     const released = releaseGivenUp(key, decision, ledger, registry.poolSet);
     this.countReleases(released);
-    const freed = applied.rolledBack || foreignFreed || released.length > 0;
+    const freed = applied.rolledBack || foreign.removed.length > 0 || released.length > 0;
 
     const state = serviceState(decision, applied, condition);
     if (state === "pending" || state === "partial")
       waiting.add(key, service.metadata.creationTimestamp ?? "");
     else waiting.delete(key);
-    const foreignNow = ledger.foreignHoldings(key);
-    const foreignChanged =
-      foreignNow.length !== shownBefore.length || foreignNow.some((h, i) => h.text !== shownBefore[i]?.text);
+    const foreignChanged = foreign.added.length > 0 || foreign.removed.length > 0;
     const touchedPools = [
       ...applied.taken.map((taken) => taken.pool),
       ...this.poolsOf(released.map((r) => r.address)),
-      ...(foreignChanged ? this.poolsOf([...shownBefore, ...foreignNow]) : []),
+      ...(foreignChanged ? this.poolsOf([...shownBefore, ...ledger.foreignHoldings(key)]) : []),
     ];
     const references = [...this.poolsOf(ledger.holdings(key)), ...decision.requestedPools];
     return { freed, state, references: [...new Set(references)], touchedPools: [...new Set(touchedPools)] };
@@ -162,11 +162,8 @@ export class ServiceReconciler {
     return addresses.flatMap((a) => this.deps.registry.poolSet.find(a.family, a.value)?.name ?? []);
   }
 
-  /**
-   * Holds what a Service lbipam does not manage shows; new addresses are
-   * logged once. Returns how many of what it showed before it still shows.
-   */
-  private holdForeign(key: string, service: Service, before: Parameters<typeof showForeign>[4]): number {
+  /** Holds what a Service lbipam does not manage shows; new addresses are logged once. */
+  private holdForeign(key: string, service: Service, before: readonly Holding[]): ForeignChange {
     const { ledger, registry, logger } = this.deps;
     const change = showForeign(ledger, registry, key, service, before);
     const { namespace, name } = splitServiceKey(key);
@@ -182,8 +179,7 @@ export class ServiceReconciler {
         "a Service lbipam does not manage shows an address one of its Services holds; left with that Service",
       );
     }
-    const now = new Set(ledger.foreignHoldings(key).map((holding) => holding.text));
-    return (before ?? []).filter((holding) => now.has(holding.text)).length;
+    return change;
   }
 
   /**
