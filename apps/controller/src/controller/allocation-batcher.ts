@@ -5,6 +5,7 @@
 // where a batch runs never changes which addresses are free.
 import {
   type AddressPool,
+  ALLOCATOR_WORKER_URL,
   type AllocatorResult,
   type AllocatorTask,
   createAllocationResults,
@@ -13,7 +14,7 @@ import {
   runAllocatorTask,
 } from "@lbipam/allocator";
 import type { Allocated } from "@lbipam/state";
-import type { Piscina } from "piscina";
+import { Piscina } from "piscina";
 import type { ControllerMetrics } from "./metrics.js";
 
 interface Request {
@@ -33,6 +34,20 @@ export class AllocationBatcher {
     private readonly minBatch: number,
     private readonly metrics: ControllerMetrics,
   ) {}
+
+  /** A batcher with up to `threads` Piscina workers (0: every batch inline). */
+  static withThreads(threads: number, minBatch: number, metrics: ControllerMetrics): AllocationBatcher {
+    const workers =
+      threads > 0
+        ? new Piscina<AllocatorTask, AllocatorResult>({
+            filename: ALLOCATOR_WORKER_URL,
+            // Threads start when a batch needs one, and leave when idle.
+            minThreads: 0,
+            maxThreads: threads,
+          })
+        : undefined;
+    return new AllocationBatcher(workers, minBatch, metrics);
+  }
 
   /** One address from the first of `pools` (in order) that has one free. */
   allocate(pools: AddressPool[]): Promise<Allocated | undefined> {

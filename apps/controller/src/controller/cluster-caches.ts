@@ -11,6 +11,7 @@ import {
   projectNamespace,
   projectService,
   type Service,
+  serviceKey,
 } from "@lbipam/api";
 import { CALICO_GROUP, CALICO_VERSION } from "./cluster-writer.js";
 import { CONFIG_PLURAL } from "./config-sync.js";
@@ -93,6 +94,21 @@ export class ClusterCaches {
     this.pools = informer("ippools", calicoPath("ippools"), "pool");
     this.reservations = informer("ipreservations", calicoPath("ipreservations"), "reservations");
     this.configs = informer(CONFIG_PLURAL, calicoPath(CONFIG_PLURAL), "config");
+  }
+
+  /**
+   * Every Service's work-queue key, those showing no address first: they are
+   * the likeliest to need a write, and a new leader taking over mid-burst
+   * serves them before re-checking the many that keep what they have.
+   */
+  *serviceKeysNoAddressFirst(): Generator<string> {
+    const services = this.services.list();
+    const showsAddress = (service: CachedService) => (service.status?.loadBalancer?.ingress?.length ?? 0) > 0;
+    for (const first of [false, true]) {
+      for (const service of services) {
+        if (showsAddress(service) === first) yield `${KEY.service}${serviceKey(service)}`;
+      }
+    }
   }
 
   private get all() {

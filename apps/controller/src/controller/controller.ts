@@ -2,70 +2,33 @@
 // workers take keys from one de-duplicating queue and reconcile them. Built
 // by a side-effect-free factory; start() does the I/O.
 import { hostname } from "node:os";
-import type { KubeConfig } from "@kubernetes/client-node";
-import {
-  ALLOCATOR_WORKER_URL,
-  type AllocatorResult,
-  type AllocatorTask,
-  WORKER_MIN_BATCH,
-} from "@lbipam/allocator";
+import { WORKER_MIN_BATCH } from "@lbipam/allocator";
 import { DEFAULT_CONFIGURATION_NAME, serviceKey } from "@lbipam/api";
-import type { ServiceState } from "@lbipam/state";
-import { Piscina } from "piscina";
 import { AllocationBatcher } from "./allocation-batcher.js";
 import { AllocationState } from "./allocation-state.js";
-import { type CachedService, ClusterCaches, KEY, KEY_PREFIX_LENGTH } from "./cluster-caches.js";
+import { ClusterCaches, KEY, KEY_PREFIX_LENGTH } from "./cluster-caches.js";
 import { type ClusterWriter, KubeClusterWriter } from "./cluster-writer.js";
 import { ConfigSync } from "./config-sync.js";
 import { EventLoopSlices } from "./event-loop-slices.js";
 import { EventRecorder } from "./event-recorder.js";
-import type { InformerLogger } from "./informer.js";
-import { type LeaderElectionOptions, LeaderElector, leaderOnly } from "./leader-election.js";
+import { LeaderElector, leaderOnly } from "./leader-election.js";
 import { Leadership } from "./leadership.js";
 import { ControllerMetrics } from "./metrics.js";
+import type { ControllerOptions } from "./options.js";
 import { PoolReferences } from "./pool-references.js";
 import { PoolStatusWriter } from "./pool-status.js";
 import { PoolSync } from "./pool-sync.js";
 import { PreparedTakeover } from "./prepared-takeover.js";
 import { RestClient } from "./rest-client.js";
 import { ServiceReconciler } from "./service-reconciler.js";
+import { ServiceStates } from "./service-states.js";
 import { TokenBucket } from "./token-bucket.js";
 import { WaitingServices } from "./waiting-services.js";
+import { addInTurns } from "./work-loop.js";
 import type { WorkQueue } from "./work-queue.js";
-
-export interface ControllerLogger extends InformerLogger {
-  error(fields: object, message: string): void;
-  debug(fields: object, message: string): void;
-}
-
-export interface ControllerOptions {
-  kubeconfig: KubeConfig;
-  logger: ControllerLogger;
-  /** spec.loadBalancerClass this controller serves (besides Services with none). */
-  loadBalancerClass: string;
-  /** Reconciles running at once. */
-  workers: number;
-  /** Client-side limit of write requests per second (0: none) and burst. */
-  qps: number;
-  burst: number;
-  /** Shortest time between two status writes of one IPPool. */
-  poolStatusIntervalMs?: number;
-  /** Informer tuning (tests shorten these). */
-  watchTimeoutSeconds?: number;
-  /** Replaces the writer built from the kubeconfig (tests count or fail writes). */
-  writer?: ClusterWriter;
-  /** Piscina threads for allocator batches (0: everything inline). */
-  allocatorThreads?: number;
-  /** Batches at least this large go to a worker (default: the measured WORKER_MIN_BATCH). */
-  workerMinBatch?: number;
-  /** Compete for a Lease and work only while holding it; absent: always the leader. */
-  leaderElection?: LeaderElectionOptions;
-}
 
 /** Longest run of reconciles before the event loop gets a turn: well under the 50 ms p99 target. */
 const RECONCILE_SLICE_MS = 10;
-/** Services queued between two looks at the slice clock by the catch-up. */
-const ENQUEUE_PER_STEP = 256;
 
 const SERVICE = KEY.service;
 
@@ -77,8 +40,6 @@ export class Controller {
   readonly waiting = new WaitingServices();
   private readonly options: ControllerOptions;
   private readonly caches: ClusterCaches;
-  private readonly services: ClusterCaches["services"];
-  private readonly pools: ClusterCaches["pools"];
   private readonly writer: ClusterWriter;
   private readonly rest: RestClient;
   private readonly recorder: EventRecorder;
@@ -86,7 +47,7 @@ export class Controller {
   private readonly reconciler: ServiceReconciler;
   private readonly leadership: Leadership;
   private readonly config: ConfigSync;
-  private readonly states = new Map<string, ServiceState>();
+  private readonly states = new ServiceStates();
   private readonly references = new PoolReferences();
   private readonly poolSync: PoolSync;
   private readyFlag = false;
@@ -101,52 +62,22 @@ export class Controller {
     const { kubeconfig, logger } = options;
     this.metrics = new ControllerMetrics({
       pools: () => this.allocations.poolSamples(),
-      servicesByState: () => {
-        const counts: Record<string, number> = { allocated: 0, pending: 0, invalid: 0, unmanaged: 0 };
-        for (const state of this.states.values()) {
-          // A Service served in one family and waiting in the other waits: it is pending.
-          const shown = state === "partial" ? "pending" : state;
-          counts[shown] = (counts[shown] ?? 0) + 1;
-        }
-        return counts;
-      },
+      servicesByState: () => this.states.counts(),
       queueDepth: () => this.queue.length,
       workerPool: () => ({ queued: this.batcher.workers?.queueSize ?? 0, running: this.batcher.running }),
       leader: () => this.leading,
     });
     this.rest = new RestClient(kubeconfig, Math.max(16, options.workers * 2));
-    if (options.leaderElection) {
-      this.elector = new LeaderElector(
-        this.rest,
-        options.leaderElection,
-        {
-          onStartedLeading: () => this.leadership.transition(() => this.leadership.lead()),
-          onStoppedLeading: () => this.leadership.transition(() => this.leadership.standBy()),
-          onHolderSilent: () => void this.leadership.transition(() => this.leadership.prepare()),
-          onHolderBack: () => void this.leadership.transition(async () => this.leadership.dropPrepared()),
-        },
-        logger,
-        (verb, code) => this.metrics.apiRequests.inc({ verb, resource: "leases", code: String(code) }),
-      );
-    }
     const writer =
       options.writer ??
       new KubeClusterWriter(this.rest, new TokenBucket(options.qps, options.burst), (verb, resource, code) =>
         this.metrics.apiRequests.inc({ verb, resource, code: String(code) }),
       );
     // A replica that does not lead makes no new write; one already sent ends as it will.
-    this.writer = this.elector ? leaderOnly(writer, () => this.leading) : writer;
+    this.writer = options.leaderElection ? leaderOnly(writer, () => this.leading) : writer;
     this.recorder = new EventRecorder(this.writer, "lbipam", hostname(), logger);
-    const threads = options.allocatorThreads ?? 0;
-    this.batcher = new AllocationBatcher(
-      threads > 0
-        ? new Piscina<AllocatorTask, AllocatorResult>({
-            filename: ALLOCATOR_WORKER_URL,
-            // Threads start when a batch needs one, and leave when idle.
-            minThreads: 0,
-            maxThreads: threads,
-          })
-        : undefined,
+    this.batcher = AllocationBatcher.withThreads(
+      options.allocatorThreads ?? 0,
       options.workerMinBatch ?? WORKER_MIN_BATCH,
       this.metrics,
     );
@@ -169,11 +100,9 @@ export class Controller {
       },
       onRestart: (resource) => this.metrics.informerRestarts.inc({ resource }),
     });
-    this.services = this.caches.services;
-    this.pools = this.caches.pools;
     this.config = new ConfigSync(this.caches.configs, this.writer, logger);
     this.reconciler = new ServiceReconciler({
-      services: this.services,
+      services: this.caches.services,
       namespaces: { get: (name) => this.caches.namespaces.get(name) },
       registry: this.registry,
       ledger: this.ledger,
@@ -189,7 +118,7 @@ export class Controller {
       logger,
       workers: options.workers,
       loadBalancerClass: options.loadBalancerClass,
-      elected: this.elector !== undefined,
+      elected: options.leaderElection !== undefined,
       leading: () => this.leading,
       stopping: () => this.stopping,
       caches: this.caches,
@@ -198,14 +127,31 @@ export class Controller {
       config: this.config,
       prepared: this.prepared,
       metrics: this.metrics,
-      newPoolStatus: () => this.newPoolStatus(),
+      newPoolStatus: () =>
+        new PoolStatusWriter(
+          this.caches.pools,
+          this.registry,
+          this.writer,
+          this.metrics,
+          logger,
+          options.poolStatusIntervalMs ?? 1000,
+        ),
       forgetServiceStates: () => this.forgetServiceStates(),
       enqueueAll: () => this.enqueueAllServices(),
       process: (key) => this.process(key),
       turn: () => this.slices.turn(),
     });
+    this.elector =
+      options.leaderElection &&
+      new LeaderElector(
+        this.rest,
+        options.leaderElection,
+        this.leadership.electionCallbacks(),
+        logger,
+        (verb, code) => this.metrics.apiRequests.inc({ verb, resource: "leases", code: String(code) }),
+      );
     this.poolSync = new PoolSync({
-      pools: this.pools,
+      pools: this.caches.pools,
       registry: this.registry,
       ledger: this.ledger,
       references: this.references,
@@ -216,21 +162,6 @@ export class Controller {
   /** The current term's work queue. */
   get queue(): WorkQueue<string> {
     return this.leadership.queue;
-  }
-
-  private get poolStatus(): PoolStatusWriter {
-    return this.leadership.poolStatus;
-  }
-
-  private newPoolStatus(): PoolStatusWriter {
-    return new PoolStatusWriter(
-      this.pools,
-      this.registry,
-      this.writer,
-      this.metrics,
-      this.options.logger,
-      this.options.poolStatusIntervalMs ?? 1000,
-    );
   }
 
   /** Caches synced and state rebuilt: the controller may write. */
@@ -306,7 +237,8 @@ export class Controller {
       for (const key of services) this.queue.add(`${SERVICE}${key}`);
     },
     [KEY.namespace]: (name) => {
-      for (const service of this.services.list(name)) this.queue.add(`${SERVICE}${serviceKey(service)}`);
+      for (const service of this.caches.services.list(name))
+        this.queue.add(`${SERVICE}${serviceKey(service)}`);
     },
     [KEY.reservations]: () => {
       for (const problem of this.registry.setReservations(this.caches.reservations.list())) {
@@ -326,31 +258,17 @@ export class Controller {
 
   private async reconcileService(key: string): Promise<void> {
     const result = await this.reconciler.reconcile(key);
-    if (result.state) this.states.set(key, result.state);
-    else this.states.delete(key);
+    this.states.set(key, result.state);
     this.references.set(key, result.references);
     if (result.freed) this.wakeWaiting();
-    for (const pool of result.touchedPools) this.poolStatus.request(pool);
+    for (const pool of result.touchedPools) this.leadership.poolStatus.request(pool);
     const since = this.waiting.longestWaitSince();
     this.metrics.pendingSince.set(since === undefined ? 0 : since / 1000);
   }
 
-  /**
-   * Every Service, those showing no address first: they are the likeliest to
-   * need a write, and a new leader taking over mid-burst serves them before
-   * re-checking the many that keep what they have. In turns: queueing
-   * 100,000 keys at once held the event loop for over 100 ms.
-   */
-  private async enqueueAllServices(): Promise<void> {
-    const services = this.services.list();
-    const showsAddress = (service: CachedService) => (service.status?.loadBalancer?.ingress?.length ?? 0) > 0;
-    let seen = 0;
-    for (const first of [false, true]) {
-      for (const service of services) {
-        if (showsAddress(service) === first) this.queue.add(`${SERVICE}${serviceKey(service)}`);
-        if (++seen % ENQUEUE_PER_STEP === 0) await this.slices.turn();
-      }
-    }
+  /** The level-triggered catch-up: every Service, in turns. */
+  private enqueueAllServices(): Promise<void> {
+    return addInTurns(this.queue, this.caches.serviceKeysNoAddressFirst(), () => this.slices.turn());
   }
 
   private wakeWaiting(): void {

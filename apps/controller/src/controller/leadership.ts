@@ -9,6 +9,7 @@ import type { AllocationState } from "./allocation-state.js";
 import type { CachedService, ClusterCaches } from "./cluster-caches.js";
 import { KEY } from "./cluster-caches.js";
 import type { ConfigSync } from "./config-sync.js";
+import type { LeaderCallbacks } from "./leader-election.js";
 import type { ControllerMetrics } from "./metrics.js";
 import type { PoolStatusWriter } from "./pool-status.js";
 import type { PoolSync } from "./pool-sync.js";
@@ -64,6 +65,16 @@ export class Leadership {
       this.deps.logger.error({ err: error }, "leadership change failed");
     });
     return this.transitions;
+  }
+
+  /** What the elector calls: each runs one leadership change, after those before it. */
+  electionCallbacks(): LeaderCallbacks {
+    return {
+      onStartedLeading: () => this.transition(() => this.lead()),
+      onStoppedLeading: () => this.transition(() => this.standBy()),
+      onHolderSilent: () => void this.transition(() => this.prepare()),
+      onHolderBack: () => void this.transition(async () => this.dropPrepared()),
+    };
   }
 
   private get over(): boolean {

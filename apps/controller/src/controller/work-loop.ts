@@ -62,3 +62,19 @@ function failed(queue: WorkQueue<string>, key: string, error: unknown, deps: Wor
   );
   queue.addRateLimited(key);
 }
+
+/** Keys queued between two looks at the slice clock: queueing 100,000 at once held the event loop for over 100 ms. */
+const ADD_PER_STEP = 256;
+
+/** Adds keys to the queue, giving the event loop a turn when its slice is used up. */
+export async function addInTurns(
+  queue: WorkQueue<string>,
+  keys: Iterable<string>,
+  turn: () => Promise<void> | undefined,
+): Promise<void> {
+  let added = 0;
+  for (const key of keys) {
+    queue.add(key);
+    if (++added % ADD_PER_STEP === 0) await turn();
+  }
+}

@@ -12,7 +12,8 @@ import {
   type V1Service,
 } from "@kubernetes/client-node";
 import { type ApiServer, startApiServer } from "@lbipam/apiserver";
-import { Controller, type ControllerOptions } from "../../src/controller/controller.js";
+import { Controller } from "../../src/controller/controller.js";
+import type { ControllerOptions } from "../../src/controller/options.js";
 
 export const quietLogger = {
   info() {},
