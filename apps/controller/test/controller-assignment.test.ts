@@ -1,34 +1,23 @@
 // End to end over the embedded API server: a pool and a Service in, an address out.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import type { Controller } from "../src/controller/controller.js";
+import { describe, it } from "node:test";
 import {
   createPool,
+  isolatedNamespace,
   loadBalancer,
   oneAddressOf,
-  startCluster,
-  startController,
-  type TestCluster,
+  runningController,
   waitFor,
 } from "./helpers/cluster.js";
 
-let cluster: TestCluster;
-let controller: Controller;
-
-before(async () => {
-  cluster = await startCluster();
+const suite = runningController({}, async (cluster) => {
   await cluster.core.createNamespace({ body: { metadata: { name: "shop" } } });
   await createPool(cluster, "lb-pool", { cidr: "192.210.0.0/20", blockSize: 24 });
-  controller = startController(cluster);
-  await controller.start();
-});
-after(async () => {
-  await controller?.stop();
-  await cluster?.stop();
 });
 
 describe("controller", () => {
   it("assigns the lowest address of the pool with one status write", async () => {
+    const { cluster } = suite;
     const writesBefore = cluster.server.counters.total({
       verb: "patch",
       resource: "services",
@@ -52,6 +41,7 @@ describe("controller", () => {
   });
 
   it("creates the default configuration and shows the mode in force", async () => {
+    const { cluster } = suite;
     const config = await waitFor(
       () =>
         cluster.custom.getClusterCustomObject({
@@ -69,13 +59,22 @@ describe("controller", () => {
   });
 
   it("keeps the pool's status current", async () => {
+    const { cluster } = suite;
+    await isolatedNamespace(cluster, "status", { "status-pool": { cidr: "192.211.0.0/20", blockSize: 24 } });
+    // lb-pool serves every namespace and comes first by name: the Service names this pool.
+    const annotations = { "projectcalico.org/ipv4pools": '["status-pool"]' };
+    await cluster.core.createNamespacedService({
+      namespace: "status",
+      body: loadBalancer("counted", { annotations }),
+    });
+    await oneAddressOf(cluster, "status", "counted");
     const pool = await waitFor(
       () =>
         cluster.custom.getClusterCustomObject({
           group: "projectcalico.org",
           version: "v3",
           plural: "ippools",
-          name: "lb-pool",
+          name: "status-pool",
         }) as Promise<{
           status?: {
             addresses?: { allocated?: number; total?: number };

@@ -1,189 +1,176 @@
 // behaviour.md, bullet by bullet, over the embedded API server and the real
-// client-node (and the real kubectl where a user would type the step).
+// client-node (and the real kubectl where a user would type the step). Each
+// test has its own namespace and pools, so any one runs alone.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { after, before, describe, it } from "node:test";
-import { promisify } from "node:util";
-import type { Controller } from "../src/controller/controller.js";
+import { describe, it } from "node:test";
 import {
-  createPool,
+  conditionOf,
+  createService,
+  eventsOf,
   ingressOf,
-  loadBalancer,
+  isolatedNamespace,
+  kubectl,
   mergePatch,
-  startCluster,
-  startController,
-  type TestCluster,
+  runningController,
+  waitEvent,
   waitFor,
+  waitIngress,
+  waitReason,
 } from "./helpers/cluster.js";
 
-const NS = "behaviour";
-const CONDITION = "projectcalico.org/LoadBalancerIPAllocated";
-
-let cluster: TestCluster;
-let controller: Controller;
-let kubeconfigFile: string;
-
-before(async () => {
-  cluster = await startCluster();
-  kubeconfigFile = cluster.kubeconfigFile;
-  await cluster.core.createNamespace({ body: { metadata: { name: NS } } });
-  await createPool(cluster, "auto-small", { cidr: "10.1.0.0/30", blockSize: 30 });
-  await createPool(cluster, "manual", { cidr: "10.2.0.0/29", blockSize: 29, assignmentMode: "Manual" });
-  controller = startController(cluster);
-  await controller.start();
-});
-after(async () => {
-  await controller?.stop();
-  await cluster?.stop();
-});
-
-const ips = (name: string) => ingressOf(cluster, NS, name);
-const waitIps = (name: string, expected: string[]) =>
-  waitFor(
-    () => ips(name),
-    (got) => JSON.stringify(got) === JSON.stringify(expected),
-    `${name} to show ${expected}`,
-  );
-
-async function conditionOf(name: string) {
-  const service = await cluster.core.readNamespacedServiceStatus({ namespace: NS, name });
-  return service.status?.conditions?.find((c) => c.type === CONDITION);
-}
-
-async function waitCondition(name: string, status: string, reason: string) {
-  return waitFor(
-    () => conditionOf(name),
-    (c) => c?.status === status && c.reason === reason,
-    `${name} condition ${status}/${reason}`,
-  );
-}
-
-async function eventsOf(name: string) {
-  const list = await cluster.core.listNamespacedEvent({
-    namespace: NS,
-    fieldSelector: `involvedObject.name=${name}`,
-  });
-  return list.items;
-}
+const suite = runningController();
+const manual = (cidr: string) => ({ cidr, blockSize: Number(cidr.split("/")[1]), assignmentMode: "Manual" });
+const automatic = (cidr: string) => ({ cidr, blockSize: Number(cidr.split("/")[1]) });
 
 describe("behaviour.md over the embedded API server", () => {
   it("waits on exhaustion, visibly, and is served as soon as an address frees, oldest first", async () => {
-    for (const name of ["s1", "s2", "s3", "s4"]) {
-      await cluster.core.createNamespacedService({ namespace: NS, body: loadBalancer(name) });
-    }
-    await waitIps("s4", ["10.1.0.3"]);
+    const { cluster } = suite;
+    const ns = "exhaustion";
+    await isolatedNamespace(cluster, ns, { "exhaustion-auto": automatic("10.1.0.0/30") });
+    for (const name of ["s1", "s2", "s3", "s4"]) await createService(cluster, ns, name);
+    await waitIngress(cluster, ns, "s4", ["10.1.0.3"]);
     // s5 is the older: created first, and by name when both land in the same second (byAge).
-    await cluster.core.createNamespacedService({ namespace: NS, body: loadBalancer("s5") });
-    await cluster.core.createNamespacedService({ namespace: NS, body: loadBalancer("s6") });
-    const waiting = await waitCondition("s5", "False", "PoolExhausted");
-    assert.match(waiting!.message ?? "", /auto-small/);
-    await waitCondition("s6", "False", "PoolExhausted");
-    const warnings = await waitFor(
-      () => eventsOf("s5"),
-      (events) => events.some((e) => e.reason === "AllocationFailed" && e.type === "Warning"),
-      "an AllocationFailed Warning on s5",
-    );
-    assert.ok(warnings.length >= 1);
-    await cluster.core.deleteNamespacedService({ namespace: NS, name: "s2" });
-    await waitIps("s5", ["10.1.0.1"]);
-    assert.deepEqual(await ips("s6"), [], "the younger Service still waits");
-    await waitCondition("s5", "True", "Allocated");
+    await createService(cluster, ns, "s5");
+    await createService(cluster, ns, "s6");
+    const waiting = await waitReason(cluster, ns, "s5", "PoolExhausted", "False");
+    assert.match(waiting!.message ?? "", /exhaustion-auto/);
+    await waitReason(cluster, ns, "s6", "PoolExhausted", "False");
+    await waitEvent(cluster, ns, "s5", "AllocationFailed", "Warning");
+    await cluster.core.deleteNamespacedService({ namespace: ns, name: "s2" });
+    await waitIngress(cluster, ns, "s5", ["10.1.0.1"]);
+    assert.deepEqual(await ingressOf(cluster, ns, "s6"), [], "the younger Service still waits");
+    await waitReason(cluster, ns, "s5", "Allocated", "True");
   });
 
   it("gives a Service exactly the address it asks for, and makes the next one wait for it", async () => {
+    const { cluster } = suite;
+    const ns = "exact";
+    await isolatedNamespace(cluster, ns, { "exact-manual": manual("10.2.0.0/29") });
     const ask = { annotations: { "projectcalico.org/loadBalancerIPs": '["10.2.0.5"]' } };
-    await cluster.core.createNamespacedService({ namespace: NS, body: loadBalancer("fixed-a", ask) });
-    await waitIps("fixed-a", ["10.2.0.5"]);
-    await cluster.core.createNamespacedService({ namespace: NS, body: loadBalancer("fixed-b", ask) });
-    await waitCondition("fixed-b", "False", "RequestedIPInUse");
-    await cluster.core.deleteNamespacedService({ namespace: NS, name: "fixed-a" });
-    await waitIps("fixed-b", ["10.2.0.5"]);
+    await createService(cluster, ns, "fixed-a", ask);
+    await waitIngress(cluster, ns, "fixed-a", ["10.2.0.5"]);
+    await createService(cluster, ns, "fixed-b", ask);
+    await waitReason(cluster, ns, "fixed-b", "RequestedIPInUse", "False");
+    await cluster.core.deleteNamespacedService({ namespace: ns, name: "fixed-a" });
+    await waitIngress(cluster, ns, "fixed-b", ["10.2.0.5"]);
   });
 
-  // Named after s6 so that, created in the same second, it is the younger by the tie-break on name.
   it("serves a Manual pool only by annotation, and releases its address when the annotation goes", async () => {
-    const body = loadBalancer("u-by-pool", { annotations: { "projectcalico.org/ipv4pools": '["manual"]' } });
-    await cluster.core.createNamespacedService({ namespace: NS, body });
-    await waitIps("u-by-pool", ["10.2.0.0"]);
+    const { cluster } = suite;
+    const ns = "by-annotation";
+    await isolatedNamespace(cluster, ns, {
+      "by-annotation-manual": manual("10.3.0.0/29"),
+      "by-annotation-auto": automatic("10.3.1.0/32"),
+    });
+    await createService(cluster, ns, "filler");
+    await waitIngress(cluster, ns, "filler", ["10.3.1.0"]);
+    const pools = { "projectcalico.org/ipv4pools": '["by-annotation-manual"]' };
+    await createService(cluster, ns, "by-pool", { annotations: pools });
+    await waitIngress(cluster, ns, "by-pool", ["10.3.0.0"]);
     await cluster.core.patchNamespacedService(
       {
-        namespace: NS,
-        name: "u-by-pool",
+        namespace: ns,
+        name: "by-pool",
         body: { metadata: { annotations: { "projectcalico.org/ipv4pools": null } } },
       },
       mergePatch,
     );
-    // The automatic pool is full (s6 waits for it too), so the Service waits.
-    await waitCondition("u-by-pool", "False", "PoolExhausted");
-    assert.deepEqual(await ips("u-by-pool"), []);
+    // The automatic pool is full, so the Service waits.
+    await waitReason(cluster, ns, "by-pool", "PoolExhausted", "False");
+    assert.deepEqual(await ingressOf(cluster, ns, "by-pool"), []);
   });
 
   it("reports a malformed annotation on that Service only", async () => {
-    const body = loadBalancer("bad", { annotations: { "projectcalico.org/ipv4pools": "not json" } });
-    await cluster.core.createNamespacedService({ namespace: NS, body });
-    const condition = await waitCondition("bad", "False", "InvalidAnnotation");
+    const { cluster } = suite;
+    const ns = "malformed";
+    await isolatedNamespace(cluster, ns, { "malformed-auto": automatic("10.4.0.0/30") });
+    await createService(cluster, ns, "good");
+    await waitIngress(cluster, ns, "good", ["10.4.0.0"]);
+    await createService(cluster, ns, "bad", { annotations: { "projectcalico.org/ipv4pools": "not json" } });
+    const condition = await waitReason(cluster, ns, "bad", "InvalidAnnotation", "False");
     assert.match(condition!.message ?? "", /projectcalico\.org\/ipv4pools/);
-    await waitFor(
-      () => eventsOf("bad"),
-      (events) => events.some((e) => e.reason === "InvalidAnnotation" && e.type === "Warning"),
-      "an InvalidAnnotation Warning",
+    await waitEvent(cluster, ns, "bad", "InvalidAnnotation", "Warning");
+    assert.deepEqual(
+      await ingressOf(cluster, ns, "good"),
+      ["10.4.0.0"],
+      "other Services keep their addresses",
     );
-    assert.deepEqual(await ips("s1"), ["10.1.0.0"], "other Services keep their addresses");
+    assert.ok(
+      (await eventsOf(cluster, ns, "good")).every((e) => e.type !== "Warning"),
+      "and get no Warning of their own",
+    );
   });
 
   it("never touches a Service of another load balancer class", async () => {
-    const body = loadBalancer("other-class", { spec: { loadBalancerClass: "example.com/other" } });
-    await cluster.core.createNamespacedService({ namespace: NS, body });
-    // The next Service is handled after it; once that one is served, other-class has been seen.
-    await cluster.core.createNamespacedService({
-      namespace: NS,
-      body: loadBalancer("marker", { annotations: { "projectcalico.org/loadBalancerIPs": '["10.2.0.6"]' } }),
-    });
-    await waitIps("marker", ["10.2.0.6"]);
-    const service = await cluster.core.readNamespacedServiceStatus({ namespace: NS, name: "other-class" });
+    const { cluster } = suite;
+    const ns = "other-class";
+    await isolatedNamespace(cluster, ns, { "other-class-auto": automatic("10.5.0.0/29") });
+    await createService(cluster, ns, "other", { spec: { loadBalancerClass: "example.com/other" } });
+    // The next Service is handled after it; once that one is served, the other has been seen.
+    await createService(cluster, ns, "marker");
+    await waitIngress(cluster, ns, "marker", ["10.5.0.0"]);
+    const service = await cluster.core.readNamespacedServiceStatus({ namespace: ns, name: "other" });
     assert.equal(service.status?.loadBalancer?.ingress, undefined);
     assert.equal(service.status?.conditions, undefined);
   });
 
   it("releases the address of a Service whose type changes away from LoadBalancer", async () => {
+    const { cluster } = suite;
+    const ns = "type-change";
+    await isolatedNamespace(cluster, ns, { "type-change-auto": automatic("10.6.0.0/31") });
+    for (const name of ["t1", "t2"]) await createService(cluster, ns, name);
+    await waitIngress(cluster, ns, "t2", ["10.6.0.1"]);
+    await createService(cluster, ns, "t3");
+    await waitReason(cluster, ns, "t3", "PoolExhausted");
     await cluster.core.patchNamespacedService(
-      { namespace: NS, name: "s1", body: { spec: { type: "ClusterIP" } } },
+      { namespace: ns, name: "t1", body: { spec: { type: "ClusterIP" } } },
       mergePatch,
     );
-    await waitIps("s1", []);
-    assert.equal(await conditionOf("s1"), undefined);
-    // Its address goes to the oldest waiting Service.
-    await waitIps("s6", ["10.1.0.0"]);
+    await waitIngress(cluster, ns, "t1", []);
+    assert.equal(await conditionOf(cluster, ns, "t1"), undefined);
+    // Its address goes to the waiting Service.
+    await waitIngress(cluster, ns, "t3", ["10.6.0.0"]);
   });
 
   it("switches to RequestedServicesOnly with the upstream kubectl patch (with --type merge) and back", async () => {
-    // Asynchronously: the API server runs in this process and must keep answering.
-    const patch = async (mode: string) => {
-      const { stdout } = await promisify(execFile)(
-        "kubectl",
-        [
-          "--kubeconfig",
-          kubeconfigFile,
-          "patch",
-          "kubecontrollersconfiguration",
-          "default",
-          "--type",
-          "merge",
-          "--patch",
-          `{"spec": {"controllers":{"loadBalancer":{"AssignIPs": "${mode}"}}}}`,
-        ],
-        { encoding: "utf8" },
+    const { cluster } = suite;
+    const ns = "requested-only";
+    await isolatedNamespace(cluster, ns, {
+      "requested-only-auto": automatic("10.7.0.0/30"),
+      "requested-only-manual": manual("10.7.1.0/29"),
+    });
+    await createService(cluster, ns, "plain");
+    await createService(cluster, ns, "asks", {
+      annotations: { "projectcalico.org/loadBalancerIPs": '["10.7.1.5"]' },
+    });
+    await waitIngress(cluster, ns, "plain", ["10.7.0.0"]);
+    await waitIngress(cluster, ns, "asks", ["10.7.1.5"]);
+    const patch = (mode: string) =>
+      kubectl(
+        cluster,
+        "patch",
+        "kubecontrollersconfiguration",
+        "default",
+        "--type",
+        "merge",
+        "--patch",
+        `{"spec": {"controllers":{"loadBalancer":{"AssignIPs": "${mode}"}}}}`,
       );
-      return stdout;
-    };
     assert.match(await patch("RequestedServicesOnly"), /patched/);
-    await waitIps("s3", []);
-    assert.deepEqual(await ips("fixed-b"), ["10.2.0.5"], "a Service that asks keeps its address");
-    assert.match(await patch("AllServices"), /patched/);
+    try {
+      await waitIngress(cluster, ns, "plain", []);
+      assert.deepEqual(
+        await ingressOf(cluster, ns, "asks"),
+        ["10.7.1.5"],
+        "a Service that asks keeps its address",
+      );
+    } finally {
+      assert.match(await patch("AllServices"), /patched/);
+    }
     await waitFor(
-      () => ips("s3"),
+      () => ingressOf(cluster, ns, "plain"),
       (got) => got.length === 1,
-      "s3 served again",
+      "plain served again",
     );
   });
 });

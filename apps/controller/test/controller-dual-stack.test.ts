@@ -1,82 +1,71 @@
 // One address per IP family, in spec.ipFamilies order, per ipFamilyPolicy.
+// Each test has its own namespace and pools, so any one runs alone.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import type { Controller } from "../src/controller/controller.js";
+import { describe, it } from "node:test";
 import {
+  conditionOf,
   createPool,
   ingressOf,
+  isolatedNamespace,
   loadBalancer,
-  startCluster,
-  startController,
+  onlyNamespace,
+  runningController,
   type TestCluster,
   waitFor,
+  waitIngress,
 } from "./helpers/cluster.js";
 
-const NS = "dual";
-let cluster: TestCluster;
-let controller: Controller;
+const suite = runningController();
 
-before(async () => {
-  cluster = await startCluster();
-  await cluster.core.createNamespace({ body: { metadata: { name: NS } } });
-  await createPool(cluster, "v4", { cidr: "10.30.0.0/24" });
-  controller = startController(cluster);
-  await controller.start();
-});
-after(async () => {
-  await controller?.stop();
-  await cluster?.stop();
-});
+const createDualStack = (
+  cluster: TestCluster,
+  ns: string,
+  name: string,
+  policy: string,
+  families: string[],
+) =>
+  cluster.core.createNamespacedService({
+    namespace: ns,
+    body: loadBalancer(name, { spec: { ipFamilyPolicy: policy, ipFamilies: families } }),
+  });
 
-const service = (name: string, policy: string, families: string[]) =>
-  loadBalancer(name, { spec: { ipFamilyPolicy: policy, ipFamilies: families } });
-
-const waitIps = (name: string, expected: string[]) =>
-  waitFor(
-    () => ingressOf(cluster, NS, name),
-    (got) => JSON.stringify(got) === JSON.stringify(expected),
-    `${name} to show ${expected}`,
+/** RequireDualStack waits for both, PreferDualStack takes IPv4 alone, while only an IPv4 pool serves the namespace. */
+async function dualStackWaiting(cluster: TestCluster, ns: string, v4: string): Promise<void> {
+  await isolatedNamespace(cluster, ns, { [`${ns}-v4`]: { cidr: v4 } });
+  await createDualStack(cluster, ns, "both", "RequireDualStack", ["IPv4", "IPv6"]);
+  await createDualStack(cluster, ns, "prefer", "PreferDualStack", ["IPv4", "IPv6"]);
+  await waitIngress(cluster, ns, "prefer", [v4.replace("/24", "")]);
+  await waitFor(
+    () => conditionOf(cluster, ns, "both"),
+    (condition) => condition !== undefined && condition.reason !== "Allocated",
+    "both to wait",
   );
-
-async function reasonOf(name: string): Promise<string | undefined> {
-  const s = await cluster.core.readNamespacedServiceStatus({ namespace: NS, name });
-  return s.status?.conditions?.find((c) => c.type === "projectcalico.org/LoadBalancerIPAllocated")?.reason;
+  assert.deepEqual(await ingressOf(cluster, ns, "both"), [], "no half-assigned Service");
 }
 
 describe("dual-stack", () => {
   it("RequireDualStack gets both families or nothing; PreferDualStack takes what it can now", async () => {
-    await cluster.core.createNamespacedService({
-      namespace: NS,
-      body: service("both", "RequireDualStack", ["IPv4", "IPv6"]),
-    });
-    await cluster.core.createNamespacedService({
-      namespace: NS,
-      body: service("prefer", "PreferDualStack", ["IPv4", "IPv6"]),
-    });
-    await waitIps("prefer", ["10.30.0.0"]);
-    await waitFor(
-      () => reasonOf("both"),
-      (reason) => reason !== undefined && reason !== "Allocated",
-      "both to wait",
-    );
-    assert.deepEqual(await ingressOf(cluster, NS, "both"), [], "no half-assigned Service");
+    await dualStackWaiting(suite.cluster, "dual-wait", "10.30.0.0/24");
   });
 
   it("serves the waiting families as soon as a pool of that family appears, in ipFamilies order", async () => {
-    await cluster.core.createNamespacedService({
-      namespace: NS,
-      body: service("v6-first", "RequireDualStack", ["IPv6", "IPv4"]),
+    const { cluster } = suite;
+    const ns = "dual-appear";
+    await dualStackWaiting(cluster, ns, "10.32.0.0/24");
+    await createDualStack(cluster, ns, "v6-first", "RequireDualStack", ["IPv6", "IPv4"]);
+    await createPool(cluster, `${ns}-v6`, {
+      cidr: "2001:db8:32::/120",
+      namespaceSelector: onlyNamespace(ns),
     });
-    await createPool(cluster, "v6", { cidr: "2001:db8:30::/120" });
-    await waitIps("both", ["10.30.0.1", "2001:db8:30::"]);
-    await waitIps("prefer", ["10.30.0.0", "2001:db8:30::1"]);
-    await waitIps("v6-first", ["2001:db8:30::2", "10.30.0.2"]);
+    await waitIngress(cluster, ns, "both", ["10.32.0.1", "2001:db8:32::"]);
+    await waitIngress(cluster, ns, "prefer", ["10.32.0.0", "2001:db8:32::1"]);
+    await waitIngress(cluster, ns, "v6-first", ["2001:db8:32::2", "10.32.0.2"]);
     // Both addresses came in one status write: one Event says so.
     const allocated = await waitFor(
       async () =>
         (
           await cluster.core.listNamespacedEvent({
-            namespace: NS,
+            namespace: ns,
             fieldSelector: "involvedObject.name=both,reason=IPAllocated",
           })
         ).items,
@@ -85,15 +74,18 @@ describe("dual-stack", () => {
     );
     assert.deepEqual(
       allocated.map((event) => event.message),
-      ["Assigned 10.30.0.1, 2001:db8:30::"],
+      ["Assigned 10.32.0.1, 2001:db8:32::"],
     );
   });
 
   it("SingleStack serves the first family only", async () => {
-    await cluster.core.createNamespacedService({
-      namespace: NS,
-      body: service("only6", "SingleStack", ["IPv6"]),
+    const { cluster } = suite;
+    const ns = "dual-single";
+    await isolatedNamespace(cluster, ns, {
+      [`${ns}-v4`]: { cidr: "10.33.0.0/24" },
+      [`${ns}-v6`]: { cidr: "2001:db8:33::/120" },
     });
-    await waitIps("only6", ["2001:db8:30::3"]);
+    await createDualStack(cluster, ns, "only6", "SingleStack", ["IPv6"]);
+    await waitIngress(cluster, ns, "only6", ["2001:db8:33::"]);
   });
 });

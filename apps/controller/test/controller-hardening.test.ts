@@ -4,49 +4,23 @@
 // Services lbipam does not manage", "Conflicts found at start". Each test has
 // its own namespace and pools, so any one runs alone.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { after, before, describe, it } from "node:test";
-import { promisify } from "node:util";
-import type { Controller } from "../src/controller/controller.js";
+import { describe, it } from "node:test";
+import * as k from "./helpers/cluster.js";
 import {
   createPool,
   createReservation,
   ingressOf,
-  loadBalancer,
+  type loadBalancer,
   mergePatch,
   oneAddressOf,
-  startCluster,
-  startController,
-  type TestCluster,
   waitFor,
 } from "./helpers/cluster.js";
 
-const CONDITION = "projectcalico.org/LoadBalancerIPAllocated";
 /** behaviour.md: condition and Event messages are at most 1 KiB. */
 const MESSAGE_BOUND = 1024;
 
-let cluster: TestCluster;
-let controller: Controller;
-let kubeconfigFile: string;
-
-before(async () => {
-  cluster = await startCluster();
-  kubeconfigFile = cluster.kubeconfigFile;
-  controller = startController(cluster);
-  await controller.start();
-});
-after(async () => {
-  await controller?.stop();
-  await cluster?.stop();
-});
-
-/** The real kubectl, asynchronously: the API server runs in this process and must keep answering. */
-async function kubectl(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)("kubectl", ["--kubeconfig", kubeconfigFile, ...args], {
-    encoding: "utf8",
-  });
-  return stdout;
-}
+const suite = k.runningController();
+const kubectl = (...args: string[]) => k.kubectl(suite.cluster, ...args);
 
 /** `kubectl patch ippool NAME --type merge -p {"spec":{"namespaceSelector":...}}`, as a user types it. */
 function patchSelector(pool: string, patch: string): Promise<string> {
@@ -54,47 +28,22 @@ function patchSelector(pool: string, patch: string): Promise<string> {
 }
 
 async function namespace(name: string): Promise<string> {
-  await cluster.core.createNamespace({ body: { metadata: { name } } });
+  await suite.cluster.core.createNamespace({ body: { metadata: { name } } });
   return name;
 }
 
-async function conditionOf(ns: string, name: string) {
-  const service = await cluster.core.readNamespacedServiceStatus({ namespace: ns, name });
-  return service.status?.conditions?.find((c) => c.type === CONDITION);
-}
-
 const waitReason = (ns: string, name: string, reason: string) =>
-  waitFor(
-    () => conditionOf(ns, name),
-    (c) => c?.reason === reason,
-    `${ns}/${name} reason ${reason}`,
-  );
-
-const eventsOf = async (ns: string, name: string) =>
-  (await cluster.core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${name}` }))
-    .items;
-
-const waitEvent = (ns: string, name: string, reason: string) =>
-  waitFor(
-    () => eventsOf(ns, name),
-    (events) => events.some((e) => e.reason === reason),
-    `a ${reason} Event on ${ns}/${name}`,
-  ).then((events) => events.find((e) => e.reason === reason)!);
-
+  k.waitReason(suite.cluster, ns, name, reason);
+const eventsOf = (ns: string, name: string) => k.eventsOf(suite.cluster, ns, name);
+const waitEvent = (ns: string, name: string, reason: string) => k.waitEvent(suite.cluster, ns, name, reason);
 const waitIps = (ns: string, name: string, expected: string[]) =>
-  waitFor(
-    () => ingressOf(cluster, ns, name),
-    (got) => JSON.stringify(got) === JSON.stringify(expected),
-    `${ns}/${name} to show ${expected}`,
-  );
-
-async function createService(ns: string, name: string, extra: Parameters<typeof loadBalancer>[1] = {}) {
-  await cluster.core.createNamespacedService({ namespace: ns, body: loadBalancer(name, extra) });
-}
+  k.waitIngress(suite.cluster, ns, name, expected);
+const createService = (ns: string, name: string, extra: Parameters<typeof loadBalancer>[1] = {}) =>
+  k.createService(suite.cluster, ns, name, extra);
 
 /** A status written by someone else (another controller, a hand-made status). */
 async function showAddresses(ns: string, name: string, ips: string[]) {
-  await cluster.core.patchNamespacedServiceStatus(
+  await suite.cluster.core.patchNamespacedServiceStatus(
     { namespace: ns, name, body: { status: { loadBalancer: { ingress: ips.map((ip) => ({ ip })) } } } },
     mergePatch,
   );
@@ -104,7 +53,7 @@ async function showAddresses(ns: string, name: string, ips: string[]) {
 async function servesAFreshService(ns: string, pool: string): Promise<void> {
   const name = `fresh-${Math.random().toString(36).slice(2, 8)}`;
   await createService(ns, name, { annotations: { "projectcalico.org/ipv4pools": JSON.stringify([pool]) } });
-  await oneAddressOf(cluster, ns, name);
+  await oneAddressOf(suite.cluster, ns, name);
 }
 
 function metricValue(text: string, name: string, pool: string): number | undefined {
@@ -115,31 +64,39 @@ function metricValue(text: string, name: string, pool: string): number | undefin
 describe("addresses shown by Services lbipam does not manage", () => {
   it("never gives another controller's address to a Service, names its holder, and leaves it alone", async () => {
     const ns = await namespace("hard-foreign");
-    await createPool(cluster, "h-foreign", { cidr: "10.70.0.0/29", blockSize: 29, assignmentMode: "Manual" });
+    await createPool(suite.cluster, "h-foreign", {
+      cidr: "10.70.0.0/29",
+      blockSize: 29,
+      assignmentMode: "Manual",
+    });
     await createService(ns, "other", { spec: { loadBalancerClass: "example.com/other" } });
     // 10.70.0.0 is the address lbipam would hand out first.
     await showAddresses(ns, "other", ["10.70.0.0"]);
-    const shown = (await cluster.core.readNamespacedService({ namespace: ns, name: "other" })).metadata
+    const shown = (await suite.cluster.core.readNamespacedService({ namespace: ns, name: "other" })).metadata
       ?.resourceVersion;
     await waitFor(
       async () =>
-        metricValue(await controller.metrics.registry.metrics(), "lbipam_foreign_addresses", "h-foreign"),
+        metricValue(
+          await suite.controller.metrics.registry.metrics(),
+          "lbipam_foreign_addresses",
+          "h-foreign",
+        ),
       (value) => value === 1,
       "lbipam_foreign_addresses{pool=h-foreign} 1",
     );
     await createService(ns, "mine", { annotations: { "projectcalico.org/ipv4pools": '["h-foreign"]' } });
-    assert.deepEqual(await oneAddressOf(cluster, ns, "mine"), ["10.70.0.1"]);
+    assert.deepEqual(await oneAddressOf(suite.cluster, ns, "mine"), ["10.70.0.1"]);
     await createService(ns, "asks", {
       annotations: { "projectcalico.org/loadBalancerIPs": '["10.70.0.0"]' },
     });
     const waiting = await waitReason(ns, "asks", "RequestedIPInUse");
     assert.match(waiting?.message ?? "", /hard-foreign\/other/);
-    const other = await cluster.core.readNamespacedServiceStatus({ namespace: ns, name: "other" });
+    const other = await suite.cluster.core.readNamespacedServiceStatus({ namespace: ns, name: "other" });
     assert.equal(other.metadata?.resourceVersion, shown, "lbipam wrote nothing to it");
     assert.equal(other.status?.conditions, undefined, "no condition of ours on it");
     assert.deepEqual(await eventsOf(ns, "other"), [], "no Event on it");
     // Once the other Service lets go, the address is free to ask for.
-    await cluster.core.deleteNamespacedService({ namespace: ns, name: "other" });
+    await suite.cluster.core.deleteNamespacedService({ namespace: ns, name: "other" });
     await waitIps(ns, "asks", ["10.70.0.0"]);
   });
 });
@@ -147,17 +104,21 @@ describe("addresses shown by Services lbipam does not manage", () => {
 describe("pool edits never take addresses by accident", () => {
   it("keeps every address through a namespaceSelector typo made with kubectl patch, and its fix", async () => {
     const ns = await namespace("hard-selector");
-    await createPool(cluster, "h-sel", { cidr: "10.71.0.0/29", blockSize: 29, assignmentMode: "Manual" });
-    await createPool(cluster, "h-sel-spare", {
+    await createPool(suite.cluster, "h-sel", {
+      cidr: "10.71.0.0/29",
+      blockSize: 29,
+      assignmentMode: "Manual",
+    });
+    await createPool(suite.cluster, "h-sel-spare", {
       cidr: "10.71.1.0/29",
       blockSize: 29,
       assignmentMode: "Manual",
     });
     const asks = { "projectcalico.org/ipv4pools": '["h-sel","h-sel-spare"]' };
     await createService(ns, "one", { annotations: asks });
-    assert.deepEqual(await oneAddressOf(cluster, ns, "one"), ["10.71.0.0"]);
+    assert.deepEqual(await oneAddressOf(suite.cluster, ns, "one"), ["10.71.0.0"]);
     await createService(ns, "two", { annotations: asks });
-    assert.deepEqual(await oneAddressOf(cluster, ns, "two"), ["10.71.0.1"]);
+    assert.deepEqual(await oneAddressOf(suite.cluster, ns, "two"), ["10.71.0.1"]);
 
     const typo = await patchSelector("h-sel", '{"spec":{"namespaceSelector":"team == "}}');
     assert.match(typo, /patched/);
@@ -171,14 +132,18 @@ describe("pool edits never take addresses by accident", () => {
     );
     // The pool serves nothing new: a fresh Service asking for it takes the spare.
     await createService(ns, "three", { annotations: asks });
-    assert.deepEqual(await oneAddressOf(cluster, ns, "three"), ["10.71.1.0"]);
-    assert.deepEqual(await ingressOf(cluster, ns, "one"), ["10.71.0.0"]);
-    assert.deepEqual(await ingressOf(cluster, ns, "two"), ["10.71.0.1"]);
+    assert.deepEqual(await oneAddressOf(suite.cluster, ns, "three"), ["10.71.1.0"]);
+    assert.deepEqual(await ingressOf(suite.cluster, ns, "one"), ["10.71.0.0"]);
+    assert.deepEqual(await ingressOf(suite.cluster, ns, "two"), ["10.71.0.1"]);
 
     await patchSelector("h-sel", '{"spec":{"namespaceSelector":"all()"}}');
     await servesAFreshService(ns, "h-sel");
-    assert.deepEqual(await ingressOf(cluster, ns, "one"), ["10.71.0.0"], "fixing the typo changes nothing");
-    assert.deepEqual(await ingressOf(cluster, ns, "two"), ["10.71.0.1"]);
+    assert.deepEqual(
+      await ingressOf(suite.cluster, ns, "one"),
+      ["10.71.0.0"],
+      "fixing the typo changes nothing",
+    );
+    assert.deepEqual(await ingressOf(suite.cluster, ns, "two"), ["10.71.0.1"]);
     for (const name of ["one", "two"]) {
       assert.ok(
         !(await eventsOf(ns, name)).some((e) => e.reason === "IPReleased"),
@@ -189,7 +154,7 @@ describe("pool edits never take addresses by accident", () => {
     // A selector that parses and excludes the Namespace does release its addresses.
     await patchSelector("h-sel", `{"spec":{"namespaceSelector":"team == 'elsewhere'"}}`);
     await waitFor(
-      () => ingressOf(cluster, ns, "one"),
+      () => ingressOf(suite.cluster, ns, "one"),
       (ips) => ips.length === 1 && ips[0]!.startsWith("10.71.1."),
       "one moved to the spare pool",
     );
@@ -197,16 +162,20 @@ describe("pool edits never take addresses by accident", () => {
 
   it("releases a deleted pool's address from a Service that names the pool, which then waits", async () => {
     const ns = await namespace("hard-deleted");
-    await createPool(cluster, "h-m", { cidr: "10.72.0.0/29", blockSize: 29, assignmentMode: "Manual" });
+    await createPool(suite.cluster, "h-m", { cidr: "10.72.0.0/29", blockSize: 29, assignmentMode: "Manual" });
     await createService(ns, "po", { annotations: { "projectcalico.org/ipv4pools": '["h-m"]' } });
-    assert.deepEqual(await oneAddressOf(cluster, ns, "po"), ["10.72.0.0"]);
+    assert.deepEqual(await oneAddressOf(suite.cluster, ns, "po"), ["10.72.0.0"]);
     assert.match(await kubectl("delete", "ippool", "h-m"), /deleted/);
     await waitIps(ns, "po", []);
     const condition = await waitReason(ns, "po", "PoolNotFound");
     assert.match(condition?.message ?? "", /h-m/);
     await waitEvent(ns, "po", "IPReleased");
     // A new pool over the same range can hand the address out again.
-    await createPool(cluster, "h-m2", { cidr: "10.72.0.0/29", blockSize: 29, assignmentMode: "Manual" });
+    await createPool(suite.cluster, "h-m2", {
+      cidr: "10.72.0.0/29",
+      blockSize: 29,
+      assignmentMode: "Manual",
+    });
     await createService(ns, "exact", {
       annotations: { "projectcalico.org/loadBalancerIPs": '["10.72.0.0"]' },
     });
@@ -214,8 +183,8 @@ describe("pool edits never take addresses by accident", () => {
   });
 
   it("counts a reservation of a whole /64 of a huge pool exactly, in status and metrics", async () => {
-    await createPool(cluster, "h-huge", { cidr: "3000::/8" });
-    await createReservation(cluster, "h-huge-64", ["3000::/64"]);
+    await createPool(suite.cluster, "h-huge", { cidr: "3000::/8" });
+    await createReservation(suite.cluster, "h-huge-64", ["3000::/64"]);
     const pool = await waitFor(
       async () =>
         JSON.parse(await kubectl("get", "ippool", "h-huge", "-o", "json")) as {
@@ -226,7 +195,7 @@ describe("pool edits never take addresses by accident", () => {
     );
     assert.equal(String(pool.status?.addresses?.reserved), String(2n ** 64n));
     const reserved = metricValue(
-      await controller.metrics.registry.metrics(),
+      await suite.controller.metrics.registry.metrics(),
       "lbipam_pool_reserved_addresses",
       "h-huge",
     );
@@ -237,31 +206,39 @@ describe("pool edits never take addresses by accident", () => {
 describe("bad annotations", () => {
   it("refuses the same address twice in loadBalancerIPs", async () => {
     const ns = await namespace("hard-twice");
-    await createPool(cluster, "h-twice", { cidr: "10.73.0.0/29", blockSize: 29, assignmentMode: "Manual" });
+    await createPool(suite.cluster, "h-twice", {
+      cidr: "10.73.0.0/29",
+      blockSize: 29,
+      assignmentMode: "Manual",
+    });
     await createService(ns, "twice", {
       annotations: { "projectcalico.org/loadBalancerIPs": '["10.73.0.1","10.73.0.1"]' },
     });
     const condition = await waitReason(ns, "twice", "InvalidAnnotation");
     assert.match(condition?.message ?? "", /same address twice \(10\.73\.0\.1\)/);
-    assert.deepEqual(await ingressOf(cluster, ns, "twice"), []);
+    assert.deepEqual(await ingressOf(suite.cluster, ns, "twice"), []);
   });
 
   it("names the key a typo'd annotation probably meant, in a Warning, and serves the Service as if it were absent", async () => {
     const ns = await namespace("hard-typo");
-    await createPool(cluster, "h-auto", { cidr: "10.76.0.0/29", blockSize: 29 });
+    await createPool(suite.cluster, "h-auto", { cidr: "10.76.0.0/29", blockSize: 29 });
     await createService(ns, "typo", {
       annotations: { "projectcalico.org/loadBalancerIps": '["10.99.0.1"]' },
     });
     const warning = await waitEvent(ns, "typo", "UnknownAnnotation");
     assert.equal(warning.type, "Warning");
     assert.match(warning.message ?? "", /projectcalico\.org\/loadBalancerIPs/);
-    const [address] = await oneAddressOf(cluster, ns, "typo");
+    const [address] = await oneAddressOf(suite.cluster, ns, "typo");
     assert.match(address ?? "", /^10\.76\.0\./, "an automatic address, as without the annotation");
   });
 
   it("keeps conditions and Events within 1 KiB for enormous annotations, and keeps serving others", async () => {
     const ns = await namespace("hard-huge");
-    await createPool(cluster, "h-huge-v4", { cidr: "10.74.0.0/28", blockSize: 28, assignmentMode: "Manual" });
+    await createPool(suite.cluster, "h-huge-v4", {
+      cidr: "10.74.0.0/28",
+      blockSize: 28,
+      assignmentMode: "Manual",
+    });
     const names = (count: number) =>
       JSON.stringify(Array.from({ length: count }, (_, i) => `no-such-pool-${i}`));
     const cases: [string, Record<string, string>, RegExp][] = [
@@ -299,32 +276,36 @@ describe("bad annotations", () => {
 
 describe("conflicts found at start", () => {
   it("gives the Service that loses an address to an older one a Warning naming both", async () => {
-    const ns = await namespace("hard-conflict");
-    await createPool(cluster, "h-conflict", {
-      cidr: "10.75.0.0/29",
-      blockSize: 29,
-      assignmentMode: "Manual",
-    });
-    const asks = { "projectcalico.org/ipv4pools": '["h-conflict"]' };
-    await controller.stop();
+    // A cluster of its own: the conflict is written before any controller runs.
+    const cluster = await k.startCluster();
+    const controller = k.startController(cluster);
     try {
-      // Written while no controller runs: two Services show one address (a-old is the older by name).
-      await createService(ns, "a-old", { annotations: asks });
-      await createService(ns, "b-young", { annotations: asks });
-      await showAddresses(ns, "a-old", ["10.75.0.3"]);
-      await showAddresses(ns, "b-young", ["10.75.0.3"]);
-    } finally {
-      controller = startController(cluster);
+      const ns = "hard-conflict";
+      await k.isolatedNamespace(cluster, ns, {
+        "h-conflict": { cidr: "10.75.0.0/29", blockSize: 29, assignmentMode: "Manual" },
+      });
+      const annotations = { "projectcalico.org/ipv4pools": '["h-conflict"]' };
+      // Two Services show one address (a-old is the older by name).
+      for (const name of ["a-old", "b-young"]) {
+        await k.createService(cluster, ns, name, { annotations });
+        await cluster.core.patchNamespacedServiceStatus(
+          { namespace: ns, name, body: { status: { loadBalancer: { ingress: [{ ip: "10.75.0.3" }] } } } },
+          mergePatch,
+        );
+      }
       await controller.start();
+      const warning = await k.waitEvent(cluster, ns, "b-young", "AddressConflict");
+      assert.equal(warning.type, "Warning");
+      assert.match(warning.message ?? "", /10\.75\.0\.3 is kept by Service hard-conflict\/a-old/);
+      await waitFor(
+        () => ingressOf(cluster, ns, "b-young"),
+        (ips) => ips.length === 1 && ips[0] !== "10.75.0.3",
+        "b-young reassigned",
+      );
+      assert.deepEqual(await ingressOf(cluster, ns, "a-old"), ["10.75.0.3"]);
+    } finally {
+      await controller.stop();
+      await cluster.stop();
     }
-    const warning = await waitEvent(ns, "b-young", "AddressConflict");
-    assert.equal(warning.type, "Warning");
-    assert.match(warning.message ?? "", /10\.75\.0\.3 is kept by Service hard-conflict\/a-old/);
-    await waitFor(
-      () => ingressOf(cluster, ns, "b-young"),
-      (ips) => ips.length === 1 && ips[0] !== "10.75.0.3",
-      "b-young reassigned",
-    );
-    assert.deepEqual(await ingressOf(cluster, ns, "a-old"), ["10.75.0.3"]);
   });
 });

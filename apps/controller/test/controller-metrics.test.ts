@@ -15,6 +15,12 @@ import {
 let cluster: TestCluster;
 let controller: Controller;
 let health: HealthServer;
+/** Started once, by whichever test needs it first (the first one looks before). */
+let started: Promise<void> | undefined;
+const start = () => {
+  started ??= controller.start();
+  return started;
+};
 
 before(async () => {
   cluster = await startCluster();
@@ -55,12 +61,13 @@ it("is live at once and ready only once its caches are synced", async () => {
   const notReady = await get("/readyz");
   assert.equal(notReady.status, 503);
   assert.match(notReady.text, /caches not synced/);
-  await controller.start();
+  await start();
   assert.equal((await get("/readyz")).status, 200);
   assert.equal((await get("/nope")).status, 404);
 });
 
 it("exports pools, Services by state, allocations and reconciles", async () => {
+  await start();
   await cluster.core.createNamespacedService({ namespace: "default", body: loadBalancer("m1") });
   await oneAddressOf(cluster, "default", "m1");
   const { status, text } = await get("/metrics");

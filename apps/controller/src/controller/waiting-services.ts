@@ -9,11 +9,14 @@ export class WaitingServices {
   /** The latest start recorded: a clock stepping back never puts a newer wait before an older one. */
   private latestStart = 0;
 
+  /** `now` is the clock waits are dated by (tests step their own). */
+  constructor(private readonly now: () => number = Date.now) {}
+
   /** Marks `key` waiting; `createdAt` orders it. */
   add(key: string, createdAt: string): void {
     this.since.set(key, createdAt);
     if (this.pendingSince.has(key)) return;
-    this.latestStart = Math.max(Date.now(), this.latestStart);
+    this.latestStart = Math.max(this.now(), this.latestStart);
     this.pendingSince.set(key, this.latestStart);
   }
 

@@ -1,8 +1,12 @@
 // An embedded API server and client-node clients for controller tests.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import {
   CoreV1Api,
   CustomObjectsApi,
@@ -63,6 +67,65 @@ export function startController(cluster: TestCluster, options: Partial<Controlle
     ...options,
   });
   return controller;
+}
+
+export interface RunningController {
+  readonly cluster: TestCluster;
+  readonly controller: Controller;
+}
+
+/**
+ * One embedded API server and one started controller for a test file:
+ * before() starts them (after `setup`), after() stops them. Tests that each
+ * keep to a namespace of their own (isolatedNamespace) share them and still
+ * run alone.
+ */
+export function runningController(
+  options: Partial<ControllerOptions> = {},
+  setup?: (cluster: TestCluster) => Promise<void>,
+): RunningController {
+  let cluster: TestCluster | undefined;
+  let controller: Controller | undefined;
+  before(async () => {
+    cluster = await startCluster();
+    await setup?.(cluster);
+    controller = startController(cluster, options);
+    await controller.start();
+  });
+  after(async () => {
+    await controller?.stop();
+    await cluster?.stop();
+  });
+  return {
+    get cluster() {
+      assert.ok(cluster, "the cluster starts in before()");
+      return cluster;
+    },
+    get controller() {
+      assert.ok(controller, "the controller starts in before()");
+      return controller;
+    },
+  };
+}
+
+/** A pool selector for one namespace (the label every Namespace has). */
+export const onlyNamespace = (namespace: string) => `kubernetes.io/metadata.name == '${namespace}'`;
+
+/**
+ * A Namespace for one test, and its pools (created with a selector for that
+ * namespace only, unless the spec has its own): no other test's Service takes
+ * their addresses, so the test runs alone or after any other.
+ */
+export async function isolatedNamespace(
+  cluster: TestCluster,
+  namespace: string,
+  pools: Record<string, Record<string, unknown>> = {},
+  labels: Record<string, string> = {},
+): Promise<void> {
+  await cluster.core.createNamespace({ body: { metadata: { name: namespace, labels } } });
+  for (const [name, spec] of Object.entries(pools)) {
+    await createPool(cluster, name, { namespaceSelector: onlyNamespace(namespace), ...spec });
+  }
 }
 
 export const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
@@ -140,4 +203,92 @@ export function oneAddressOf(cluster: TestCluster, namespace: string, name: stri
     (ips) => ips.length === 1,
     `an address for ${namespace}/${name}`,
   );
+}
+
+/** The condition lbipam keeps on each Service it manages. */
+export const ALLOCATED_CONDITION = "projectcalico.org/LoadBalancerIPAllocated";
+
+/** Waits until the Service shows exactly `expected`, in that order. */
+export function waitIngress(cluster: TestCluster, namespace: string, name: string, expected: string[]) {
+  return waitFor(
+    () => ingressOf(cluster, namespace, name),
+    (got) => JSON.stringify(got) === JSON.stringify(expected),
+    `${namespace}/${name} to show ${expected}`,
+  );
+}
+
+export async function conditionOf(cluster: TestCluster, namespace: string, name: string) {
+  const service = await cluster.core.readNamespacedServiceStatus({ namespace, name });
+  return service.status?.conditions?.find((c) => c.type === ALLOCATED_CONDITION);
+}
+
+/** Waits until the Service's condition has `reason` (and `status`, when given); returns the condition. */
+export function waitReason(
+  cluster: TestCluster,
+  namespace: string,
+  name: string,
+  reason: string,
+  status?: string,
+) {
+  return waitFor(
+    () => conditionOf(cluster, namespace, name),
+    (c) => c?.reason === reason && (status === undefined || c.status === status),
+    `${namespace}/${name} reason ${reason}`,
+  );
+}
+
+export async function eventsOf(cluster: TestCluster, namespace: string, name: string) {
+  const list = await cluster.core.listNamespacedEvent({
+    namespace,
+    fieldSelector: `involvedObject.name=${name}`,
+  });
+  return list.items;
+}
+
+/** Waits for an Event with `reason` (and `type`, when given) on the object; returns it. */
+export async function waitEvent(
+  cluster: TestCluster,
+  namespace: string,
+  name: string,
+  reason: string,
+  type?: string,
+) {
+  const matches = (e: { reason?: string; type?: string }) =>
+    e.reason === reason && (type === undefined || e.type === type);
+  const events = await waitFor(
+    () => eventsOf(cluster, namespace, name),
+    (list) => list.some(matches),
+    `a ${type ?? ""} ${reason} Event on ${namespace}/${name}`,
+  );
+  return events.find(matches)!;
+}
+
+export async function createService(
+  cluster: TestCluster,
+  namespace: string,
+  name: string,
+  extra: Parameters<typeof loadBalancer>[1] = {},
+): Promise<void> {
+  await cluster.core.createNamespacedService({ namespace, body: loadBalancer(name, extra) });
+}
+
+/** Merge-patches the Service's annotations (null removes one). */
+export async function annotate(
+  cluster: TestCluster,
+  namespace: string,
+  name: string,
+  annotations: Record<string, string | null>,
+): Promise<void> {
+  await cluster.core.patchNamespacedService(
+    { namespace, name, body: { metadata: { annotations } } },
+    mergePatch,
+  );
+}
+
+/** The real kubectl against the cluster, asynchronously: the API server runs in this process and must keep answering. */
+export async function kubectl(cluster: TestCluster, ...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)("kubectl", ["--kubeconfig", cluster.kubeconfigFile, ...args], {
+    encoding: "utf8",
+  });
+  return stdout;
 }
