@@ -1,6 +1,7 @@
 // The lbipam CLI: a small dispatcher over subcommand modules. Each module is
 // imported only when its subcommand runs: the controller, the API server and
 // client-node take seconds to load, which `lbipam --help` should not pay.
+import { readFileSync } from "node:fs";
 import { usageError } from "./commands/usage.js";
 
 type Command = (args: string[]) => Promise<number>;
@@ -22,7 +23,15 @@ const commands: Record<string, { load: () => Promise<Command>; summary: string }
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
-  return `usage: lbipam <command> [flags]\n\ncommands:\n${lines.join("\n")}\n`;
+  return `usage: lbipam <command> [flags]\n\ncommands:\n${lines.join("\n")}\n  ${"version".padEnd(12)} print the version (also --version)\n`;
+}
+
+/** The package's version (this file runs from dist/src). */
+export function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return `lbipam ${manifest.version} (Node ${process.version})\n`;
 }
 
 /** Runs the CLI with the arguments after the program name; resolves to the exit code. */
@@ -30,6 +39,10 @@ export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(usage());
+    return 0;
+  }
+  if (name === "version" || name === "--version") {
+    process.stdout.write(version());
     return 0;
   }
   if (name === undefined) return usageError("no command given", usage());

@@ -159,6 +159,7 @@ commands:
   apiserver    serve the embedded Kubernetes API server with lbipam's CRDs
   controller   run the controller against a cluster
   start        run the embedded API server and the controller, with the examples applied
+  version      print the version (also --version)
 `,
   );
   // The hook saw the CLI itself load, so an empty list below means something.
@@ -171,6 +172,16 @@ commands:
     [],
   );
   assertNotLoaded(loaded, "lbipam --help");
+});
+
+test("lbipam version and --version print the package's version, loading nothing heavy", async () => {
+  const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+  for (const argument of ["version", "--version"]) {
+    const { code, stdout, stderr, loaded } = await runRecordingImports([argument]);
+    assert.equal(code, 0, stderr);
+    assert.equal(stdout, `lbipam ${version} (Node ${process.version})\n`);
+    assertNotLoaded(loaded, `lbipam ${argument}`);
+  }
 });
 
 for (const command of ["apiserver", "controller", "start"]) {

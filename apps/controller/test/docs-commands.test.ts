@@ -820,11 +820,12 @@ const CHECKS: Record<string, Check> = {
       assert.match(written, /kind: Namespace/);
     },
   },
-  "kubectl get ippools,ipreservations -o yaml > pools.yaml": {
+  "kubectl get ippools,ipreservations,kubecontrollersconfigurations -o yaml > pools.yaml": {
     async after(world) {
       const written = readFileSync(join(world.dir, "pools.yaml"), "utf8");
       assert.match(written, /name: old-pool/);
       assert.match(written, /name: keep-free/);
+      assert.match(written, /kind: KubeControllersConfiguration/);
     },
   },
   "kubectl get ipreservations": { shows: [/keep-free/] },

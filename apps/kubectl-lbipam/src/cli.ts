@@ -1,6 +1,7 @@
 // `kubectl lbipam`: a small dispatcher over the subcommands. Exit codes as
 // kubectl's: 0 done, 1 an error (cluster, files, missing objects), 2 a bad
 // command line.
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { Command, Io, Values } from "./commands/command.js";
 import { explainCommand } from "./commands/explain.js";
@@ -24,8 +25,18 @@ Usage:
 Commands:
 ${lines.join("\n")}
 
+  version    print the plugin's version (also --version)
+
 Run "kubectl lbipam <command> --help" for a command's flags.
 `;
+}
+
+/** The plugin's version (this file runs from dist/src). */
+export function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return `kubectl-lbipam ${manifest.version} (Node ${process.version})\n`;
 }
 
 const processIo: Io = {
@@ -38,6 +49,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.stdout(usage());
+    return 0;
+  }
+  if (name === "version" || name === "--version") {
+    io.stdout(version());
     return 0;
   }
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;

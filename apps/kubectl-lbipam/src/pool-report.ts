@@ -23,8 +23,8 @@ export interface PoolRow {
   allocated: number;
   reserved: number | string;
   free: number | string;
-  /** allocated / total, in percent. */
-  utilisation: number;
+  /** allocated / total, in percent (the unit in the name, as Kubernetes names fields). */
+  utilisationPercent: number;
   /** Addresses shown by Services lbipam does not manage (counted in allocated), with the Service. */
   foreign: { address: string; service: string }[];
 }
@@ -61,7 +61,7 @@ export function poolRows(
       allocated,
       reserved: exactCount(reserved),
       free: exactCount(free),
-      utilisation: total === 0n ? 0 : Number(((allocated / Number(total)) * 100).toPrecision(6)),
+      utilisationPercent: total === 0n ? 0 : Number(((allocated / Number(total)) * 100).toPrecision(6)),
       foreign: foreign.get(name) ?? [],
     });
   }
@@ -125,7 +125,7 @@ export function renderPoolTable(rows: PoolRow[]): string {
       String(row.total),
       String(row.reserved),
       String(row.free),
-      `${utilisationBar(row)} ${formatPercent(row.utilisation)}`,
+      `${utilisationBar(row)} ${formatPercent(row.utilisationPercent)}`,
     ]),
   );
 }

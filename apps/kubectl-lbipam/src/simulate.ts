@@ -42,7 +42,15 @@ export interface SimulatedService {
   message: string | null;
 }
 
+/** The configuration the simulation ran under, and whether the files gave it. */
+export interface SimulatedConfiguration {
+  assignIPs: string;
+  /** "file": KubeControllersConfiguration "default" was among the files; "assumed": it was not, so the default applied. */
+  source: "file" | "assumed";
+}
+
 export interface SimulationResult {
+  configuration: SimulatedConfiguration;
   services: SimulatedService[];
   pools: PoolRow[];
   /**
@@ -156,5 +164,9 @@ export function simulate(objects: ClusterObjects, options: SimulationOptions = {
   });
 
   const specs = new Map(objects.pools.map((pool) => [pool.metadata.name ?? "", pool.spec ?? {}]));
-  return { services: outcomes, pools: poolRows(state, specs), problems };
+  const configuration: SimulatedConfiguration = {
+    assignIPs: state.config.assignIPs,
+    source: objects.configuration ? "file" : "assumed",
+  };
+  return { configuration, services: outcomes, pools: poolRows(state, specs), problems };
 }

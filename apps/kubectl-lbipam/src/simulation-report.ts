@@ -1,6 +1,13 @@
 // The text form of a simulation: Services, then pools, then problems.
 import { renderPoolNotes, renderPoolTable, renderTable } from "./pool-report.js";
-import type { SimulationResult } from "./simulate.js";
+import type { SimulatedConfiguration, SimulationResult } from "./simulate.js";
+
+/** Which assignIPs the simulation used, and where it came from. */
+export function configurationLine(configuration: SimulatedConfiguration): string {
+  return configuration.source === "file"
+    ? `assignIPs: ${configuration.assignIPs} (KubeControllersConfiguration "default" from the files)`
+    : `assignIPs: ${configuration.assignIPs} (assumed: no KubeControllersConfiguration "default" in the files; add it with kubectl get kubecontrollersconfiguration default -o yaml)`;
+}
 
 export function renderSimulation(result: SimulationResult): string {
   const services =
@@ -21,5 +28,5 @@ export function renderSimulation(result: SimulationResult): string {
   for (const s of result.services) counts.set(s.outcome, (counts.get(s.outcome) ?? 0) + 1);
   const summary = [...counts].map(([outcome, n]) => `${n} ${outcome}`).join(", ");
   const problems = result.problems.map((p) => `problem: ${p}\n`).join("");
-  return `${services}${summary ? `\n${summary}\n` : ""}\n${renderPoolTable(result.pools)}${renderPoolNotes(result.pools)}${problems ? `\n${problems}` : ""}`;
+  return `${configurationLine(result.configuration)}\n\n${services}${summary ? `\n${summary}\n` : ""}\n${renderPoolTable(result.pools)}${renderPoolNotes(result.pools)}${problems ? `\n${problems}` : ""}`;
 }

@@ -3,7 +3,15 @@
 // runs asynchronously, since the API server answers from this process.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -199,9 +207,9 @@ describe("kubectl lbipam, through kubectl's plugin discovery", () => {
         total: edge.total,
         reserved: edge.reserved,
         free: edge.free,
-        utilisation: edge.utilisation,
+        utilisationPercent: edge.utilisationPercent,
       },
-      { allocated: 3, total: 4, reserved: 1, free: 0, utilisation: 75 },
+      { allocated: 3, total: 4, reserved: 1, free: 0, utilisationPercent: 75 },
     );
     const yaml = await kubectl("lbipam", "pools", "--output=yaml");
     assert.equal(yaml.code, 0, yaml.stderr);
@@ -249,6 +257,24 @@ describe("kubectl lbipam, through kubectl's plugin discovery", () => {
       run.stdout,
       /^ {2}- create the pool projectcalico.org\/ipv4pools names, or name an existing IPv4 pool/m,
     );
+  });
+
+  it("kubectl lbipam explain NAMESPACE/NAME, as explain prints a Service (it looked for a Service named shop/web)", async () => {
+    const run = await kubectl("lbipam", "explain", "shop/web", "--context", "plain", "-o", "json");
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).service, "shop/web");
+    const disagreeing = await kubectl("lbipam", "explain", "shop/web", "-n", "default");
+    assert.equal(disagreeing.code, 2);
+    assert.match(disagreeing.stderr, /names namespace shop, but -n says default/);
+  });
+
+  it("kubectl lbipam version and --version print the plugin's version", async () => {
+    const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+    for (const argument of ["version", "--version"]) {
+      const run = await kubectl("lbipam", argument);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout, `kubectl-lbipam ${version} (Node ${process.version})\n`);
+    }
   });
 
   it("a Service that does not exist: exit 1", async () => {
@@ -309,6 +335,46 @@ describe("kubectl lbipam, through kubectl's plugin discovery", () => {
     });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^shop\/dual +192\.0\.2\.2,2001:db8:: +- +allocated/m);
+  });
+
+  it("simulate says which assignIPs it used, and warns when the files give no configuration", async () => {
+    const fixtures = fileURLToPath(new URL("../../test/fixtures", import.meta.url));
+    const config = join(dir, "kcc.yaml");
+    writeFileSync(
+      config,
+      [
+        "apiVersion: projectcalico.org/v3",
+        "kind: KubeControllersConfiguration",
+        "metadata: {name: default}",
+        "spec: {controllers: {loadBalancer: {assignIPs: RequestedServicesOnly}}}",
+        "",
+      ].join("\n"),
+    );
+    const simulate = (...files: string[]) =>
+      new Promise<Run>((resolve) => {
+        execFile(
+          "kubectl",
+          ["lbipam", "simulate", ...files.flatMap((f) => ["-f", f])],
+          { env: { ...env, KUBECONFIG: join(dir, "no-such-kubeconfig") }, timeout: 60_000 },
+          (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const assumed = await simulate(`${fixtures}/pools.yaml`, `${fixtures}/services.yaml`);
+    assert.equal(assumed.code, 0, assumed.stderr);
+    assert.match(
+      assumed.stderr,
+      /^warning: assignIPs: AllServices \(assumed: no KubeControllersConfiguration "default"/m,
+    );
+    assert.match(assumed.stdout, /^assignIPs: AllServices \(assumed/);
+    const given = await simulate(`${fixtures}/pools.yaml`, `${fixtures}/services.yaml`, config);
+    assert.equal(given.code, 0, given.stderr);
+    assert.doesNotMatch(given.stderr, /assignIPs/);
+    assert.match(
+      given.stdout,
+      /^assignIPs: RequestedServicesOnly \(KubeControllersConfiguration "default" from the files\)/,
+    );
+    // Under RequestedServicesOnly a plain Service is left alone, as the controller would.
+    assert.match(given.stdout, / unmanaged /);
   });
 
   it("simulate reads a directory with -f, as kubectl apply -f does (it failed with EISDIR)", async () => {

@@ -36,7 +36,7 @@ describe("pool rows", () => {
         ["v6", "IPv6", "2001:db8::/120", "Automatic", false, true, 0, 256, 0, 256],
       ],
     );
-    assert.equal(rows[0]!.utilisation, 50);
+    assert.equal(rows[0]!.utilisationPercent, 50);
     assert.equal(rows[3]!.reason, "PoolDisabled");
   });
 

@@ -4,7 +4,7 @@ import { readManifests } from "../manifests.js";
 import { missingNamespacesProblem } from "../missing-namespaces.js";
 import { outputFormat, serialize } from "../output.js";
 import { simulate } from "../simulate.js";
-import { renderSimulation } from "../simulation-report.js";
+import { configurationLine, renderSimulation } from "../simulation-report.js";
 import { type Command, stringFlag, stringList } from "./command.js";
 
 function count(value: string | undefined): number {
@@ -79,6 +79,9 @@ Flags:
     // Also among the result's problems; on stderr too, so it is seen whatever -o prints.
     const missing = missingNamespacesProblem(objects, options);
     if (missing) io.stderr(`warning: ${missing}\n`);
+    // Under RequestedServicesOnly the controller leaves plain Services alone: a guess here misleads.
+    if (result.configuration.source === "assumed")
+      io.stderr(`warning: ${configurationLine(result.configuration)}\n`);
     io.stdout(format === "table" ? renderSimulation(result) : serialize(result, format));
     return 0;
   },
