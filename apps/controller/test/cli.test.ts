@@ -184,6 +184,19 @@ test("lbipam version and --version print the package's version, loading nothing 
   }
 });
 
+test("a path that does not exist is an error message, not a stack trace", async () => {
+  const examples = await run(["start", "--examples", join(dir, "nonexistent")]).finished;
+  assert.equal(examples.code, 2);
+  assert.match(examples.stderr, /^lbipam: --examples \S+nonexistent: no such directory$/m);
+  assert.doesNotMatch(examples.stderr, /\n\s+at /);
+  const kubeconfig = await run(["controller", "--kubeconfig", join(dir, "nonexistent")]).finished;
+  assert.equal(kubeconfig.code, 1);
+  const line = JSON.parse(kubeconfig.stdout.trim().split("\n").at(-1) ?? "{}");
+  assert.match(line.msg, /^cannot load the kubeconfig: ENOENT/);
+  assert.equal(line.err, undefined, "no stack trace");
+  assert.doesNotMatch(kubeconfig.stdout + kubeconfig.stderr, /\n\s+at |\\n\s+at /);
+});
+
 for (const command of ["apiserver", "controller", "start"]) {
   test(`lbipam ${command} --help loads its own module and nothing heavy`, async () => {
     const { code, stdout, stderr, loaded } = await runRecordingImports([command, "--help"]);

@@ -725,6 +725,8 @@ const CHECKS: Record<string, Check> = {
     background: {
       ready: (_, started) =>
         until("Press Ctrl-C", () => started.output().includes("Press Ctrl-C to stop."), started),
+      // Ctrl-C says so, and the kubeconfig of the closed port is gone.
+      stopped: /^lbipam stopped; removed \S+lbipam\.kubeconfig$/m,
     },
     // README: it prints its kubeconfig and commands to try, then every address assigned.
     async after(world, started) {
@@ -733,9 +735,28 @@ const CHECKS: Record<string, Check> = {
       const kubeconfig = /^export KUBECONFIG=(\S+)$/.exec(printed[0] ?? "")?.[1];
       assert.ok(kubeconfig && existsSync(kubeconfig), `a kubeconfig printed: ${printed[0]}`);
       assert.ok(kubeconfig.startsWith(world.dir), "written in the working directory");
-      const own = { dir: world.dir, env: { ...world.env, KUBECONFIG: kubeconfig } };
-      const tried = printed.slice(1);
-      for (const what of [/get ippools/, /get services/, /annotate service/, /RequestedServicesOnly/]) {
+      // The plugin's directory, as printed, and no other kubectl-lbipam: `kubectl lbipam` must work from it.
+      const bin = /^export PATH=(\S+):\$PATH$/.exec(printed[1] ?? "")?.[1];
+      assert.ok(
+        bin && existsSync(join(bin, "kubectl-lbipam")),
+        `the plugin's directory printed: ${printed[1]}`,
+      );
+      const others = (world.env.PATH ?? "")
+        .split(delimiter)
+        .filter((entry) => !existsSync(join(entry, "kubectl-lbipam")));
+      const own = {
+        dir: world.dir,
+        env: { ...world.env, KUBECONFIG: kubeconfig, PATH: [bin, ...others].join(delimiter) },
+      };
+      const tried = printed.slice(2);
+      for (const what of [
+        /get ippools/,
+        /get services/,
+        /annotate service/,
+        /RequestedServicesOnly/,
+        /^kubectl lbipam pools$/,
+        /^kubectl lbipam explain service-loadbalancer$/,
+      ]) {
         assert.ok(
           tried.some((line) => what.test(line)),
           `${what} among the commands printed`,

@@ -193,7 +193,9 @@ export async function runController(args: string[]): Promise<number> {
   try {
     kubeconfig = loadKubeConfig(new KubeConfig(), flags.kubeconfig);
   } catch (error) {
-    log.error({ err: error, kubeconfig: flags.kubeconfig }, "cannot load the kubeconfig");
+    // A path or a file's content is the user's to fix: the reason, not a stack trace.
+    const reason = error instanceof Error ? error.message : String(error);
+    log.error({ kubeconfig: flags.kubeconfig, reason }, `cannot load the kubeconfig: ${reason}`);
     return 1;
   }
   const controller = new Controller({

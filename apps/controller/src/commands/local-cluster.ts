@@ -1,7 +1,7 @@
 // What `lbipam start` runs once its flags are read: the embedded API server
 // and the controller in one process, the examples applied, and each
 // assignment printed as it happens.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
   CoreV1Api,
@@ -11,6 +11,13 @@ import {
   loadAllYaml,
   type V1Service,
 } from "@kubernetes/client-node";
+import {
+  type ManagementConfig,
+  parseServiceRequest,
+  projectService,
+  SERVICE_CONDITION_TYPE,
+  whyUnmanaged,
+} from "@lbipam/api";
 import { startApiServer } from "@lbipam/apiserver";
 import { pino } from "pino";
 import { Controller } from "../controller/controller.js";
@@ -26,6 +33,8 @@ export interface LocalClusterOptions {
   /** Manifests applied at start. */
   examples: string;
   crdDirectory: string;
+  /** The repository's node_modules/.bin, where npm put kubectl-lbipam. */
+  pluginDirectory: string;
 }
 
 /** Reads every YAML document of a directory, in file name order. */
@@ -65,7 +74,7 @@ export async function runLocalCluster(options: LocalClusterOptions): Promise<num
     healthy: () => ({ ok: true, detail: "ok" }),
     ready: () => controller.readiness(),
   });
-  const assignments = watchAssignments(kubeconfig, log, say);
+  const assignments = watchAssignments(kubeconfig, log, say, () => controller.managementConfig());
   await controller.start();
 
   const objects = kubeconfig.makeApiClient(KubernetesObjectApi);
@@ -85,10 +94,13 @@ export async function runLocalCluster(options: LocalClusterOptions): Promise<num
   say(`lbipam is running: embedded API server ${server.url}, controller metrics ${health.url}/metrics`);
   say("Try, in another terminal:");
   say(`  export KUBECONFIG=${kubeconfigPath}`);
+  say(`  export PATH=${options.pluginDirectory}:$PATH`);
   say("  kubectl get ippools");
   say("  kubectl get services");
   say(`  kubectl annotate service service-loadbalancer projectcalico.org/loadBalancerIPs='["192.210.1.10"]'`);
   say("  kubectl describe service service-loadbalancer");
+  say("  kubectl lbipam pools");
+  say("  kubectl lbipam explain service-loadbalancer");
   say(
     `  kubectl patch kubecontrollersconfiguration default --type merge --patch '{"spec": {"controllers":{"loadBalancer":{"AssignIPs": "RequestedServicesOnly"}}}}'`,
   );
@@ -99,11 +111,34 @@ export async function runLocalCluster(options: LocalClusterOptions): Promise<num
     process.once("SIGTERM", resolveStop);
     process.once("SIGINT", resolveStop);
   });
+  say("stopping lbipam...");
   await assignments.stop();
   await controller.stop();
   await health.close();
   await server.stop();
+  // It points at the port just closed: a later kubectl would only time out.
+  rmSync(kubeconfigPath, { force: true });
+  say(`lbipam stopped; removed ${kubeconfigPath}`);
   return 0;
+}
+
+/**
+ * What a LoadBalancer Service shows, in one line: its addresses, or why it
+ * has none (waiting, with the controller's reason; or not lbipam's to serve).
+ */
+export function assignmentLine(service: V1Service, config: ManagementConfig): string {
+  const key = `${service.metadata?.namespace}/${service.metadata?.name}`;
+  const ips = (service.status?.loadBalancer?.ingress ?? [])
+    .map((entry) => entry.ip ?? entry.hostname)
+    .join(", ");
+  if (ips) return `service ${key}: ${ips}`;
+  const projected = projectService(service);
+  const unmanaged = whyUnmanaged(projected, parseServiceRequest(projected), config);
+  if (unmanaged) return `service ${key}: not managed by lbipam (${unmanaged.message})`;
+  const condition = service.status?.conditions?.find((c) => c.type === SERVICE_CONDITION_TYPE);
+  return condition?.status === "False"
+    ? `service ${key}: <pending> (${condition.reason}: ${condition.message})`
+    : `service ${key}: <pending>`;
 }
 
 /** Prints each change of a LoadBalancer Service's addresses. */
@@ -111,18 +146,17 @@ function watchAssignments(
   kubeconfig: KubeConfig,
   log: pino.Logger,
   say: (line: string) => void,
+  config: () => ManagementConfig,
 ): Informer<V1Service> {
   const core = kubeconfig.makeApiClient(CoreV1Api);
   const shown = new Map<string, string>();
   const show = (service: V1Service) => {
     if (service.spec?.type !== "LoadBalancer") return;
     const key = `${service.metadata?.namespace}/${service.metadata?.name}`;
-    const ips = (service.status?.loadBalancer?.ingress ?? [])
-      .map((entry) => entry.ip ?? entry.hostname)
-      .join(", ");
-    if (shown.get(key) === ips) return;
-    shown.set(key, ips);
-    say(ips ? `service ${key}: ${ips}` : `service ${key}: <pending>`);
+    const line = assignmentLine(service, config());
+    if (shown.get(key) === line) return;
+    shown.set(key, line);
+    say(line);
   };
   const informer = new Informer<V1Service>(kubeconfig, {
     resource: "services",

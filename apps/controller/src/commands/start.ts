@@ -2,9 +2,10 @@
 // controller in one process, the examples applied, and each assignment
 // printed as it happens, so a newcomer sees a Service get its address. This
 // module reads the flags; local-cluster.ts, loaded only to run, does the rest.
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { listenFlag, parseFlags } from "./usage.js";
+import { listenFlag, parseFlags, usageError } from "./usage.js";
 
 const repository = fileURLToPath(new URL("../../../../../", import.meta.url));
 
@@ -32,13 +33,18 @@ export async function runStart(args: string[]): Promise<number> {
   if (typeof listen === "number") return listen;
   const metricsListen = listenFlag(values, "metrics-listen", usage);
   if (typeof metricsListen === "number") return metricsListen;
+  const examples = String(values.examples);
+  if (!statSync(examples, { throwIfNoEntry: false })?.isDirectory()) {
+    return usageError(`--examples ${examples}: no such directory`, usage);
+  }
   // The API server, the controller and client-node load only now: --help and a refused flag do not wait.
   const { runLocalCluster } = await import("./local-cluster.js");
   return runLocalCluster({
     listen,
     metricsListen,
     kubeconfigOut: String(values["kubeconfig-out"]),
-    examples: String(values.examples),
+    examples,
     crdDirectory: join(repository, "deploy", "crds"),
+    pluginDirectory: join(repository, "node_modules", ".bin"),
   });
 }

@@ -3,7 +3,7 @@
 // by a side-effect-free factory; start() does the I/O.
 import { hostname } from "node:os";
 import { WORKER_MIN_BATCH } from "@lbipam/allocator";
-import { DEFAULT_CONFIGURATION_NAME, serviceKey } from "@lbipam/api";
+import { DEFAULT_CONFIGURATION_NAME, type ManagementConfig, serviceKey } from "@lbipam/api";
 import { AllocationBatcher } from "./allocation-batcher.js";
 import { AllocationState } from "./allocation-state.js";
 import { ClusterCaches, KEY, KEY_PREFIX_LENGTH } from "./cluster-caches.js";
@@ -107,7 +107,7 @@ export class Controller {
       registry: this.registry,
       ledger: this.ledger,
       waiting: this.waiting,
-      config: () => ({ assignIPs: this.config.assignIPs, loadBalancerClass: options.loadBalancerClass }),
+      config: () => this.managementConfig(),
       writer: this.writer,
       recorder: this.recorder,
       metrics: this.metrics,
@@ -162,6 +162,11 @@ export class Controller {
   /** The current term's work queue. */
   get queue(): WorkQueue<string> {
     return this.leadership.queue;
+  }
+
+  /** Which Services this controller manages, as the configuration in force says. */
+  managementConfig(): ManagementConfig {
+    return { assignIPs: this.config.assignIPs, loadBalancerClass: this.options.loadBalancerClass };
   }
 
   /** Caches synced and state rebuilt: the controller may write. */
