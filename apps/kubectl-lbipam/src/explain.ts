@@ -19,7 +19,7 @@ import {
   shorten,
   whyCannotServe,
 } from "@lbipam/api";
-import { renderTable } from "./pool-report.js";
+import { renderTable } from "./output.js";
 import { type ClusterState, decisionInput } from "./state.js";
 
 const FAMILY: Record<Family, "IPv4" | "IPv6"> = { 4: "IPv4", 6: "IPv6" };

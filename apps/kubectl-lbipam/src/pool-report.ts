@@ -4,6 +4,7 @@
 import { cidrSize, formatCidr } from "@lbipam/allocator";
 import { exactCount, listSome, poolCondition } from "@lbipam/api";
 import { foreignByPool } from "@lbipam/state";
+import { renderTable } from "./output.js";
 import type { ClusterState } from "./state.js";
 
 export interface PoolRow {
@@ -85,20 +86,8 @@ export function formatPercent(value: number): string {
   return `${value.toFixed(1)}%`;
 }
 
-/** Left-aligned columns separated by three spaces, as kubectl prints tables. */
-export function renderTable(header: string[], rows: string[][]): string {
-  const widths = header.map((title, i) =>
-    Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
-      .join("   ")
-      .trimEnd();
-  return `${[line(header), ...rows.map(line)].join("\n")}\n`;
-}
-
-export function renderPoolTable(rows: PoolRow[]): string {
+/** The pools as a table; `wide` adds the namespace selector and the addresses held for others. */
+export function renderPoolTable(rows: PoolRow[], wide = false): string {
   if (rows.length === 0) return "No LoadBalancer pools found.\n";
   return renderTable(
     [
@@ -113,6 +102,7 @@ export function renderPoolTable(rows: PoolRow[]): string {
       "RESERVED",
       "FREE",
       "USAGE",
+      ...(wide ? ["NAMESPACE-SELECTOR", "HELD-FOR-OTHERS"] : []),
     ],
     rows.map((row) => [
       row.name,
@@ -126,6 +116,7 @@ export function renderPoolTable(rows: PoolRow[]): string {
       String(row.reserved),
       String(row.free),
       `${utilisationBar(row)} ${formatPercent(row.utilisationPercent)}`,
+      ...(wide ? [row.namespaceSelector ?? "<all>", String(row.foreign.length)] : []),
     ]),
   );
 }

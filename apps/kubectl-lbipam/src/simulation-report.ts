@@ -1,5 +1,6 @@
 // The text form of a simulation: Services, then pools, then problems.
-import { renderPoolNotes, renderPoolTable, renderTable } from "./pool-report.js";
+import { renderTable } from "./output.js";
+import { renderPoolNotes, renderPoolTable } from "./pool-report.js";
 import type { SimulatedConfiguration, SimulationResult } from "./simulate.js";
 
 /** Which assignIPs the simulation used, and where it came from. */
@@ -9,7 +10,7 @@ export function configurationLine(configuration: SimulatedConfiguration): string
     : `assignIPs: ${configuration.assignIPs} (assumed: no KubeControllersConfiguration "default" in the files; add it with kubectl get kubecontrollersconfiguration default -o yaml)`;
 }
 
-export function renderSimulation(result: SimulationResult): string {
+export function renderSimulation(result: SimulationResult, wide = false): string {
   const services =
     result.services.length === 0
       ? "No Services given.\n"
@@ -28,5 +29,5 @@ export function renderSimulation(result: SimulationResult): string {
   for (const s of result.services) counts.set(s.outcome, (counts.get(s.outcome) ?? 0) + 1);
   const summary = [...counts].map(([outcome, n]) => `${n} ${outcome}`).join(", ");
   const problems = result.problems.map((p) => `problem: ${p}\n`).join("");
-  return `${configurationLine(result.configuration)}\n\n${services}${summary ? `\n${summary}\n` : ""}\n${renderPoolTable(result.pools)}${renderPoolNotes(result.pools)}${problems ? `\n${problems}` : ""}`;
+  return `${configurationLine(result.configuration)}\n\n${services}${summary ? `\n${summary}\n` : ""}\n${renderPoolTable(result.pools, wide)}${renderPoolNotes(result.pools)}${problems ? `\n${problems}` : ""}`;
 }

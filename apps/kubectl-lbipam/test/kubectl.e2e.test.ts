@@ -216,6 +216,42 @@ describe("kubectl lbipam, through kubectl's plugin discovery", () => {
     assert.match(yaml.stdout, /^ {2}- name: edge$/m);
   });
 
+  it("kubectl lbipam pools -o name, jsonpath=, custom-columns= and wide, as kubectl prints them", async () => {
+    const names = await kubectl("lbipam", "pools", "-o", "name");
+    assert.equal(names.code, 0, names.stderr);
+    assert.equal(
+      names.stdout,
+      "ippool.projectcalico.org/edge\nippool.projectcalico.org/standby\nippool.projectcalico.org/v6\n",
+    );
+    const jsonpath = await kubectl(
+      "lbipam",
+      "pools",
+      "-o",
+      'jsonpath={range .pools[*]}{.name}:{.free}{"\\n"}{end}',
+    );
+    assert.equal(jsonpath.code, 0, jsonpath.stderr);
+    assert.equal(jsonpath.stdout, "edge:0\nstandby:8\nv6:256\n");
+    const columns = await kubectl(
+      "lbipam",
+      "pools",
+      "-o",
+      "custom-columns=POOL:.name,FREE:.free,USED:.utilisationPercent",
+    );
+    assert.equal(columns.code, 0, columns.stderr);
+    assert.match(columns.stdout, /^POOL +FREE +USED\nedge +0 +75\n/);
+    const wide = await kubectl("lbipam", "pools", "-o", "wide");
+    assert.equal(wide.code, 0, wide.stderr);
+    assert.match(wide.stdout, /NAMESPACE-SELECTOR +HELD-FOR-OTHERS\n/);
+    const explained = await kubectl("lbipam", "explain", "web", "-o", "name");
+    assert.equal(explained.stdout, "service/web\n");
+    const refused = await kubectl("lbipam", "pools", "-o", "xml");
+    assert.equal(refused.code, 2);
+    assert.match(
+      refused.stderr,
+      /allowed formats are: custom-columns, json, jsonpath, name, table, wide, yaml/,
+    );
+  });
+
   it("kubectl lbipam explain a pending Service (namespace from the context): exhausted, and what would unblock it", async () => {
     const run = await kubectl("lbipam", "explain", "pending");
     assert.equal(run.code, 0, run.stderr);

@@ -1,6 +1,6 @@
 import { UsageError } from "../errors.js";
 import { explainService, renderExplanation } from "../explain.js";
-import { outputFormat, serialize } from "../output.js";
+import { OUTPUT_HELP, outputFormat, print } from "../output.js";
 import { buildState } from "../state.js";
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Command, stringFlag, warnAboutState } from "./command.js";
 
@@ -36,13 +36,12 @@ the decision per family (keep / claim / allocate / wait, with the reason) from t
 same decision function the controller runs, and what would unblock it.
 
 Usage:
-  kubectl lbipam explain SERVICE [-n NAMESPACE] [-o json|yaml] [flags]
+  kubectl lbipam explain SERVICE [-n NAMESPACE] [-o FORMAT] [flags]
 
 SERVICE is NAME, svc/NAME (also service/, services/) or NAMESPACE/NAME.
 
 Flags:
-  -o, --output FORMAT              json or yaml (default: the explanation as text)
-  -h, --help                       this help
+${OUTPUT_HELP}
 
 ${CONNECTION_HELP}`,
   options: { ...CONNECTION_OPTIONS, output: { type: "string", short: "o" } },
@@ -69,7 +68,14 @@ ${CONNECTION_HELP}`,
     const state = buildState(objects, { loadBalancerClass: stringFlag(values, "load-balancer-class") });
     warnAboutState(state, io);
     const explanation = explainService(state, service);
-    io.stdout(format === "table" ? renderExplanation(explanation) : serialize(explanation, format));
+    io.stdout(
+      print(format, {
+        document: explanation,
+        items: [explanation],
+        names: [`service/${name}`],
+        table: () => renderExplanation(explanation),
+      }),
+    );
     return 0;
   },
 };

@@ -1,5 +1,5 @@
 import { UsageError } from "../errors.js";
-import { outputFormat, serialize } from "../output.js";
+import { OUTPUT_HELP, outputFormat, print } from "../output.js";
 import { poolRows, renderPoolNotes, renderPoolTable } from "../pool-report.js";
 import { buildState } from "../state.js";
 import { CONNECTION_HELP, CONNECTION_OPTIONS, type Command, stringFlag, warnAboutState } from "./command.js";
@@ -12,11 +12,10 @@ the IPPools, IPReservations and the Services' status, as the controller computes
 them, so they are right even before the controller writes the pools' status.
 
 Usage:
-  kubectl lbipam pools [-o table|json|yaml] [flags]
+  kubectl lbipam pools [-o FORMAT] [flags]
 
 Flags:
-  -o, --output FORMAT              table (default), json or yaml
-  -h, --help                       this help
+${OUTPUT_HELP}
 
 ${CONNECTION_HELP}`,
   options: { ...CONNECTION_OPTIONS, output: { type: "string", short: "o" } },
@@ -36,8 +35,14 @@ ${CONNECTION_HELP}`,
     warnAboutState(state, io);
     const specs = new Map(objects.pools.map((pool) => [pool.metadata.name ?? "", pool.spec ?? {}]));
     const rows = poolRows(state, specs);
-    if (format === "table") io.stdout(renderPoolTable(rows) + renderPoolNotes(rows));
-    else io.stdout(serialize({ pools: rows }, format));
+    io.stdout(
+      print(format, {
+        document: { pools: rows },
+        items: rows,
+        names: rows.map((row) => `ippool.projectcalico.org/${row.name}`),
+        table: (wide) => renderPoolTable(rows, wide) + renderPoolNotes(rows),
+      }),
+    );
     return 0;
   },
 };

@@ -2,7 +2,7 @@ import type { IPFamily } from "@lbipam/api";
 import { UsageError } from "../errors.js";
 import { readManifests } from "../manifests.js";
 import { missingNamespacesProblem } from "../missing-namespaces.js";
-import { outputFormat, serialize } from "../output.js";
+import { OUTPUT_HELP, outputFormat, print } from "../output.js";
 import { simulate } from "../simulate.js";
 import { configurationLine, renderSimulation } from "../simulation-report.js";
 import { type Command, stringFlag, stringList } from "./command.js";
@@ -46,8 +46,7 @@ Flags:
       --add-namespace NAME         the namespace of the added Services (default "default")
       --add-ip-families LIST       IPv4 (default), IPv6, or IPv4,IPv6 (PreferDualStack) for the added Services
       --load-balancer-class NAME   the controller's spec.loadBalancerClass (default "calico")
-  -o, --output FORMAT              table (default), json or yaml
-  -h, --help                       this help
+${OUTPUT_HELP}
 `,
   options: {
     filename: { type: "string", short: "f", multiple: true },
@@ -82,7 +81,16 @@ Flags:
     // Under RequestedServicesOnly the controller leaves plain Services alone: a guess here misleads.
     if (result.configuration.source === "assumed")
       io.stderr(`warning: ${configurationLine(result.configuration)}\n`);
-    io.stdout(format === "table" ? renderSimulation(result) : serialize(result, format));
+    io.stdout(
+      print(format, {
+        document: result,
+        items: result.services,
+        names: result.services.map(
+          (service) => `service/${service.service.slice(service.service.indexOf("/") + 1)}`,
+        ),
+        table: (wide) => renderSimulation(result, wide),
+      }),
+    );
     return 0;
   },
 };
