@@ -2,18 +2,20 @@
 // `kubectl lbipam ...` against an embedded API server started here. kubectl
 // runs asynchronously, since the API server answers from this process.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import {
@@ -29,6 +31,7 @@ import { stringify } from "yaml";
 /** This file runs from apps/kubectl-lbipam/dist/test. */
 const crdDirectory = fileURLToPath(new URL("../../../../deploy/crds", import.meta.url));
 const shim = fileURLToPath(new URL("../../bin/kubectl-lbipam.js", import.meta.url));
+const completionShim = fileURLToPath(new URL("../../bin/kubectl_complete-lbipam.js", import.meta.url));
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 interface Run {
@@ -85,6 +88,7 @@ describe("kubectl lbipam, through kubectl's plugin discovery", () => {
     const bin = join(dir, "bin");
     mkdirSync(bin);
     symlinkSync(shim, join(bin, "kubectl-lbipam"));
+    symlinkSync(completionShim, join(bin, "kubectl_complete-lbipam"));
     const kubeconfig = join(dir, "kubeconfig");
     writeFileSync(
       kubeconfig,
@@ -100,7 +104,12 @@ describe("kubectl lbipam, through kubectl's plugin discovery", () => {
     // shadow ours, and kubectl plugin list fails on that; leave their directories out.
     const rest = (process.env.PATH ?? "")
       .split(delimiter)
-      .filter((entry) => entry && !existsSync(join(entry, "kubectl-lbipam")));
+      .filter(
+        (entry) =>
+          entry &&
+          !existsSync(join(entry, "kubectl-lbipam")) &&
+          !existsSync(join(entry, "kubectl_complete-lbipam")),
+      );
     env = { ...process.env, PATH: [bin, ...rest].join(delimiter), KUBECONFIG: kubeconfig, HOME: dir };
 
     const config = new KubeConfig();
@@ -167,6 +176,29 @@ describe("kubectl lbipam, through kubectl's plugin discovery", () => {
     const run = await kubectl("plugin", "list");
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, new RegExp(`${dir}/bin/kubectl-lbipam$`, "m"));
+  });
+
+  it("kubectl __complete lbipam completes through kubectl_complete-lbipam, on every kubectl here that has plugin completion (1.26+)", async (t) => {
+    const real = realpathSync(execFileSync("sh", ["-c", "command -v kubectl"], { encoding: "utf8" }).trim());
+    const versions = readdirSync(dirname(real)).filter((name) => /^kubectl(\.1\.\d+)?$/.test(name));
+    const supported = versions.filter((name) => name === "kubectl" || Number(name.split(".")[2]) >= 26);
+    if (supported.length < versions.length)
+      t.diagnostic(`without plugin completion: ${versions.filter((v) => !supported.includes(v))}`);
+    assert.ok(supported.length > 0);
+    for (const name of supported) {
+      const answer = await new Promise<Run>((resolve) => {
+        execFile(
+          join(dirname(real), name),
+          ["__complete", "lbipam", "pools", "-o", ""],
+          { env, timeout: 60_000 },
+          (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+      assert.equal(answer.code, 0, `${name}: ${answer.stderr}`);
+      assert.equal(answer.stdout, "table\nwide\njson\nyaml\nname\njsonpath=\ncustom-columns=\n:4\n", name);
+    }
+    const commandsAnswer = await kubectl("__complete", "lbipam", "");
+    assert.match(commandsAnswer.stdout, /^pools\t.*\nexplain\t.*\nsimulate\t.*\nversion\t.*\n:4\n$/);
   });
 
   it("kubectl lbipam --help lists the commands", async () => {
