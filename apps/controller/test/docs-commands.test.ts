@@ -601,6 +601,7 @@ const SKIPPED: Record<string, string> = {
   "npm run bench":
     "runs every benchmark suite for many minutes and rewrites bench/results/ (docs/benchmarks.md reports them)",
   "npm run bench -- allocator": "a benchmark suite: minutes, and it rewrites bench/results/allocator.json",
+  "npm run bench -- plugin": "a benchmark suite: it rewrites bench/results/plugin.json",
   "npm run bench -- scale":
     "100,000 Services: about ten minutes, and it rewrites bench/results/scale.json (deploy-manifests.test.ts checks the sizing taken from it)",
   "kubectl apply -k deploy/":

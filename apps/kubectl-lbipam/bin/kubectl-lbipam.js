@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Entry point of the `kubectl lbipam` plugin; the code lives in the build output.
-const cli = new URL("../dist/src/cli.js", import.meta.url);
+// Entry point of the `kubectl lbipam` plugin; the code is the build's bundle (scripts/bundle.mjs).
+const cli = new URL("../dist/bundle/cli.js", import.meta.url);
 let main;
 try {
   ({ main } = await import(cli.href));
