@@ -9,6 +9,7 @@ import {
   createService,
   ingressOf,
   isolatedNamespace,
+  kubectl,
   mergePatch,
   onlyNamespace,
   runningController,
@@ -165,6 +166,32 @@ describe("pools under Services", () => {
       ["10.30.0.0"],
       ["10.30.0.1"],
     ]);
+  });
+});
+
+describe("pools lbipam does not serve", () => {
+  it("never writes the status of a Workload pool (Calico skips pools whose Allocatable is False), and shows the block size in use", async () => {
+    const { cluster } = suite;
+    const ns = "pool-workload";
+    await isolatedNamespace(cluster, ns, { "workload-lb": { cidr: "10.15.0.0/26" } });
+    await createPool(cluster, "workload-pods", { cidr: "10.16.0.0/16", allowedUses: ["Workload", "Tunnel"] });
+    await createService(cluster, ns, "served");
+    await waitIngress(cluster, ns, "served", ["10.15.0.0"]);
+    const served = await waitFor(
+      () => readPool(cluster, "workload-lb"),
+      (pool) => pool.status?.addresses?.allocated === 1,
+      "the LoadBalancer pool's status",
+    );
+    // No blockSize given: the family's default, as kubectl get ippools shows it.
+    assert.equal((served.status as { blockSize?: number }).blockSize, 26);
+    const table = await kubectl(cluster, "get", "ippools", "workload-lb");
+    assert.match(
+      table,
+      /^NAME +CIDR +BLOCK SIZE +USES .*\nworkload-lb +10\.15\.0\.0\/26 +26 +\["LoadBalancer"\]/,
+    );
+    // Both pools were synced before the Service was served; give a status write time to land, then look.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal((await readPool(cluster, "workload-pods")).status, undefined);
   });
 });
 

@@ -49,6 +49,8 @@ export interface IPPoolSpec {
 
 export interface IPPoolStatus {
   conditions?: Condition[];
+  /** The block size in use: spec.blockSize, or the family's default when it is unset. */
+  blockSize?: number;
   addresses?: {
     family?: "IPv4" | "IPv6";
     /** total and reserved: decimal strings when larger than 2^53 - 1. */

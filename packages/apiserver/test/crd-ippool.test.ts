@@ -360,9 +360,11 @@ describe("IPPool printer columns", () => {
           lastTransitionTime: "2026-01-01T00:00:00Z",
         },
       ],
+      blockSize: 28,
       addresses: { family: "IPv4", total: 256, allocated: 12, reserved: 2 },
     };
-    const input = pool({ cidr: "192.0.2.0/24", ...lb, blockSize: 28 }, { status });
+    // Block Size is the status' (the controller writes the size in use, defaulted or not).
+    const input = pool({ cidr: "192.0.2.0/24", ...lb }, { status });
     input.metadata = { name: "pool-a", creationTimestamp: "2026-01-01T00:00:00Z" };
     const { object } = create(ippools, input);
     const header = ippools.printerColumns.map((column) => column.name);

@@ -84,6 +84,7 @@ export class PoolStatusWriter {
         object.metadata.generation,
       ),
     };
+    if (view.blockSize !== undefined) status.blockSize = view.blockSize;
     const pool = this.registry.poolSet.get(view.name);
     if (pool) status.addresses = poolAddresses(view, pool.counts());
     return status;
@@ -92,7 +93,10 @@ export class PoolStatusWriter {
   private async write(name: string): Promise<void> {
     const object = this.pools.get(name);
     const view = this.registry.views.get(name);
-    if (!object || !view) return;
+    // A pool lbipam does not serve is not lbipam's to write: Calico's IP
+    // allocation (v3.32, libcalico-go lib/clientv3 ipam) skips every pool whose
+    // Allocatable condition is False, so writing it on a Workload pool would stop pod networking.
+    if (!object || !view?.loadBalancer) return;
     const status = this.desired(object, view);
     if (sameJson(status, object.status ?? {})) return;
     this.lastWrite.set(name, Date.now());
