@@ -36,6 +36,24 @@ describe("explain", () => {
     assert.match(asks.decision.condition?.message ?? "", /held by Service ns\/theirs/);
   });
 
+  it("shows a huge pool's free count as the exact integer (it printed 1.329227995784916e+36), a string in JSON", () => {
+    const huge = pool("huge", { cidr: "3000::/8" });
+    const { explanation } = explain(
+      {
+        pools: [huge],
+        services: [service("ns/v6", { spec: { type: "LoadBalancer", ipFamilies: ["IPv6"] } })],
+      },
+      "ns/v6",
+    );
+    const exact = String(2n ** 120n);
+    assert.equal(explanation.pools[0]!.free, exact);
+    assert.match(
+      renderExplanation(explanation),
+      new RegExp(`^ {2}huge +IPv6 +3000::/8 +Automatic +${exact} `, "m"),
+    );
+    assert.match(JSON.stringify(explanation), new RegExp(`"free":"${exact}"`));
+  });
+
   it("gives the decision of the controller's own decide", () => {
     const parts = {
       pools: [edge, spare],
