@@ -24,5 +24,9 @@ await build({
   banner: {
     js: "import { createRequire as __lbipamRequire } from 'node:module'; const require = __lbipamRequire(import.meta.url);",
   },
+  // node-fetch's whatwg-url and tr46 require Node's built-in punycode, which
+  // Node 22 warns about (DEP0040) outside node_modules, as a bundle is: the
+  // userland package it points users to instead has the same API.
+  alias: { punycode: "punycode/" },
   logLevel: "warning",
 });

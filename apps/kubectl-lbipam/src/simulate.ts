@@ -4,15 +4,8 @@
 // same `decide`, carried out by the same code as the controller's
 // (@lbipam/state carry-out), until a pass changes nothing (a release may
 // serve an older waiting Service).
-import { type Decision, decide, desiredIngress, type IPFamily, type Service, serviceKey } from "@lbipam/api";
-import {
-  carryOutNow,
-  conflictMessage,
-  olderFirst,
-  releaseGivenUp,
-  type ServiceState,
-  serviceState,
-} from "@lbipam/state";
+import { type Decision, decide, type IPFamily, type Service, serviceKey } from "@lbipam/api";
+import { conflictMessage, olderFirst, reconcileNow, type ServiceState, serviceState } from "@lbipam/state";
 import { InputError } from "./errors.js";
 import { missingNamespacesProblem } from "./missing-namespaces.js";
 import { type PoolRow, poolRows } from "./pool-report.js";
@@ -127,21 +120,25 @@ export function simulate(objects: ClusterObjects, options: SimulationOptions = {
     services = services.map((service) => {
       const key = serviceKey(service);
       const decision = decide(decisionInput(state, service));
-      const applied = carryOutNow(key, service, decision, state.ledger, state.poolSet);
-      const condition = applied.raced ?? decision.condition;
+      // The status is written (here: the Service replaced), then what it gave up goes back.
+      let written = service;
+      const { carried, condition, released } = reconcileNow(
+        key,
+        service,
+        decision,
+        state.ledger,
+        state.poolSet,
+        ({ ingress }) => {
+          const current = service.status?.loadBalancer?.ingress ?? [];
+          if (JSON.stringify(current) === JSON.stringify(ingress)) return;
+          written = { ...service, status: { ...service.status, loadBalancer: { ingress } } };
+        },
+      );
       decisions.set(key, {
         decision: { ...decision, condition },
-        outcome: serviceState(decision, applied, condition),
+        outcome: serviceState(decision, carried, condition),
       });
-      const ingress = desiredIngress(service, decision, applied.addresses);
-      const current = service.status?.loadBalancer?.ingress ?? [];
-      const same = JSON.stringify(current) === JSON.stringify(ingress);
-      // The status is written (here: the Service replaced), then what it gave up goes back.
-      const written = same
-        ? service
-        : { ...service, status: { ...service.status, loadBalancer: { ingress } } };
-      const released = releaseGivenUp(key, decision, state.ledger, state.poolSet);
-      if (same && released.length === 0) return service;
+      if (written === service && released.length === 0) return service;
       changed = true;
       return written;
     });

@@ -1,20 +1,24 @@
 // Carrying out a decision of @lbipam/api's `decide` on the ledger and the
 // pools: the one code the controller, `kubectl lbipam simulate` and the
-// tests' cluster share, so they cannot disagree. In order:
-//   1. carryOut*: keep, claim and allocate each family (RequireDualStack is
-//      all or none: a family that cannot be served gives back what the others
-//      just got);
-//   2. the caller writes the Service's status (desiredIngress);
-//   3. releaseGivenUp: only now the addresses it gave up go back, so no other
-//      Service's status can show an address while this one still does (a
-//      failed write leaves them held for the retry).
+// tests' cluster share, so they cannot disagree. One reconcile, in order
+// (reconcileNow / reconcileInTurns, the only drivers):
+//   1. keep, claim and allocate each family (RequireDualStack is all or
+//      none: a family that cannot be served gives back what the others just
+//      got);
+//   2. the caller's `write` shows the result in the Service's status
+//      (the ingress it is given);
+//   3. only once `write` returned do the addresses the Service gave up go
+//      back, so no other Service's status can show an address while this one
+//      still does (a write that throws leaves them held for the retry).
 // New addresses come from an allocate function: the pools' own allocate()
-// offline (carryOutNow), the controller's batching worker pool online
-// (carryOutInTurns). The steps are one generator, so both run the same code.
+// offline (reconcileNow), the controller's batching worker pool online
+// (reconcileInTurns). The steps are one generator, so both run the same code.
 import { type Address, type AddressPool, type Family, type PoolSet, parseAddress } from "@lbipam/allocator";
 import {
   type Decision,
+  desiredIngress,
   type FamilyDecision,
+  type LoadBalancerIngress,
   noFreeAddressCondition,
   requestedIPTakenCondition,
   type Service,
@@ -60,8 +64,8 @@ export interface CarriedOut {
 
 type FamilyOutcome = { address: string; taken?: Taken } | { raced?: Decision["condition"] };
 
-/** The steps: yields the allocations to make, all at once, and is given their results in order. */
-export function* carryOutSteps(
+/** Step 1: yields the allocations to make, all at once, and is given their results in order. */
+function* carryOutSteps(
   key: string,
   service: Service,
   decision: Decision,
@@ -165,33 +169,81 @@ function settleFamily(key: string, family: FamilyDecision, ledger: Ledger, poolS
   }
 }
 
-/** Carries out a decision with a synchronous allocator (offline, tests). */
-export function carryOutNow(
+/** Step 2: what the Service's status should show now that the decision is carried out. */
+export interface StatusToWrite {
+  carried: CarriedOut;
+  ingress: LoadBalancerIngress[];
+  /** The decision's condition, or why a family it meant to serve could not be. */
+  condition: Decision["condition"];
+}
+
+/** What one reconcile did: what it carried out and showed, and what went back after the write. */
+export interface Reconciled {
+  carried: CarriedOut;
+  condition: Decision["condition"];
+  released: Released[];
+}
+
+type ReconcileStep = { allocate: AllocationRequest[] } | { write: StatusToWrite };
+
+/** Steps 1 to 3: yields the allocations to make (answered with their results), then the status to write. */
+function* reconcileSteps(
   key: string,
   service: Service,
   decision: Decision,
   ledger: Ledger,
   poolSet: PoolSet,
-  allocate: (request: AllocationRequest) => Allocated | undefined = allocateInOrder,
-): CarriedOut {
+): Generator<ReconcileStep, Reconciled, (Allocated | undefined)[] | undefined> {
   const steps = carryOutSteps(key, service, decision, ledger, poolSet);
   let step = steps.next();
-  while (!step.done) step = steps.next(step.value.map(allocate));
+  while (!step.done) step = steps.next((yield { allocate: step.value }) ?? []);
+  const carried = step.value;
+  const condition = carried.raced ?? decision.condition;
+  yield { write: { carried, ingress: desiredIngress(service, decision, carried.addresses), condition } };
+  return { carried, condition, released: releaseGivenUp(key, decision, ledger, poolSet) };
+}
+
+/** One reconcile with a synchronous allocator and status write (simulate, tests). */
+export function reconcileNow(
+  key: string,
+  service: Service,
+  decision: Decision,
+  ledger: Ledger,
+  poolSet: PoolSet,
+  write: (status: StatusToWrite) => void,
+  allocate: (request: AllocationRequest) => Allocated | undefined = allocateInOrder,
+): Reconciled {
+  const steps = reconcileSteps(key, service, decision, ledger, poolSet);
+  let step = steps.next();
+  while (!step.done) {
+    if ("allocate" in step.value) step = steps.next(step.value.allocate.map(allocate));
+    else {
+      write(step.value.write);
+      step = steps.next(undefined);
+    }
+  }
   return step.value;
 }
 
-/** Carries out a decision with an asynchronous allocator (the controller's batching worker pool). */
-export async function carryOutInTurns(
+/** One reconcile with an asynchronous allocator and status write (the controller). */
+export async function reconcileInTurns(
   key: string,
   service: Service,
   decision: Decision,
   ledger: Ledger,
   poolSet: PoolSet,
+  write: (status: StatusToWrite) => Promise<void>,
   allocate: (request: AllocationRequest) => Promise<Allocated | undefined>,
-): Promise<CarriedOut> {
-  const steps = carryOutSteps(key, service, decision, ledger, poolSet);
+): Promise<Reconciled> {
+  const steps = reconcileSteps(key, service, decision, ledger, poolSet);
   let step = steps.next();
-  while (!step.done) step = steps.next(await Promise.all(step.value.map(allocate)));
+  while (!step.done) {
+    if ("allocate" in step.value) step = steps.next(await Promise.all(step.value.allocate.map(allocate)));
+    else {
+      await write(step.value.write);
+      step = steps.next(undefined);
+    }
+  }
   return step.value;
 }
 
@@ -226,18 +278,15 @@ export function releaseAddress(
   return { pool: pool?.name };
 }
 
-/**
- * Step 3: the addresses the decision gives up go back. Call only once the
- * Service's status no longer shows them (its write succeeded). Returns what
- * went back, with its pool.
- */
-export function releaseGivenUp(
-  key: string,
-  decision: Decision,
-  ledger: Ledger,
-  poolSet: PoolSet,
-): { address: Address; pool: string | undefined }[] {
-  const released: { address: Address; pool: string | undefined }[] = [];
+/** An address given back, with the pool it went back to. */
+export interface Released {
+  address: Address;
+  pool: string | undefined;
+}
+
+/** Step 3: the addresses the decision gives up go back (the status no longer shows them). */
+function releaseGivenUp(key: string, decision: Decision, ledger: Ledger, poolSet: PoolSet): Released[] {
+  const released: Released[] = [];
   for (const text of decision.release) {
     const address = parseAddress(text);
     const back = releaseAddress(key, address, ledger, poolSet);
@@ -247,12 +296,8 @@ export function releaseGivenUp(
 }
 
 /** Everything a Service holds goes back: it is gone. */
-export function releaseAll(
-  key: string,
-  ledger: Ledger,
-  poolSet: PoolSet,
-): { address: Address; pool: string | undefined }[] {
-  const released: { address: Address; pool: string | undefined }[] = [];
+export function releaseAll(key: string, ledger: Ledger, poolSet: PoolSet): Released[] {
+  const released: Released[] = [];
   for (const holding of [...ledger.holdings(key)]) {
     const back = releaseAddress(key, holding, ledger, poolSet);
     if (back) released.push({ address: holding, pool: back.pool });

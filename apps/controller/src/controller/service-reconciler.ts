@@ -5,7 +5,6 @@ import type { Address, Family } from "@lbipam/allocator";
 import {
   type Decision,
   decide,
-  desiredIngress,
   EventReason,
   kubeNow,
   listSome,
@@ -20,14 +19,13 @@ import {
   splitServiceKey,
 } from "@lbipam/api";
 import {
-  carryOutInTurns,
   type ForeignChange,
   forgetForeign,
   type Holding,
   type Ledger,
   type PoolRegistry,
+  reconcileInTurns,
   releaseAll,
-  releaseGivenUp,
   type ServiceState,
   serviceState,
   showForeign,
@@ -104,8 +102,40 @@ export class ServiceReconciler {
       ? { added: [], removed: shownBefore }
       : this.holdForeign(key, service, shownBefore);
 
-    const applied = await carryOutInTurns(key, service, decision, ledger, registry.poolSet, ({ pools }) =>
-      this.deps.batcher.allocate(pools),
+    const {
+      carried: applied,
+      condition,
+      released,
+    } = await reconcileInTurns(
+      key,
+      service,
+      decision,
+      ledger,
+      registry.poolSet,
+      async ({ ingress, condition }) => {
+        const patch: ServiceStatusPatch = {
+          loadBalancer: { ingress },
+          conditions: setCondition(
+            service.status?.conditions,
+            SERVICE_CONDITION_TYPE,
+            condition,
+            kubeNow(),
+            service.metadata.generation,
+          ),
+        };
+        if (!statusChanged(service, patch)) return;
+        await this.deps.writer.patchServiceStatus(
+          { namespace, name },
+          service.metadata.resourceVersion,
+          patch,
+        );
+        this.deps.metrics.statusWrites.inc({ resource: "services" });
+        this.recordChanges(service, patch);
+        // Warnings go with the status change that shows the problem, so a
+        // restart, or a wake-up that changes nothing, records nothing.
+        this.recordProblems(service, decision, condition);
+      },
+      ({ pools }) => this.deps.batcher.allocate(pools),
     );
     for (const { address, holder } of applied.disagreements) {
       // The claims and the ledger agree, so this means a bug: say so (another address was taken).
@@ -117,29 +147,6 @@ export class ServiceReconciler {
     for (const taken of applied.taken) {
       this.deps.metrics.allocations.inc({ pool: taken.pool, family: FAMILY_NAME[taken.family] });
     }
-    const condition = applied.raced ?? decision.condition;
-    const patch: ServiceStatusPatch = {
-      loadBalancer: { ingress: desiredIngress(service, decision, applied.addresses) },
-      conditions: setCondition(
-        service.status?.conditions,
-        SERVICE_CONDITION_TYPE,
-        condition,
-        kubeNow(),
-        service.metadata.generation,
-      ),
-    };
-    if (statusChanged(service, patch)) {
-      await this.deps.writer.patchServiceStatus({ namespace, name }, service.metadata.resourceVersion, patch);
-      this.deps.metrics.statusWrites.inc({ resource: "services" });
-      this.recordChanges(service, patch);
-      // Warnings go with the status change that shows the problem, so a
-      // restart, or a wake-up that changes nothing, records nothing.
-      this.recordProblems(service, decision, condition);
-    }
-    // What the Service gives up goes back only now that its status no longer
-    // shows it (a failed write leaves it held for the retry), so no other
-    // Service's status can show an address while this one still does.
-    const released = releaseGivenUp(key, decision, ledger, registry.poolSet);
     this.countReleases(released);
     const freed = applied.rolledBack || foreign.removed.length > 0 || released.length > 0;
 

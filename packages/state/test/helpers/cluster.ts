@@ -7,7 +7,6 @@ import { type Address, cidrContains, parseAddress } from "@lbipam/allocator";
 import {
   type Decision,
   decide,
-  desiredIngress,
   type IPPool,
   type IPPoolSpec,
   type Labels,
@@ -21,14 +20,13 @@ import {
   whyUnmanaged,
 } from "@lbipam/api";
 import {
-  carryOutNow,
   forgetForeign,
   Ledger,
   olderFirst,
   PoolRegistry,
   reclaimHoldings,
+  reconcileNow,
   releaseAll,
-  releaseGivenUp,
   showForeign,
 } from "../../src/index.js";
 
@@ -161,27 +159,31 @@ export class TestCluster {
     const before = forgetForeign(this.ledger, this.registry, key);
     const decision = this.decideFor(key);
     if (!decision.managed) showForeign(this.ledger, this.registry, key, service, before);
-    const carried = carryOutNow(key, service, decision, this.ledger, this.poolSet);
-    const ingress = desiredIngress(service, decision, carried.addresses);
-    const conditions = setCondition(
-      service.status?.conditions,
-      SERVICE_CONDITION_TYPE,
-      carried.raced ?? decision.condition,
-      NOW,
-      undefined,
+    let written = false;
+    const { carried, released } = reconcileNow(
+      key,
+      service,
+      decision,
+      this.ledger,
+      this.poolSet,
+      ({ ingress, condition }) => {
+        const conditions = setCondition(
+          service.status?.conditions,
+          SERVICE_CONDITION_TYPE,
+          condition,
+          NOW,
+          undefined,
+        );
+        const status = {
+          ...(ingress.length > 0 ? { loadBalancer: { ingress } } : {}),
+          ...(conditions.length > 0 ? { conditions } : {}),
+        };
+        if (JSON.stringify(status) === JSON.stringify(service.status ?? {})) return;
+        this.services.set(key, { ...service, status });
+        written = true;
+      },
     );
-    const status = {
-      ...(ingress.length > 0 ? { loadBalancer: { ingress } } : {}),
-      ...(conditions.length > 0 ? { conditions } : {}),
-    };
-    let changed = carried.taken.length > 0 || carried.rolledBack;
-    if (JSON.stringify(status) !== JSON.stringify(service.status ?? {})) {
-      this.services.set(key, { ...service, status });
-      changed = true;
-    }
-    // Only once the status no longer shows them do the given-up addresses go back.
-    if (releaseGivenUp(key, decision, this.ledger, this.poolSet).length > 0) changed = true;
-    return changed;
+    return written || carried.taken.length > 0 || carried.rolledBack || released.length > 0;
   }
 
   /** Reconciles every Service, oldest first, until a pass changes nothing; returns the passes that changed something. */
