@@ -132,7 +132,9 @@ interface Role {
 async function roleOf(replica: Replica): Promise<Role | undefined> {
   try {
     const reply = await fetch(`${await replica.url}/readyz`);
-    const match = /^ready: (leader|standby) \(([^)]+)\)(?:; leader (.*))?$/.exec((await reply.text()).trim());
+    const match = /^ready: (leader|standby) \(([^)]+)\)(?:; leader ([^;]*))?; cluster [a-z0-9-]+$/.exec(
+      (await reply.text()).trim(),
+    );
     return match ? { role: match[1] as Role["role"], identity: match[2]!, leader: match[3] } : undefined;
   } catch {
     return undefined;

@@ -8,7 +8,8 @@ import {
 } from "@lbipam/allocator";
 import { Piscina } from "piscina";
 import { AllocationBatcher } from "../src/controller/allocation-batcher.js";
-import { ControllerMetrics } from "../src/controller/metrics.js";
+import type { ControllerMetrics } from "../src/controller/metrics.js";
+import { idleMetrics } from "./helpers/metrics.js";
 
 let workers: Piscina<AllocatorTask, AllocatorResult>;
 before(() => {
@@ -18,15 +19,7 @@ after(async () => {
   await workers.destroy();
 });
 
-function metrics(): ControllerMetrics {
-  return new ControllerMetrics({
-    pools: () => [],
-    servicesByState: () => ({}),
-    queueDepth: () => 0,
-    workerPool: () => ({ queued: 0, running: 0 }),
-    leader: () => true,
-  });
-}
+const metrics = idleMetrics;
 
 async function taskCount(m: ControllerMetrics, outcome: string): Promise<number> {
   const metric = await m.workerTasks.get();

@@ -8,23 +8,16 @@ import type { IPPool, KubeControllersConfiguration } from "@lbipam/api";
 import { Ledger, PoolRegistry } from "@lbipam/state";
 import { ConfigSync } from "../src/controller/config-sync.js";
 import { EventRecorder, type InvolvedObject } from "../src/controller/event-recorder.js";
-import { ControllerMetrics } from "../src/controller/metrics.js";
 import { PoolReferences } from "../src/controller/pool-references.js";
 import { PoolStatusWriter } from "../src/controller/pool-status.js";
 import { PoolSync } from "../src/controller/pool-sync.js";
 import type { ReadCache } from "../src/controller/read-cache.js";
+import { idleMetrics } from "./helpers/metrics.js";
 import { RecordingWriter } from "./helpers/recording-writer.js";
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 const cache = <T>(map: Map<string, T>): ReadCache<T> => ({ get: (name) => map.get(name) });
-const metrics = () =>
-  new ControllerMetrics({
-    pools: () => [],
-    servicesByState: () => ({}),
-    queueDepth: () => 0,
-    workerPool: () => ({ queued: 0, running: 0 }),
-    leader: () => true,
-  });
+const metrics = idleMetrics;
 
 const kcc = (loadBalancer: object, runningConfig?: object): KubeControllersConfiguration =>
   ({

@@ -39,6 +39,8 @@ let controller: ChildProcess | undefined;
 let controllerLog = "";
 /** Requests the controller made (the test's own are taken out). */
 let calls: CounterRow[] = [];
+/** Requests the controller made in a cluster of Calico's v1 CRDs. */
+let calicoCalls: CounterRow[] = [];
 let leaderElection = false;
 
 const kubectl = (args: string[], input?: string) =>
@@ -172,7 +174,93 @@ spec: {type: LoadBalancer, ports: [{port: 80}]}
         : row,
     )
     .filter((row) => row.count > 0);
+  calicoCalls = await calicoV1Scenario(args);
 });
+
+/**
+ * The same Deployment in a cluster with Calico's v1 CRDs only
+ * (test/fixtures/calico-v1-crds): it reads pools there, serves a Service, and
+ * writes no Calico object. Its requests, by "group resource verb", join the first scenario's.
+ */
+async function calicoV1Scenario(args: string[]): Promise<CounterRow[]> {
+  const calico = await startApiServer({
+    port: 0,
+    crdDirectory: join(repository, "apps/controller/test/fixtures/calico-v1-crds"),
+  });
+  try {
+    const kubeconfig = join(dir, "calico-kubeconfig");
+    calico.writeKubeconfig(kubeconfig);
+    const applied = await run(
+      "kubectl",
+      ["--kubeconfig", kubeconfig, "--cache-dir", join(dir, "calico-cache"), "apply", "-f", "-"],
+      `
+apiVersion: v1
+kind: Namespace
+metadata: {name: ${NAMESPACE}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: crd.projectcalico.org/v1
+kind: IPPool
+metadata: {name: rbac-pool}
+spec: {cidr: 10.78.0.0/31, blockSize: 31, allowedUses: [LoadBalancer]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: first, namespace: shop}
+spec: {type: LoadBalancer, ports: [{port: 80}]}
+`,
+    );
+    assert.equal(applied.code, 0, applied.stderr);
+    calico.counters.reset();
+    const child = spawn(
+      process.execPath,
+      [bin, "controller", "--kubeconfig", kubeconfig, "--metrics-listen", "127.0.0.1:0", ...args],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let log = "";
+    child.stdout?.on("data", (c: Buffer) => {
+      log += c.toString();
+    });
+    const served = () =>
+      calico.counters.total({ verb: "patch", resource: "services", subresource: "status" }) > 0;
+    for (
+      let i = 0;
+      i < 600 && !(served() && calico.counters.total({ verb: "create", resource: "events" }) > 0);
+      i++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(served(), `the Service served in the Calico cluster:\n${log}`);
+    if (leaderElection) {
+      for (let i = 0; i < 600 && calico.counters.total({ verb: "update", resource: "leases" }) === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    const exited = new Promise((resolve) => child.once("close", resolve));
+    child.kill("SIGTERM");
+    await exited;
+    assert.match(log, /"shape":"calico-v1"/, "it found Calico's v1 CRDs");
+    for (const resource of CALICO_V1_RESOURCES) {
+      for (const verb of ["create", "patch", "update"]) {
+        assert.equal(
+          calico.counters.total({ verb, resource }),
+          0,
+          `no ${verb} of ${resource} in a Calico cluster`,
+        );
+      }
+    }
+    return calico.counters.rows();
+  } finally {
+    await calico.stop();
+  }
+}
+
+const CALICO_V1_RESOURCES = new Set(["ippools", "ipreservations", "kubecontrollersconfigurations"]);
 
 after(async () => {
   controller?.kill("SIGKILL");
@@ -187,6 +275,8 @@ function groupOf(resource: string): string | undefined {
     namespaces: "",
     events: "",
     leases: "coordination.k8s.io",
+    customresourcedefinitions: "apiextensions.k8s.io",
+    apiservices: "apiregistration.k8s.io",
   };
   if (resource in builtin) return builtin[resource];
   for (const { object } of manifests) {
@@ -206,14 +296,18 @@ function granted(rules: Rule[]): Set<string> {
   return keys;
 }
 
+const keyOf = (row: CounterRow, group: string | undefined) => {
+  const resource = row.subresource ? `${row.resource}/${row.subresource}` : row.resource;
+  return `${group === undefined ? "unknown-group" : group || "core"} ${resource} ${row.verb}`;
+};
+
 const requested = () =>
-  new Set(
-    calls.map((row) => {
-      const group = groupOf(row.resource);
-      const resource = row.subresource ? `${row.resource}/${row.subresource}` : row.resource;
-      return `${group === undefined ? "unknown-group" : group || "core"} ${resource} ${row.verb}`;
-    }),
-  );
+  new Set([
+    ...calls.map((row) => keyOf(row, groupOf(row.resource))),
+    ...calicoCalls.map((row) =>
+      keyOf(row, CALICO_V1_RESOURCES.has(row.resource) ? "crd.projectcalico.org" : groupOf(row.resource)),
+    ),
+  ]);
 
 it("grants no wildcard and only the verbs a controller uses", () => {
   for (const kind of ["ClusterRole", "Role"]) {

@@ -9,10 +9,10 @@ import type { IPPool, ManagementConfig, Namespace, Service } from "@lbipam/api";
 import { Ledger, PoolRegistry } from "@lbipam/state";
 import { AllocationBatcher } from "../src/controller/allocation-batcher.js";
 import { EventRecorder } from "../src/controller/event-recorder.js";
-import { ControllerMetrics } from "../src/controller/metrics.js";
 import type { ReadCache } from "../src/controller/read-cache.js";
 import { type ReconcileResult, ServiceReconciler } from "../src/controller/service-reconciler.js";
 import { WaitingServices } from "../src/controller/waiting-services.js";
+import { idleMetrics } from "./helpers/metrics.js";
 import { RecordingWriter } from "./helpers/recording-writer.js";
 
 /** The writes of a step, in the table's terms. */
@@ -63,13 +63,7 @@ function newWorld(pools: IPPool[]): World {
   };
   const quiet = { info() {}, warn() {}, error() {}, debug() {} };
   const recorder = new EventRecorder(writer, "lbipam", "test", quiet);
-  const metrics = new ControllerMetrics({
-    pools: () => [],
-    servicesByState: () => ({}),
-    queueDepth: () => 0,
-    workerPool: () => ({ queued: 0, running: 0 }),
-    leader: () => true,
-  });
+  const metrics = idleMetrics();
   const config: ManagementConfig = { assignIPs: "AllServices", loadBalancerClass: "calico" };
   const reconciler = new ServiceReconciler({
     services: mapCache(services),

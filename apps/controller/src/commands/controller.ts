@@ -1,7 +1,7 @@
 // `lbipam controller`: runs the controller against a cluster until SIGTERM/SIGINT.
 import { parseArgs } from "node:util";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { DEFAULT_LOAD_BALANCER_CLASS } from "@lbipam/api";
+import { DEFAULT_LOAD_BALANCER_CLASS, type ShapeDecision } from "@lbipam/api";
 import {
   checkDurations,
   LEADER_ELECTION_DEFAULTS,
@@ -198,8 +198,11 @@ export async function runController(args: string[]): Promise<number> {
     log.error({ kubeconfig: flags.kubeconfig, reason }, `cannot load the kubeconfig: ${reason}`);
     return 1;
   }
+  const shape = await findShape(kubeconfig, log);
+  if (shape === undefined) return 1;
   const controller = new Controller({
     kubeconfig,
+    shape,
     logger: log,
     loadBalancerClass: flags.loadBalancerClass,
     workers: flags.workers,
@@ -229,4 +232,41 @@ export async function runController(args: string[]): Promise<number> {
   await controller.stop();
   await health.close();
   return failed ? 1 : 0;
+}
+
+/** Tries to find the cluster's shape this many times, a few seconds apart, before giving up. */
+const SHAPE_ATTEMPTS = 6;
+const SHAPE_RETRY_MS = 5000;
+
+/**
+ * The cluster's shape, before anything is built on it: a wrong guess would
+ * write what Calico reads, so the controller does not start without it.
+ */
+async function findShape(
+  kubeconfig: KubeConfig,
+  log: { error(fields: object, message: string): void },
+): Promise<ShapeDecision | undefined> {
+  const [{ detectClusterShape }, { RestClient }] = await Promise.all([
+    import("../controller/cluster-shape.js"),
+    import("../controller/rest-client.js"),
+  ]);
+  const rest = new RestClient(kubeconfig, 2);
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await detectClusterShape(rest);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        const last = attempt === SHAPE_ATTEMPTS;
+        log.error(
+          { attempt, reason },
+          `cannot tell the cluster's shape (CRDs and APIServices of projectcalico.org): ${reason}${last ? "" : "; retrying"}`,
+        );
+        if (last) return undefined;
+        await new Promise((resolve) => setTimeout(resolve, SHAPE_RETRY_MS));
+      }
+    }
+  } finally {
+    rest.close();
+  }
 }

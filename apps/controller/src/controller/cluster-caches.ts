@@ -13,7 +13,6 @@ import {
   type Service,
   serviceKey,
 } from "@lbipam/api";
-import { CALICO_GROUP, CALICO_VERSION } from "./cluster-writer.js";
 import { CONFIG_PLURAL } from "./config-sync.js";
 import { Informer, type InformerLogger } from "./informer.js";
 import { listPages } from "./paged-list.js";
@@ -34,6 +33,8 @@ export type KeyKind = keyof typeof KEY;
 export const KEY_PREFIX_LENGTH = 2;
 
 export interface ClusterCachesOptions {
+  /** Where the cluster keeps pools, reservations and the configuration (its shape). */
+  calicoApi: { group: string; version: string };
   logger: InformerLogger;
   watchTimeoutSeconds?: number;
   /** A cached object changed (after the first sync): `key` is its work-queue key. */
@@ -78,7 +79,8 @@ export class ClusterCaches {
         onRestart: () => options.onRestart(resource),
       });
     };
-    const calicoPath = (plural: string) => `/apis/${CALICO_GROUP}/${CALICO_VERSION}/${plural}`;
+    const { group, version } = options.calicoApi;
+    const calicoPath = (plural: string) => `/apis/${group}/${version}/${plural}`;
     this.services = informer(
       "services",
       "/api/v1/services",

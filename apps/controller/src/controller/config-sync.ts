@@ -23,10 +23,15 @@ export const CONFIG_PLURAL = "kubecontrollersconfigurations";
 export class ConfigSync {
   private current: AssignIPs | undefined;
 
+  /**
+   * `owns`: false in a Calico cluster, where the configuration is Calico's
+   * kube-controllers': read it, never create it or write its status.
+   */
   constructor(
     private readonly configs: ReadCache<KubeControllersConfiguration>,
     private readonly writer: ClusterWriter,
     private readonly logger: ConfigLogger,
+    private readonly owns = true,
   ) {}
 
   get assignIPs(): AssignIPs {
@@ -44,6 +49,7 @@ export class ConfigSync {
       this.logger.info({ assignIPs: config.assignIPs }, "load balancer configuration in force");
     }
     this.current = config.assignIPs;
+    if (!this.owns) return changed;
     if (!object) {
       await this.createDefault();
       return changed;

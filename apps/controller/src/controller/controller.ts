@@ -3,7 +3,13 @@
 // by a side-effect-free factory; start() does the I/O.
 import { hostname } from "node:os";
 import { WORKER_MIN_BATCH } from "@lbipam/allocator";
-import { DEFAULT_CONFIGURATION_NAME, type ManagementConfig, serviceKey } from "@lbipam/api";
+import {
+  DEFAULT_CONFIGURATION_NAME,
+  type ManagementConfig,
+  OWN_SHAPE,
+  type ShapeDecision,
+  serviceKey,
+} from "@lbipam/api";
 import { AllocationBatcher } from "./allocation-batcher.js";
 import { AllocationState } from "./allocation-state.js";
 import { ClusterCaches, KEY, KEY_PREFIX_LENGTH } from "./cluster-caches.js";
@@ -39,6 +45,7 @@ export class Controller {
   readonly registry: AllocationState["registry"];
   readonly waiting = new WaitingServices();
   private readonly options: ControllerOptions;
+  readonly shape: ShapeDecision;
   private readonly caches: ClusterCaches;
   private readonly writer: ClusterWriter;
   private readonly rest: RestClient;
@@ -58,6 +65,7 @@ export class Controller {
 
   constructor(options: ControllerOptions) {
     this.options = options;
+    this.shape = options.shape ?? OWN_SHAPE;
     this.slices = new EventLoopSlices(RECONCILE_SLICE_MS);
     const { kubeconfig, logger } = options;
     this.metrics = new ControllerMetrics({
@@ -66,6 +74,7 @@ export class Controller {
       queueDepth: () => this.queue.length,
       workerPool: () => ({ queued: this.batcher.workers?.queueSize ?? 0, running: this.batcher.running }),
       leader: () => this.leading,
+      clusterShape: () => this.shape.shape,
     });
     this.rest = new RestClient(kubeconfig, Math.max(16, options.workers * 2));
     const writer =
@@ -91,6 +100,7 @@ export class Controller {
     this.ledger = this.allocations.ledger;
     this.registry = this.allocations.registry;
     this.caches = new ClusterCaches(kubeconfig, this.rest, {
+      calicoApi: this.shape,
       logger,
       watchTimeoutSeconds: options.watchTimeoutSeconds,
       onChange: (kind, key) => {
@@ -100,7 +110,7 @@ export class Controller {
       },
       onRestart: (resource) => this.metrics.informerRestarts.inc({ resource }),
     });
-    this.config = new ConfigSync(this.caches.configs, this.writer, logger);
+    this.config = new ConfigSync(this.caches.configs, this.writer, logger, this.shape.ownsCalicoObjects);
     this.reconciler = new ServiceReconciler({
       services: this.caches.services,
       namespaces: { get: (name) => this.caches.namespaces.get(name) },
@@ -135,6 +145,7 @@ export class Controller {
           this.metrics,
           logger,
           options.poolStatusIntervalMs ?? 1000,
+          this.shape.ownsCalicoObjects,
         ),
       forgetServiceStates: () => this.forgetServiceStates(),
       enqueueAll: () => this.enqueueAllServices(),
@@ -187,10 +198,12 @@ export class Controller {
   /** For /readyz: ready once caches are synced, as the leader or as a warm standby. */
   readiness(): { ok: boolean; detail: string } {
     if (!this.readyFlag) return { ok: false, detail: "caches not synced" };
-    if (!this.elector) return { ok: true, detail: "ready" };
-    if (this.elector.leading) return { ok: true, detail: `ready: leader (${this.elector.identity})` };
-    const leader = this.elector.leader;
-    return { ok: true, detail: `ready: standby (${this.elector.identity}); leader ${leader || "unknown"}` };
+    const shape = `cluster ${this.shape.shape}`;
+    if (!this.elector) return { ok: true, detail: `ready; ${shape}` };
+    if (this.elector.leading)
+      return { ok: true, detail: `ready: leader (${this.elector.identity}); ${shape}` };
+    const leader = this.elector.leader || "unknown";
+    return { ok: true, detail: `ready: standby (${this.elector.identity}); leader ${leader}; ${shape}` };
   }
 
   /**
@@ -200,6 +213,11 @@ export class Controller {
    */
   async start(): Promise<void> {
     const { logger } = this.options;
+    logger.info(
+      { shape: this.shape.shape, api: `${this.shape.group}/${this.shape.version}` },
+      this.shape.message,
+    );
+    if (this.shape.warning) logger.warn({ shape: this.shape.shape }, this.shape.warning);
     await this.caches.start();
     logger.info({}, "caches synced");
     if (!this.elector) {

@@ -27,6 +27,8 @@ export interface MetricsSources {
   queueDepth(): number;
   workerPool(): { queued: number; running: number };
   leader(): boolean;
+  /** The cluster's shape (behaviour.md "Calico clusters"): lbipam, calico-v3 or calico-v1. */
+  clusterShape(): string;
 }
 
 export class ControllerMetrics {
@@ -124,6 +126,16 @@ export class ControllerMetrics {
       registers,
       collect() {
         this.set(sources.leader() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "lbipam_cluster_shape",
+      help: "1 for the kind of cluster found at start: lbipam (its own CRDs), calico-v3 or calico-v1 (writes nothing Calico owns).",
+      labelNames: ["shape"],
+      registers,
+      collect() {
+        this.reset();
+        this.set({ shape: sources.clusterShape() }, 1);
       },
     });
     // The default nodejs_eventloop_lag_* gauges include the monitor's 10 ms timer period;

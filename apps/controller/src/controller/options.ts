@@ -1,5 +1,6 @@
 // What the controller is built from: the kubeconfig, a logger and tuning.
 import type { KubeConfig } from "@kubernetes/client-node";
+import type { ShapeDecision } from "@lbipam/api";
 import type { ClusterWriter } from "./cluster-writer.js";
 import type { InformerLogger } from "./informer.js";
 import type { LeaderElectionOptions } from "./leader-election.js";
@@ -29,6 +30,8 @@ export interface ControllerOptions {
   allocatorThreads?: number;
   /** Batches at least this large go to a worker (default: the measured WORKER_MIN_BATCH). */
   workerMinBatch?: number;
+  /** The cluster's shape, found before the controller is built (detectClusterShape); default: lbipam's own CRDs. */
+  shape?: ShapeDecision;
   /** Compete for a Lease and work only while holding it; absent: always the leader. */
   leaderElection?: LeaderElectionOptions;
 }

@@ -34,10 +34,13 @@ export class PoolStatusWriter {
     private readonly metrics: ControllerMetrics,
     private readonly logger: PoolStatusLogger,
     private readonly intervalMs = 1000,
+    /** False in a Calico cluster: the pools are Calico's, and their status is never written. */
+    private readonly owns = true,
   ) {}
 
   /** Asks for the pool's status to be brought up to date, soon but at most once per interval. */
   request(name: string): void {
+    if (!this.owns) return;
     if (this.held) {
       this.held.add(name);
       return;

@@ -39,8 +39,9 @@ export interface TestCluster {
 /** The repository's CRDs (this file runs from apps/controller/dist/test/helpers). */
 export const crdDirectory = fileURLToPath(new URL("../../../../../deploy/crds", import.meta.url));
 
-export async function startCluster(): Promise<TestCluster> {
-  const server = await startApiServer({ port: 0, crdDirectory });
+/** An embedded API server with the repository's CRDs, or those of `crds` (a directory of CRD manifests). */
+export async function startCluster(crds = crdDirectory): Promise<TestCluster> {
+  const server = await startApiServer({ port: 0, crdDirectory: crds });
   const kubeconfig = new KubeConfig();
   kubeconfig.loadFromString(server.kubeconfig());
   const kubeconfigFile = join(mkdtempSync(join(tmpdir(), "lbipam-test-")), "kubeconfig");
@@ -134,13 +135,13 @@ export async function createPool(
   cluster: TestCluster,
   name: string,
   spec: Record<string, unknown>,
+  api: { group: string; version: string } = { group: "projectcalico.org", version: "v3" },
 ): Promise<void> {
   await cluster.custom.createClusterCustomObject({
-    group: "projectcalico.org",
-    version: "v3",
+    ...api,
     plural: "ippools",
     body: {
-      apiVersion: "projectcalico.org/v3",
+      apiVersion: `${api.group}/${api.version}`,
       kind: "IPPool",
       metadata: { name },
       spec: { allowedUses: ["LoadBalancer"], ...spec },

@@ -1,0 +1,43 @@
+// Finding the cluster's shape at start (behaviour.md "Calico clusters"): the
+// three facts @lbipam/api's clusterShape decides on, each one GET (deploy/rbac.yaml
+// grants exactly these, by name). 404 means absent; any other failure is an
+// error, since guessing wrong would write what Calico reads.
+import { clusterShape, type ShapeDecision } from "@lbipam/api";
+import { ApiRequestError } from "../errors.js";
+import { statusMessage } from "./cluster-writer.js";
+import type { RestClient } from "./rest-client.js";
+
+const CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+const API_SERVICES = "/apis/apiregistration.k8s.io/v1/apiservices";
+
+async function get(
+  rest: RestClient,
+  resource: string,
+  path: string,
+): Promise<{ metadata?: { labels?: Record<string, string> } } | undefined> {
+  let reply: Awaited<ReturnType<RestClient["send"]>>;
+  try {
+    reply = await rest.send("GET", path);
+  } catch (error) {
+    throw new ApiRequestError("get", resource, 0, error instanceof Error ? error.message : String(error), {
+      cause: error,
+    });
+  }
+  if (reply.status === 404) return undefined;
+  if (reply.status !== 200)
+    throw new ApiRequestError("get", resource, reply.status, statusMessage(reply.body));
+  return JSON.parse(reply.body) as { metadata?: { labels?: Record<string, string> } };
+}
+
+export async function detectClusterShape(rest: RestClient): Promise<ShapeDecision> {
+  const [v3Crd, v1Crd, apiService] = await Promise.all([
+    get(rest, "customresourcedefinitions", `${CRDS}/ippools.projectcalico.org`),
+    get(rest, "customresourcedefinitions", `${CRDS}/ippools.crd.projectcalico.org`),
+    get(rest, "apiservices", `${API_SERVICES}/v3.projectcalico.org`),
+  ]);
+  return clusterShape({
+    v3PoolCrdLabels: v3Crd === undefined ? undefined : (v3Crd.metadata?.labels ?? {}),
+    v1PoolCrd: v1Crd !== undefined,
+    calicoApiService: apiService !== undefined,
+  });
+}

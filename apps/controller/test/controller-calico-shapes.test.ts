@@ -1,0 +1,138 @@
+// behaviour.md "Calico clusters", each shape emulated on the embedded API
+// server with CRDs written from Calico's published field names
+// (test/fixtures/calico-v1-crds; for native v3, lbipam's own CRDs without its
+// label, as Calico's own carry none): the shape is found as the controller
+// finds it at start, Services get addresses from the LoadBalancer pool, and
+// nothing Calico owns is ever written: no pool status (a Workload pool in
+// each), no KubeControllersConfiguration created or given a status.
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import type { ClusterShape } from "@lbipam/api";
+import { parse, stringify } from "yaml";
+import { detectClusterShape } from "../src/controller/cluster-shape.js";
+import { RestClient } from "../src/controller/rest-client.js";
+import {
+  crdDirectory,
+  createPool,
+  createService,
+  isolatedNamespace,
+  startCluster,
+  startController,
+  type TestCluster,
+  waitFor,
+  waitIngress,
+} from "./helpers/cluster.js";
+
+const calicoV1Crds = fileURLToPath(new URL("../../test/fixtures/calico-v1-crds", import.meta.url));
+
+/** lbipam's CRDs as Calico's native v3 ones would be: the same names, without lbipam's label. */
+function calicoNativeV3Crds(): string {
+  const dir = mkdtempSync(join(tmpdir(), "calico-v3-crds-"));
+  for (const file of readdirSync(crdDirectory).filter((name) => name.endsWith(".yaml"))) {
+    const crd = parse(readFileSync(join(crdDirectory, file), "utf8")) as { metadata: { labels?: object } };
+    delete crd.metadata.labels;
+    writeFileSync(join(dir, file), stringify(crd));
+  }
+  return dir;
+}
+
+/** Writes to pools and the configuration the server answered, any verb, any subresource. */
+function calicoWrites(cluster: TestCluster): number {
+  let writes = 0;
+  for (const resource of ["ippools", "kubecontrollersconfigurations", "ipreservations"]) {
+    for (const verb of ["create", "update", "patch", "delete"])
+      writes += cluster.server.counters.total({ verb, resource });
+  }
+  return writes;
+}
+
+const shapes: [string, () => string, ClusterShape, { group: string; version: string }][] = [
+  ["Calico's v1 CRDs", () => calicoV1Crds, "calico-v1", { group: "crd.projectcalico.org", version: "v1" }],
+  ["Calico's native v3 CRDs", calicoNativeV3Crds, "calico-v3", { group: "projectcalico.org", version: "v3" }],
+];
+
+describe("Calico clusters", () => {
+  for (const [what, crds, shape, api] of shapes) {
+    it(`${what}: found as ${shape}, serves from its LoadBalancer pool, and writes nothing Calico owns`, async () => {
+      const cluster = await startCluster(crds());
+      const rest = new RestClient(cluster.kubeconfig, 2);
+      let controller: ReturnType<typeof startController> | undefined;
+      try {
+        const found = await detectClusterShape(rest);
+        assert.equal(found.shape, shape);
+        assert.equal(found.ownsCalicoObjects, false);
+        await isolatedNamespace(cluster, "shop");
+        await createPool(
+          cluster,
+          "pods",
+          { cidr: "10.244.0.0/16", allowedUses: ["Workload", "Tunnel"] },
+          api,
+        );
+        await createPool(
+          cluster,
+          "lb",
+          { cidr: "10.80.0.0/28", blockSize: 28, allowedUses: ["LoadBalancer"] },
+          api,
+        );
+        // From here on, every request is the controller's.
+        cluster.server.counters.reset();
+        controller = startController(cluster, { shape: found });
+        await controller.start();
+        await createService(cluster, "shop", "web");
+        await waitIngress(cluster, "shop", "web", ["10.80.0.0"]);
+        await waitFor(
+          async () => controller!.queue.length,
+          (n) => n === 0,
+          "the queue to drain",
+        );
+        // Pool status is written at most every 50 ms here: give any write time to land.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        assert.equal(calicoWrites(cluster), 0, "no write to a pool, reservation or configuration");
+        for (const name of ["pods", "lb"]) {
+          const pool = (await cluster.custom.getClusterCustomObject({ ...api, plural: "ippools", name })) as {
+            status?: unknown;
+          };
+          assert.equal(pool.status, undefined, `${name} has no status`);
+        }
+        const metrics = await controller.metrics.registry.getSingleMetricAsString("lbipam_cluster_shape");
+        assert.match(metrics, new RegExp(`^lbipam_cluster_shape\\{shape="${shape}"\\} 1$`, "m"));
+        assert.match(controller.readiness().detail, new RegExp(`cluster ${shape}`));
+      } finally {
+        await controller?.stop();
+        rest.close();
+        await cluster.stop();
+      }
+    });
+  }
+
+  it("lbipam's own CRDs: found as lbipam, which writes its pools' status and the configuration", async () => {
+    const cluster = await startCluster();
+    const rest = new RestClient(cluster.kubeconfig, 2);
+    try {
+      const found = await detectClusterShape(rest);
+      assert.equal(found.shape, "lbipam");
+      assert.equal(found.ownsCalicoObjects, true);
+      assert.equal(found.warning, undefined);
+    } finally {
+      rest.close();
+      await cluster.stop();
+    }
+  });
+
+  it("no IPPool API at all: lbipam's shape, with a warning to install the CRDs", async () => {
+    const cluster = await startCluster(mkdtempSync(join(tmpdir(), "no-crds-")));
+    const rest = new RestClient(cluster.kubeconfig, 2);
+    try {
+      const found = await detectClusterShape(rest);
+      assert.equal(found.shape, "lbipam");
+      assert.match(found.warning ?? "", /no IPPool API/);
+    } finally {
+      rest.close();
+      await cluster.stop();
+    }
+  });
+});

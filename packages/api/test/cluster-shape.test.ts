@@ -1,0 +1,75 @@
+// behaviour.md "Calico clusters": which shape the facts mean, and what lbipam may write there.
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import { type ClusterShape, clusterShape, OWN_CRD_LABEL, type ShapeFacts } from "../src/cluster-shape.js";
+
+const own = { [OWN_CRD_LABEL.key]: OWN_CRD_LABEL.value };
+
+it("tells the shapes apart, and writes Calico's objects only in a cluster of lbipam's own CRDs", () => {
+  const steps: [string, ShapeFacts, ClusterShape, string, boolean, RegExp | undefined][] = [
+    [
+      "lbipam's CRDs",
+      { v3PoolCrdLabels: own, v1PoolCrd: false, calicoApiService: false },
+      "lbipam",
+      "projectcalico.org/v3",
+      true,
+      undefined,
+    ],
+    [
+      "no IPPool API at all",
+      { v3PoolCrdLabels: undefined, v1PoolCrd: false, calicoApiService: false },
+      "lbipam",
+      "projectcalico.org/v3",
+      true,
+      /no IPPool API/,
+    ],
+    [
+      "Calico's native v3 CRDs",
+      { v3PoolCrdLabels: { "app.kubernetes.io/name": "calico" }, v1PoolCrd: false, calicoApiService: false },
+      "calico-v3",
+      "projectcalico.org/v3",
+      false,
+      undefined,
+    ],
+    [
+      "Calico's API server",
+      { v3PoolCrdLabels: undefined, v1PoolCrd: true, calicoApiService: true },
+      "calico-v3",
+      "projectcalico.org/v3",
+      false,
+      undefined,
+    ],
+    [
+      "Calico's API server over lbipam's CRDs",
+      { v3PoolCrdLabels: own, v1PoolCrd: true, calicoApiService: true },
+      "calico-v3",
+      "projectcalico.org/v3",
+      false,
+      /delete them/,
+    ],
+    [
+      "Calico's v1 CRDs",
+      { v3PoolCrdLabels: undefined, v1PoolCrd: true, calicoApiService: false },
+      "calico-v1",
+      "crd.projectcalico.org/v1",
+      false,
+      undefined,
+    ],
+    [
+      "Calico's v1 CRDs beside lbipam's",
+      { v3PoolCrdLabels: own, v1PoolCrd: true, calicoApiService: false },
+      "calico-v1",
+      "crd.projectcalico.org/v1",
+      false,
+      /native v3 mode/,
+    ],
+  ];
+  for (const [what, facts, shape, api, owns, warning] of steps) {
+    const decision = clusterShape(facts);
+    assert.equal(decision.shape, shape, what);
+    assert.equal(`${decision.group}/${decision.version}`, api, what);
+    assert.equal(decision.ownsCalicoObjects, owns, what);
+    if (warning) assert.match(decision.warning ?? "", warning, what);
+    else assert.equal(decision.warning, undefined, what);
+  }
+});
