@@ -1,14 +1,22 @@
 // Reading what the controller reads from a cluster, with kubectl's kubeconfig
 // rules, and every failure turned into one clear PluginError.
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import {
-  API_GROUP,
+  ApiextensionsV1Api,
+  ApiregistrationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+} from "@kubernetes/client-node";
+import {
+  clusterShape,
   DEFAULT_CONFIGURATION_NAME,
   type IPPool,
   type IPReservation,
   type KubeControllersConfiguration,
   type Namespace,
+  OWN_SHAPE,
   type Service,
+  type ShapeDecision,
 } from "@lbipam/api";
 import {
   AccessDeniedError,
@@ -92,10 +100,56 @@ function plain(value: unknown): unknown {
 export class ClusterReader {
   private readonly core: CoreV1Api;
   private readonly custom: CustomObjectsApi;
+  private found: Promise<ShapeDecision> | undefined;
+  /** Why the shape could not be read, when it could not (lbipam's own is assumed then). */
+  shapeProblem: string | undefined;
 
   constructor(private readonly connection: Connection) {
     this.core = connection.kubeconfig.makeApiClient(CoreV1Api);
     this.custom = connection.kubeconfig.makeApiClient(CustomObjectsApi);
+  }
+
+  /**
+   * The cluster's shape, read as the controller reads it at start (the two
+   * IPPool CRDs and Calico's APIService); where those cannot be read (a user
+   * without that permission), lbipam's own CRDs are assumed and `shapeProblem` says why.
+   */
+  shape(): Promise<ShapeDecision> {
+    this.found ??= this.readShape();
+    return this.found;
+  }
+
+  private async readShape(): Promise<ShapeDecision> {
+    const crds = this.connection.kubeconfig.makeApiClient(ApiextensionsV1Api);
+    const apiServices = this.connection.kubeconfig.makeApiClient(ApiregistrationV1Api);
+    const exists = <T>(what: string, run: () => Promise<T>) =>
+      this.request(
+        what,
+        async () => (await run()) as T | undefined,
+        () => undefined,
+      );
+    try {
+      const [v3, v1, apiService] = await Promise.all([
+        exists("getting the IPPool CRD", () =>
+          crds.readCustomResourceDefinition({ name: "ippools.projectcalico.org" }),
+        ),
+        exists("getting the IPPool CRD", () =>
+          crds.readCustomResourceDefinition({ name: "ippools.crd.projectcalico.org" }),
+        ),
+        exists("getting Calico's APIService", () =>
+          apiServices.readAPIService({ name: "v3.projectcalico.org" }),
+        ),
+      ]);
+      return clusterShape({
+        v3PoolCrdLabels: v3 === undefined ? undefined : (v3.metadata?.labels ?? {}),
+        v1PoolCrd: v1 !== undefined,
+        calicoApiService: apiService !== undefined,
+      });
+    } catch (error) {
+      if (!(error instanceof AccessDeniedError || error instanceof RequestFailedError)) throw error;
+      this.shapeProblem = `cannot tell the cluster's shape (${error.message}); read projectcalico.org/v3`;
+      return OWN_SHAPE;
+    }
   }
 
   /** Runs one request; `onNotFound` answers a 404 (the default is to fail). */
@@ -120,12 +174,13 @@ export class ClusterReader {
   }
 
   private async listCustom<T>(plural: string): Promise<T[]> {
+    const { group, version } = await this.shape();
     const crdMissing = (): never => {
-      throw new CrdsMissingError(`the server has no resource ${plural}.${API_GROUP} (404)`);
+      throw new CrdsMissingError(`the server has no resource ${plural}.${group} (404)`);
     };
     const list = await this.request(
-      `listing ${plural}.${API_GROUP}`,
-      () => this.custom.listClusterCustomObject({ group: API_GROUP, version: "v3", plural }),
+      `listing ${plural}.${group}`,
+      () => this.custom.listClusterCustomObject({ group, version, plural }),
       crdMissing,
     );
     return ((list as { items?: T[] }).items ?? []) as T[];
@@ -140,12 +195,13 @@ export class ClusterReader {
   }
 
   async configuration(): Promise<KubeControllersConfiguration | undefined> {
+    const { group, version } = await this.shape();
     const object = await this.request(
-      `getting kubecontrollersconfigurations.${API_GROUP} ${DEFAULT_CONFIGURATION_NAME}`,
+      `getting kubecontrollersconfigurations.${group} ${DEFAULT_CONFIGURATION_NAME}`,
       () =>
         this.custom.getClusterCustomObject({
-          group: API_GROUP,
-          version: "v3",
+          group,
+          version,
           plural: "kubecontrollersconfigurations",
           name: DEFAULT_CONFIGURATION_NAME,
         }) as Promise<unknown>,

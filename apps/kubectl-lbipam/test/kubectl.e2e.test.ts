@@ -30,6 +30,9 @@ import { stringify } from "yaml";
 
 /** This file runs from apps/kubectl-lbipam/dist/test. */
 const crdDirectory = fileURLToPath(new URL("../../../../deploy/crds", import.meta.url));
+const calicoV1Crds = fileURLToPath(
+  new URL("../../../controller/test/fixtures/calico-v1-crds", import.meta.url),
+);
 const shim = fileURLToPath(new URL("../../bin/kubectl-lbipam.js", import.meta.url));
 const completionShim = fileURLToPath(new URL("../../bin/kubectl_complete-lbipam.js", import.meta.url));
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
@@ -71,6 +74,8 @@ describe("kubectl lbipam, through kubectl's plugin discovery", () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
   let bareKubeconfig: string;
+  let calico: ApiServer;
+  let calicoKubeconfig: string;
 
   const kubectl = (...args: string[]): Promise<Run> =>
     new Promise((resolve) => {
@@ -98,6 +103,10 @@ describe("kubectl lbipam, through kubectl's plugin discovery", () => {
         { name: "bad-token", token: "not-the-token" },
       ]),
     );
+    // A cluster of Calico's v1 CRDs only (written from Calico's published field names, shared with the controller's tests).
+    calico = await startApiServer({ port: 0, crdDirectory: calicoV1Crds });
+    calicoKubeconfig = join(dir, "calico-kubeconfig");
+    writeFileSync(calicoKubeconfig, kubeconfigFor(calico, [{ name: "calico", namespace: "shop" }]));
     bareKubeconfig = join(dir, "bare-kubeconfig");
     writeFileSync(bareKubeconfig, kubeconfigFor(bare, [{ name: "bare" }]));
     // Other kubectl-lbipam executables on PATH (npm puts node_modules/.bin there) would
@@ -169,6 +178,7 @@ describe("kubectl lbipam, through kubectl's plugin discovery", () => {
   after(async () => {
     await server?.stop();
     await bare?.stop();
+    await calico?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -282,6 +292,32 @@ describe("kubectl lbipam, through kubectl's plugin discovery", () => {
       refused.stderr,
       /allowed formats are: custom-columns, json, jsonpath, name, table, wide, yaml/,
     );
+  });
+
+  it("kubectl lbipam pools in a Calico cluster of v1 CRDs reads Calico's pools there, and says which shape it found", async () => {
+    const config = new KubeConfig();
+    config.loadFromFile(calicoKubeconfig);
+    const custom = config.makeApiClient(CustomObjectsApi);
+    for (const [name, spec] of [
+      ["calico-lb", { cidr: "203.0.113.0/30", blockSize: 30, allowedUses: ["LoadBalancer"] }],
+      ["pods", { cidr: "10.244.0.0/16", allowedUses: ["Workload"] }],
+    ] as const) {
+      await custom.createClusterCustomObject({
+        group: "crd.projectcalico.org",
+        version: "v1",
+        plural: "ippools",
+        body: { apiVersion: "crd.projectcalico.org/v1", kind: "IPPool", metadata: { name }, spec },
+      });
+    }
+    const table = await kubectl("lbipam", "pools", "--kubeconfig", calicoKubeconfig);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^calico-lb +IPv4 +203\.0\.113\.0\/30 +Automatic/m);
+    assert.doesNotMatch(table.stdout, /^pods /m, "a Workload pool is not a LoadBalancer pool");
+    assert.match(table.stdout, /^cluster calico-v1: Calico's crd\.projectcalico\.org\/v1 CRDs/m);
+    const json = JSON.parse(
+      (await kubectl("lbipam", "pools", "--kubeconfig", calicoKubeconfig, "-o", "json")).stdout,
+    );
+    assert.deepEqual([json.cluster.shape, json.cluster.api], ["calico-v1", "crd.projectcalico.org/v1"]);
   });
 
   it("kubectl lbipam explain a pending Service (namespace from the context): exhausted, and what would unblock it", async () => {

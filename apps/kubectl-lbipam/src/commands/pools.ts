@@ -30,17 +30,23 @@ ${CONNECTION_HELP}`,
       context: stringFlag(values, "context"),
       namespace: stringFlag(values, "namespace"),
     });
-    const objects = await new ClusterReader(connection).objects();
+    const reader = new ClusterReader(connection);
+    const objects = await reader.objects();
+    const shape = await reader.shape();
+    if (reader.shapeProblem) io.stderr(`warning: ${reader.shapeProblem}\n`);
+    if (shape.warning) io.stderr(`warning: ${shape.warning}\n`);
+    const cluster = { shape: shape.shape, api: `${shape.group}/${shape.version}`, message: shape.message };
     const state = buildState(objects, { loadBalancerClass: stringFlag(values, "load-balancer-class") });
     warnAboutState(state, io);
     const specs = new Map(objects.pools.map((pool) => [pool.metadata.name ?? "", pool.spec ?? {}]));
     const rows = poolRows(state, specs);
     io.stdout(
       print(format, {
-        document: { pools: rows },
+        document: { cluster, pools: rows },
         items: rows,
         names: rows.map((row) => `ippool.projectcalico.org/${row.name}`),
-        table: (wide) => renderPoolTable(rows, wide) + renderPoolNotes(rows),
+        table: (wide) =>
+          `${renderPoolTable(rows, wide)}${renderPoolNotes(rows)}\ncluster ${cluster.shape}: ${cluster.message}\n`,
       }),
     );
     return 0;
