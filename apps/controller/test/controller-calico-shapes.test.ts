@@ -19,7 +19,9 @@ import {
   crdDirectory,
   createPool,
   createService,
+  ingressOf,
   isolatedNamespace,
+  mergePatch,
   startCluster,
   startController,
   type TestCluster,
@@ -108,6 +110,99 @@ describe("Calico clusters", () => {
       }
     });
   }
+
+  it("while Calico's own LoadBalancer controller runs (a stand-in writes its runningConfig), serves only its own class, and leaves Calico's Services and what they show alone", async () => {
+    const cluster = await startCluster(calicoV1Crds);
+    const api = { group: "crd.projectcalico.org", version: "v1" };
+    const kcc = { ...api, plural: "kubecontrollersconfigurations", name: "default" };
+    const rest = new RestClient(cluster.kubeconfig, 2);
+    let controller: ReturnType<typeof startController> | undefined;
+    const ownClass = {
+      spec: { type: "LoadBalancer", loadBalancerClass: "lbipam.io/lb", ports: [{ port: 80 }] },
+    };
+    const statusWrites = () =>
+      cluster.server.counters.total({ verb: "patch", resource: "services", subresource: "status" });
+    /** What Calico's kube-controllers writes at start: runningConfig with (or without) the loadBalancer controller. */
+    const standIn = (loadBalancer: object | null) =>
+      cluster.custom.patchClusterCustomObjectStatus(
+        { ...kcc, body: { status: { runningConfig: { controllers: { node: {}, loadBalancer } } } } },
+        mergePatch,
+      );
+    const active = async () =>
+      /lbipam_calico_loadbalancer_controller_active 1$/m.test(
+        await controller!.metrics.registry.getSingleMetricAsString(
+          "lbipam_calico_loadbalancer_controller_active",
+        ),
+      );
+    try {
+      await cluster.custom.createClusterCustomObject({
+        ...api,
+        plural: "kubecontrollersconfigurations",
+        body: {
+          apiVersion: "crd.projectcalico.org/v1",
+          kind: "KubeControllersConfiguration",
+          metadata: { name: "default" },
+          spec: { controllers: { loadBalancer: {} } },
+        },
+      });
+      await isolatedNamespace(cluster, "shop");
+      await createPool(
+        cluster,
+        "lb",
+        { cidr: "10.80.0.0/28", blockSize: 28, allowedUses: ["LoadBalancer"] },
+        api,
+      );
+      controller = startController(cluster, {
+        shape: await detectClusterShape(rest),
+        loadBalancerClass: "lbipam.io/lb",
+      });
+      await controller.start();
+      await createService(cluster, "shop", "served-before");
+      await waitIngress(cluster, "shop", "served-before", ["10.80.0.0"]);
+      const before = await cluster.core.readNamespacedServiceStatus({
+        namespace: "shop",
+        name: "served-before",
+      });
+
+      await standIn({ assignIPs: "AllServices" });
+      await waitFor(active, (on) => on, "lbipam_calico_loadbalancer_controller_active 1");
+      assert.match(controller.readiness().detail, /Calico's LoadBalancer controller running/);
+      const writesBefore = statusWrites();
+      await createService(cluster, "shop", "calicos");
+      await cluster.core.createNamespacedService({
+        namespace: "shop",
+        body: { metadata: { name: "own" }, ...ownClass },
+      });
+      await waitIngress(cluster, "shop", "own", ["10.80.0.1"]);
+      await waitFor(
+        async () => controller!.queue.length,
+        (n) => n === 0,
+        "the queue to drain",
+      );
+      assert.equal(statusWrites() - writesBefore, 1, "one status write: lbipam's own class");
+      const calicos = await cluster.core.readNamespacedServiceStatus({ namespace: "shop", name: "calicos" });
+      assert.equal(calicos.status?.conditions, undefined, "no condition of lbipam's on Calico's Service");
+      const after = await cluster.core.readNamespacedServiceStatus({
+        namespace: "shop",
+        name: "served-before",
+      });
+      assert.deepEqual(
+        after.status,
+        before.status,
+        "what lbipam served before stays as it was, address and all",
+      );
+      assert.equal(after.metadata?.resourceVersion, before.metadata?.resourceVersion);
+
+      await standIn(null);
+      await waitFor(active, (on) => !on, "lbipam_calico_loadbalancer_controller_active 0");
+      await waitIngress(cluster, "shop", "calicos", ["10.80.0.2"]);
+      assert.deepEqual(await ingressOf(cluster, "shop", "served-before"), ["10.80.0.0"]);
+    } finally {
+      await controller?.stop();
+      rest.close();
+      await cluster.stop();
+    }
+  });
 
   it("lbipam's own CRDs: found as lbipam, which writes its pools' status and the configuration", async () => {
     const cluster = await startCluster();

@@ -177,6 +177,11 @@ function unblockHints(
           "assignIPs is RequestedServicesOnly: add a projectcalico.org/ipv4pools, ipv6pools or loadBalancerIPs annotation, or switch the KubeControllersConfiguration default to AllServices",
         );
         break;
+      case "CalicoController":
+        add(
+          "Calico's own LoadBalancer controller serves this Service: stop it (kube-controllers without loadbalancer in ENABLED_CONTROLLERS) to move to lbipam, or create Services of lbipam's class (--load-balancer-class, not calico)",
+        );
+        break;
     }
     return hints;
   }

@@ -4,6 +4,7 @@
 // live commands and `simulate` start from here.
 import { type PoolSet, runAllocatorTask } from "@lbipam/allocator";
 import {
+  calicoControllerActive,
   DEFAULT_LOAD_BALANCER_CLASS,
   type DecisionInput,
   type IPPool,
@@ -32,6 +33,8 @@ export interface ClusterObjects {
 export interface StateOptions {
   /** The controller's spec.loadBalancerClass (default `calico`). */
   loadBalancerClass?: string;
+  /** False when the cluster is Calico's (its shape): its configuration can then say Calico's own controller runs. */
+  ownsConfiguration?: boolean;
 }
 
 export interface ClusterState {
@@ -67,7 +70,14 @@ export function buildState(objects: ClusterObjects, options: StateOptions = {}):
     views: registry.views,
     poolSet: registry.poolSet,
     ledger,
-    config: { assignIPs: loadBalancer.assignIPs, loadBalancerClass },
+    config: {
+      assignIPs: loadBalancer.assignIPs,
+      loadBalancerClass,
+      calicoControllerActive: calicoControllerActive(
+        objects.configuration,
+        options.ownsConfiguration ?? true,
+      ),
+    },
     problems: [...loadBalancer.problems, ...reservationProblems],
     conflicts: rebuilt.conflicts,
     namespaceLabels: (namespace) => labels.get(namespace) ?? {},

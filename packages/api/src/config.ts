@@ -43,3 +43,21 @@ export function readLoadBalancerConfig(object: KubeControllersConfiguration | un
   }
   return { assignIPs: value as AssignIPs, problems };
 }
+
+/**
+ * Calico's own LoadBalancer controller (kube-controllers) is running: it
+ * writes `status.runningConfig.controllers.loadBalancer` of the configuration
+ * at start, and rewrites it without that key when started without the
+ * controller. In a cluster of lbipam's own CRDs lbipam writes that status
+ * itself, so only a configuration lbipam does not own can say so.
+ */
+export function calicoControllerActive(
+  object: KubeControllersConfiguration | undefined,
+  ownedByLbipam: boolean,
+): boolean {
+  if (ownedByLbipam) return false;
+  const running = (
+    object as { status?: { runningConfig?: { controllers?: { loadBalancer?: unknown } } } } | undefined
+  )?.status?.runningConfig?.controllers?.loadBalancer;
+  return running !== undefined && running !== null;
+}

@@ -71,6 +71,11 @@ export interface Decision {
   unmanagedReason?: string;
   /** The same as a code (only when `managed` is false): what a program tests. */
   unmanagedCode?: UnmanagedCode;
+  /**
+   * Leave the Service's status as it is: another controller writes it (Calico's
+   * own), so lbipam neither writes it nor gives back what it shows.
+   */
+  leaveStatus?: boolean;
   /** One entry per family served, in spec.ipFamilies order (empty when unmanaged). */
   families: FamilyDecision[];
   /** Addresses the Service holds and must give back (canonical text). */
@@ -299,13 +304,17 @@ class ServiceDecider {
     if (unmanaged !== undefined) {
       // Only what this Service holds is ours to take back; its status is otherwise not ours.
       const current = currentAddresses(service, this.key, this.inPoolRange, holderOf, true);
+      const leaveStatus = unmanaged.code === "CalicoController";
       return {
         key: this.key,
         managed: false,
         unmanagedReason: unmanaged.message,
         unmanagedCode: unmanaged.code,
+        ...(leaveStatus ? { leaveStatus } : {}),
         families: [],
-        release: current.ours.map((address) => formatAddress(address.family, address.value)),
+        release: leaveStatus
+          ? []
+          : current.ours.map((address) => formatAddress(address.family, address.value)),
         foreignIngress: current.foreign,
         lost: [],
         condition: undefined,

@@ -7,10 +7,15 @@ export interface ManagementConfig {
   assignIPs: AssignIPs;
   /** The controller's spec.loadBalancerClass (flag, default "calico"). */
   loadBalancerClass: string;
+  /** Calico's own LoadBalancer controller is running (calicoControllerActive): its Services are not lbipam's. */
+  calicoControllerActive?: boolean;
 }
 
+/** Calico's controller serves Services with no class or this one (kube-controllers' loadbalancer controller). */
+export const CALICO_LOAD_BALANCER_CLASS = "calico";
+
 /** Why lbipam leaves a Service alone: a code for programs, a message for people. */
-export type UnmanagedCode = "NotLoadBalancer" | "OtherClass" | "NotRequested";
+export type UnmanagedCode = "NotLoadBalancer" | "OtherClass" | "NotRequested" | "CalicoController";
 
 export interface Unmanaged {
   code: UnmanagedCode;
@@ -37,6 +42,13 @@ export function whyUnmanaged(
     return { code: "NotLoadBalancer", message: `spec.type is ${spec.type ?? "unset"}, not LoadBalancer` };
   }
   const cls = loadBalancerClassOf(service);
+  // Two controllers must never write one Service's status: while Calico's runs, its Services are its own.
+  if (config.calicoControllerActive && (cls === undefined || cls === CALICO_LOAD_BALANCER_CLASS)) {
+    return {
+      code: "CalicoController",
+      message: `Calico's own LoadBalancer controller is running (KubeControllersConfiguration default, status.runningConfig) and serves Services with ${cls === undefined ? "no spec.loadBalancerClass" : `spec.loadBalancerClass ${cls}`}; lbipam leaves it, and what it shows, alone`,
+    };
+  }
   if (cls !== undefined && cls !== config.loadBalancerClass) {
     return {
       code: "OtherClass",

@@ -199,7 +199,10 @@ function* reconcileSteps(
   while (!step.done) step = steps.next((yield { allocate: step.value }) ?? []);
   const carried = step.value;
   const condition = carried.raced ?? decision.condition;
-  yield { write: { carried, ingress: desiredIngress(service, decision, carried.addresses), condition } };
+  // Another controller's Service: its status is not lbipam's to write.
+  if (!decision.leaveStatus) {
+    yield { write: { carried, ingress: desiredIngress(service, decision, carried.addresses), condition } };
+  }
   return { carried, condition, released: releaseGivenUp(key, decision, ledger, poolSet) };
 }
 

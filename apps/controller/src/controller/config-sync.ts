@@ -4,6 +4,7 @@
 import {
   API_VERSION,
   type AssignIPs,
+  calicoControllerActive,
   DEFAULT_CONFIGURATION_NAME,
   type KubeControllersConfiguration,
   readLoadBalancerConfig,
@@ -22,6 +23,7 @@ export const CONFIG_PLURAL = "kubecontrollersconfigurations";
 
 export class ConfigSync {
   private current: AssignIPs | undefined;
+  private calicoActive = false;
 
   /**
    * `owns`: false in a Calico cluster, where the configuration is Calico's
@@ -38,17 +40,37 @@ export class ConfigSync {
     return this.current ?? "AllServices";
   }
 
+  /** Calico's own LoadBalancer controller runs (only a configuration lbipam does not own can say so). */
+  get calicoControllerActive(): boolean {
+    return this.calicoActive;
+  }
+
   /** Re-reads the configuration; true when the mode in force changed. */
   async sync(): Promise<boolean> {
     const object = this.configs.get(DEFAULT_CONFIGURATION_NAME);
     const config = readLoadBalancerConfig(object);
     for (const problem of config.problems)
       this.logger.warn({ configuration: DEFAULT_CONFIGURATION_NAME }, problem);
-    const changed = this.current !== undefined && this.current !== config.assignIPs;
+    const active = calicoControllerActive(object, this.owns);
+    const changed =
+      (this.current !== undefined && this.current !== config.assignIPs) || active !== this.calicoActive;
     if (this.current !== config.assignIPs) {
       this.logger.info({ assignIPs: config.assignIPs }, "load balancer configuration in force");
     }
+    if (active !== this.calicoActive) {
+      if (active) {
+        this.logger.warn(
+          { configuration: DEFAULT_CONFIGURATION_NAME },
+          "Calico's own LoadBalancer controller is running: lbipam leaves Services with no class or class calico to it, and serves only its own class",
+        );
+      } else
+        this.logger.info(
+          { configuration: DEFAULT_CONFIGURATION_NAME },
+          "Calico's own LoadBalancer controller stopped",
+        );
+    }
     this.current = config.assignIPs;
+    this.calicoActive = active;
     if (!this.owns) return changed;
     if (!object) {
       await this.createDefault();

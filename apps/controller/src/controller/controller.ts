@@ -75,6 +75,7 @@ export class Controller {
       workerPool: () => ({ queued: this.batcher.workers?.queueSize ?? 0, running: this.batcher.running }),
       leader: () => this.leading,
       clusterShape: () => this.shape.shape,
+      calicoControllerActive: () => this.config.calicoControllerActive,
     });
     this.rest = new RestClient(kubeconfig, Math.max(16, options.workers * 2));
     const writer =
@@ -177,7 +178,11 @@ export class Controller {
 
   /** Which Services this controller manages, as the configuration in force says. */
   managementConfig(): ManagementConfig {
-    return { assignIPs: this.config.assignIPs, loadBalancerClass: this.options.loadBalancerClass };
+    return {
+      assignIPs: this.config.assignIPs,
+      loadBalancerClass: this.options.loadBalancerClass,
+      calicoControllerActive: this.config.calicoControllerActive,
+    };
   }
 
   /** Caches synced and state rebuilt: the controller may write. */
@@ -198,7 +203,7 @@ export class Controller {
   /** For /readyz: ready once caches are synced, as the leader or as a warm standby. */
   readiness(): { ok: boolean; detail: string } {
     if (!this.readyFlag) return { ok: false, detail: "caches not synced" };
-    const shape = `cluster ${this.shape.shape}`;
+    const shape = `cluster ${this.shape.shape}${this.config.calicoControllerActive ? ", Calico's LoadBalancer controller running" : ""}`;
     if (!this.elector) return { ok: true, detail: `ready; ${shape}` };
     if (this.elector.leading)
       return { ok: true, detail: `ready: leader (${this.elector.identity}); ${shape}` };

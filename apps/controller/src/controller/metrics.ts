@@ -29,6 +29,8 @@ export interface MetricsSources {
   leader(): boolean;
   /** The cluster's shape (behaviour.md "Calico clusters"): lbipam, calico-v3 or calico-v1. */
   clusterShape(): string;
+  /** Calico's own LoadBalancer controller runs (behaviour.md "Calico clusters"). */
+  calicoControllerActive(): boolean;
 }
 
 export class ControllerMetrics {
@@ -136,6 +138,14 @@ export class ControllerMetrics {
       collect() {
         this.reset();
         this.set({ shape: sources.clusterShape() }, 1);
+      },
+    });
+    new Gauge({
+      name: "lbipam_calico_loadbalancer_controller_active",
+      help: "1 while Calico's own LoadBalancer controller runs: lbipam then serves only Services of its own class.",
+      registers,
+      collect() {
+        this.set(sources.calicoControllerActive() ? 1 : 0);
       },
     });
     // The default nodejs_eventloop_lag_* gauges include the monitor's 10 ms timer period;

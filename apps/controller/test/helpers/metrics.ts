@@ -9,5 +9,6 @@ export function idleMetrics(): ControllerMetrics {
     workerPool: () => ({ queued: 0, running: 0 }),
     leader: () => true,
     clusterShape: () => "lbipam",
+    calicoControllerActive: () => false,
   });
 }

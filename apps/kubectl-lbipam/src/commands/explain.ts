@@ -65,7 +65,11 @@ ${CONNECTION_HELP}`,
     const reader = new ClusterReader(connection);
     const objects = await reader.objects([connection.namespace]);
     const service = await reader.service(connection.namespace, name);
-    const state = buildState(objects, { loadBalancerClass: stringFlag(values, "load-balancer-class") });
+    const shape = await reader.shape();
+    const state = buildState(objects, {
+      loadBalancerClass: stringFlag(values, "load-balancer-class"),
+      ownsConfiguration: shape.ownsCalicoObjects,
+    });
     warnAboutState(state, io);
     const explanation = explainService(state, service);
     io.stdout(

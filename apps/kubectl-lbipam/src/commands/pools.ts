@@ -36,7 +36,10 @@ ${CONNECTION_HELP}`,
     if (reader.shapeProblem) io.stderr(`warning: ${reader.shapeProblem}\n`);
     if (shape.warning) io.stderr(`warning: ${shape.warning}\n`);
     const cluster = { shape: shape.shape, api: `${shape.group}/${shape.version}`, message: shape.message };
-    const state = buildState(objects, { loadBalancerClass: stringFlag(values, "load-balancer-class") });
+    const state = buildState(objects, {
+      loadBalancerClass: stringFlag(values, "load-balancer-class"),
+      ownsConfiguration: shape.ownsCalicoObjects,
+    });
     warnAboutState(state, io);
     const specs = new Map(objects.pools.map((pool) => [pool.metadata.name ?? "", pool.spec ?? {}]));
     const rows = poolRows(state, specs);
