@@ -1,7 +1,7 @@
 // deploy/: rendered with the real kubectl (kustomize), checked object by object, and every
 // object whose kind the embedded API server serves applied to it with the real kubectl.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
@@ -137,6 +137,39 @@ it("renders exactly the objects lbipam needs, namespaced ones in lbipam-system",
   ]);
   for (const { object } of documents) {
     assert.equal(object.metadata.labels?.["app.kubernetes.io/part-of"], "lbipam", object.kind);
+  }
+});
+
+it("renders, for a Calico cluster (deploy/components/calico from an overlay beside deploy/), the same objects but lbipam's CRDs and the configuration", async () => {
+  // An overlay as a user writes one; kustomize needs it beside deploy/, not inside it.
+  const overlay = mkdtempSync(join(repository, ".calico-overlay-"));
+  try {
+    writeFileSync(
+      join(overlay, "kustomization.yaml"),
+      "resources: [../deploy]\ncomponents: [../deploy/components/calico]\n",
+    );
+    const result = await run("kubectl", ["kustomize", overlay]);
+    assert.equal(result.code, 0, result.stderr);
+    const kinds = (text: string) =>
+      text
+        .split(/^---$/m)
+        .map((doc) => loadYaml<Manifest>(doc))
+        .filter((o) => o)
+        .map((o) => `${o.kind}/${o.metadata.name}`)
+        .sort();
+    const owned = new Set([
+      "CustomResourceDefinition/ippools.projectcalico.org",
+      "CustomResourceDefinition/ipreservations.projectcalico.org",
+      "CustomResourceDefinition/kubecontrollersconfigurations.projectcalico.org",
+      "KubeControllersConfiguration/default",
+    ]);
+    const everything = documents.map(({ object: o }) => `${o.kind}/${o.metadata.name}`).sort();
+    assert.deepEqual(
+      kinds(result.stdout),
+      everything.filter((name) => !owned.has(name)),
+    );
+  } finally {
+    rmSync(overlay, { recursive: true, force: true });
   }
 });
 

@@ -604,6 +604,10 @@ const SKIPPED: Record<string, string> = {
   "npm run bench -- plugin": "a benchmark suite: it rewrites bench/results/plugin.json",
   "npm run bench -- scale":
     "100,000 Services: about ten minutes, and it rewrites bench/results/scale.json (deploy-manifests.test.ts checks the sizing taken from it)",
+  "kubectl apply -k lbipam-calico":
+    "real cluster only: the embedded API server serves no Deployments, RBAC or Prometheus Operator kinds (deploy-manifests.test.ts renders the overlay and compares it with deploy/)",
+  "kubectl -n kube-system set env deployment/calico-kube-controllers ENABLED_CONTROLLERS=node,policy,namespace,serviceaccount,workloadendpoint":
+    "real cluster only: there is no Calico kube-controllers here (controller-calico-shapes.test.ts stands in for it)",
   "kubectl apply -k deploy/":
     "real cluster only: the embedded API server serves no Deployments, RBAC, PodDisruptionBudgets, ConfigMaps or Prometheus Operator kinds (deploy-manifests.test.ts renders the kustomization and applies what it serves)",
   "kubectl -n lbipam-system get pods": "real cluster only: the embedded API server serves no Pods",
@@ -617,7 +621,6 @@ const FRAGMENTS: Record<string, string> = {
   "kubectl patch ... AssignIPs ...": "elided; the whole patch runs in the console block of the same section",
   "kubectl patch kubecontrollersconfiguration default ...":
     "elided; the whole patch runs in the console block of docs/behaviour.md",
-  "kubectl patch kubecontrollersconfiguration": "names the command; docs/behaviour.md runs it",
   "kubectl kustomize": "names the tool deploy-manifests.test.ts runs",
   "kubectl apply": "names the tool deploy-manifests.test.ts runs",
   "kubectl lbipam": "names the plugin",
