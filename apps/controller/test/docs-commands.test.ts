@@ -602,7 +602,8 @@ const SKIPPED: Record<string, string> = {
     "runs every benchmark suite for many minutes and rewrites bench/results/ (docs/benchmarks.md reports them)",
   "npm run bench -- allocator": "a benchmark suite: minutes, and it rewrites bench/results/allocator.json",
   "npm run bench -- plugin": "a benchmark suite: it rewrites bench/results/plugin.json",
-  "npm run bench -- start": "a benchmark suite: it clones the repository, runs npm ci and rewrites bench/results/start.json",
+  "npm run bench -- start":
+    "a benchmark suite: it clones the repository, runs npm ci and rewrites bench/results/start.json",
   "npm run bench -- scale":
     "100,000 Services: about ten minutes, and it rewrites bench/results/scale.json (deploy-manifests.test.ts checks the sizing taken from it)",
   "kubectl apply -k lbipam-calico":
