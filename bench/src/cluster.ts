@@ -3,7 +3,7 @@
 // its metrics, counting the writes the server saw, and the API server floor
 // the controller's throughput is compared with.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -306,6 +306,55 @@ export async function startController(
       const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
       await exited;
       clearTimeout(timer);
+    },
+  };
+}
+
+/** User plus system CPU seconds a process has used so far (/proc/PID/stat, in clock ticks of 1/100 s). */
+export function cpuSeconds(pid: number): number {
+  // The fields after the command name, which is in parentheses and may hold spaces.
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+export interface IdealControllerProcess {
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts the ideal controller (ideal-controller.ts) against the cluster, giving addresses from `firstAddress` on. */
+export async function startIdealController(
+  cluster: Cluster,
+  firstAddress: string,
+): Promise<IdealControllerProcess> {
+  const ca = join(mkdtempSync(join(tmpdir(), "lbipam-ideal-")), "ca.pem");
+  writeFileSync(ca, cluster.server.caPem);
+  const child = spawn(
+    process.execPath,
+    [
+      fileURLToPath(new URL("./ideal-controller.js", import.meta.url)),
+      cluster.server.url,
+      cluster.server.token,
+      ca,
+      firstAddress,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const pid = child.pid;
+  if (pid === undefined) throw new Error("the ideal controller did not start");
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once("line", (line) =>
+      line === "ready" ? resolve() : reject(new Error(`the ideal controller said ${line}`)),
+    );
+    child.once("exit", (code) => reject(new Error(`the ideal controller exited (${code})`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    pid,
+    async stop() {
+      child.kill("SIGTERM");
+      await exited;
     },
   };
 }
