@@ -72,6 +72,31 @@ function getJson(
   });
 }
 
+/** A merge patch (or any JSON request); resolves to the status code. */
+function sendJson(method: string, url: string, body: unknown, ca: string, token: string): Promise<number> {
+  const text = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    request(
+      url,
+      {
+        method,
+        ca,
+        headers: {
+          Authorization: `Bearer ${token}`,
+          "Content-Type": "application/merge-patch+json",
+          "Content-Length": Buffer.byteLength(text),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    )
+      .on("error", reject)
+      .end(text);
+  });
+}
+
 for (const [args, problem] of [
   [[], /no command given/],
   [["frobnicate"], /unknown command "frobnicate"/],
@@ -109,6 +134,47 @@ test("lbipam apiserver serves the CRDs, writes a kubeconfig, stops on SIGTERM", 
   const { code, stdout } = await server.finished;
   assert.equal(code, 0);
   assert.match(stdout, /apiserver stopped/);
+});
+
+test("lbipam controller exits 1, saying why, when the cluster's shape changes under it (its CRDs relabelled as Calico's)", {
+  timeout: 60_000,
+}, async () => {
+  const kubeconfig = join(dir, "shape-kubeconfig");
+  const server = run(["apiserver", "--listen", "127.0.0.1:0", "--kubeconfig-out", kubeconfig]);
+  const ready = await waitForLine(server.child, /ready/);
+  const url = /https:\/\/127\.0\.0\.1:\d+/.exec(ready)![0];
+  const config = readFileSync(kubeconfig, "utf8");
+  const ca = Buffer.from(/certificate-authority-data: (\S+)/.exec(config)![1]!, "base64").toString();
+  const token = /token: (\S+)/.exec(config)![1]!;
+  const controller = run([
+    "controller",
+    "--kubeconfig",
+    kubeconfig,
+    "--metrics-listen",
+    "127.0.0.1:0",
+    "--leader-elect=false",
+    "--shape-recheck-seconds",
+    "0.2",
+  ]);
+  try {
+    await waitForLine(controller.child, /"shape":"lbipam"/);
+    // The same CRD without lbipam's label: Calico's native v3 CRDs, to the controller.
+    const patched = await sendJson(
+      "PATCH",
+      `${url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/ippools.projectcalico.org`,
+      { metadata: { labels: { "app.kubernetes.io/part-of": null } } },
+      ca,
+      token,
+    );
+    assert.equal(patched, 200);
+    const { code, stdout } = await controller.finished;
+    assert.equal(code, 1);
+    assert.match(stdout, /the cluster's shape changed from lbipam to calico-v3/);
+  } finally {
+    controller.child.kill("SIGKILL");
+    server.child.kill("SIGTERM");
+    await server.finished;
+  }
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ const usage = `usage: lbipam controller [--kubeconfig FILE] [--metrics-listen HO
                          [--leader-elect=true|false] [--leader-elect-lease-name NAME]
                          [--leader-elect-namespace NS] [--leader-elect-lease-duration S]
                          [--leader-elect-renew-deadline S] [--leader-elect-retry-period S]
-                         [--log-level LEVEL]
+                         [--log-level LEVEL] [--shape-recheck-seconds S]
 
   --kubeconfig            kubeconfig to use (default: in-cluster config, else $KUBECONFIG or ~/.kube/config)
   --metrics-listen        where to serve /metrics, /healthz and /readyz (default 127.0.0.1:9464)
@@ -31,6 +31,8 @@ const usage = `usage: lbipam controller [--kubeconfig FILE] [--metrics-listen HO
   --leader-elect-renew-deadline   seconds the leader tries to renew before it stops writing; less than the lease duration (default ${LEADER_ELECTION_DEFAULTS.renewDeadlineMs / 1000})
   --leader-elect-retry-period     seconds between two attempts to acquire or renew (default ${LEADER_ELECTION_DEFAULTS.retryPeriodMs / 1000})
   --log-level             fatal, error, warn, info, debug or trace (default info)
+  --shape-recheck-seconds how often to read the cluster's shape again (its IPPool CRDs and Calico's APIService);
+                          when it changed the controller exits 1 to start over on it; 0: never (default 60)
 `;
 
 export interface ControllerFlags {
@@ -42,6 +44,8 @@ export interface ControllerFlags {
   burst: number;
   allocatorThreads: number;
   logLevel: string;
+  /** Seconds between two reads of the cluster's shape; 0: never. */
+  shapeRecheckSeconds: number;
   /** Absent when --leader-elect=false. */
   leaderElection: Required<Omit<LeaderElectionOptions, "identity">> | undefined;
 }
@@ -71,6 +75,7 @@ export function parseControllerFlags(args: string[]): ControllerFlags | string |
         "kube-api-burst": { type: "string", default: "200" },
         "allocator-threads": { type: "string", default: "2" },
         "log-level": { type: "string", default: "info" },
+        "shape-recheck-seconds": { type: "string", default: "60" },
         "leader-elect": { type: "string", default: "true" },
         "leader-elect-lease-name": { type: "string", default: LEADER_ELECTION_DEFAULTS.leaseName },
         "leader-elect-namespace": { type: "string", default: LEADER_ELECTION_DEFAULTS.namespace },
@@ -106,7 +111,9 @@ export function parseControllerFlags(args: string[]): ControllerFlags | string |
   const qps = number("kube-api-qps", 0);
   const burst = number("kube-api-burst", 1);
   const allocatorThreads = number("allocator-threads", 0);
-  for (const value of [workers, qps, burst, allocatorThreads]) if (typeof value === "string") return value;
+  const shapeRecheckSeconds = number("shape-recheck-seconds", 0);
+  for (const value of [workers, qps, burst, allocatorThreads, shapeRecheckSeconds])
+    if (typeof value === "string") return value;
   const logLevel = String(values["log-level"]);
   if (!["fatal", "error", "warn", "info", "debug", "trace"].includes(logLevel)) {
     return `--log-level: "${logLevel}" is not one of fatal, error, warn, info, debug, trace`;
@@ -124,6 +131,7 @@ export function parseControllerFlags(args: string[]): ControllerFlags | string |
     burst: Math.floor(burst as number),
     allocatorThreads: Math.floor(allocatorThreads as number),
     logLevel,
+    shapeRecheckSeconds: shapeRecheckSeconds as number,
     leaderElection,
   };
 }
@@ -227,11 +235,42 @@ export async function runController(args: string[]): Promise<number> {
     failed = true;
     process.kill(process.pid, "SIGTERM");
   });
+  const shapeWatch = await watchShape(kubeconfig, shape, flags.shapeRecheckSeconds, (now) => {
+    log.error(
+      { was: shape.shape, now: now.shape, api: `${now.group}/${now.version}` },
+      `the cluster's shape changed from ${shape.shape} to ${now.shape} (IPPool CRDs or Calico's APIService): exiting to start over on it`,
+    );
+    failed = true;
+    process.kill(process.pid, "SIGTERM");
+  });
   await stopped;
   log.info({}, "stopping");
+  shapeWatch.stop();
   await controller.stop();
   await health.close();
   return failed ? 1 : 0;
+}
+
+/** Reads the shape again every `seconds` (0: never), with a client of its own. */
+async function watchShape(
+  kubeconfig: KubeConfig,
+  shape: ShapeDecision,
+  seconds: number,
+  changed: (now: ShapeDecision) => void,
+): Promise<{ stop(): void }> {
+  if (seconds === 0) return { stop() {} };
+  const [{ watchClusterShape }, { RestClient }] = await Promise.all([
+    import("../controller/cluster-shape.js"),
+    import("../controller/rest-client.js"),
+  ]);
+  const rest = new RestClient(kubeconfig, 2);
+  const watch = watchClusterShape(rest, shape, seconds * 1000, changed);
+  return {
+    stop() {
+      watch.stop();
+      rest.close();
+    },
+  };
 }
 
 /** Tries to find the cluster's shape this many times, a few seconds apart, before giving up. */

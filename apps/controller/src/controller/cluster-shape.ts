@@ -41,3 +41,38 @@ export async function detectClusterShape(rest: RestClient): Promise<ShapeDecisio
     calicoApiService: apiService !== undefined,
   });
 }
+
+const sameShape = (a: ShapeDecision, b: ShapeDecision) =>
+  a.shape === b.shape && a.group === b.group && a.version === b.version;
+
+/**
+ * Reads the shape again every `intervalMs` and calls `changed` once when it
+ * is no longer `shape` (CRDs or Calico's APIService were added or removed):
+ * what the controller reads and may write depends on it, so it starts over.
+ * A read that fails is tried again at the next tick.
+ */
+export function watchClusterShape(
+  rest: RestClient,
+  shape: ShapeDecision,
+  intervalMs: number,
+  changed: (now: ShapeDecision) => void,
+): { stop(): void } {
+  let reading = false;
+  const timer = setInterval(async () => {
+    if (reading) return;
+    reading = true;
+    try {
+      const now = await detectClusterShape(rest);
+      if (!sameShape(now, shape)) {
+        clearInterval(timer);
+        changed(now);
+      }
+    } catch {
+      // Not now: the next tick tries again.
+    } finally {
+      reading = false;
+    }
+  }, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
