@@ -128,6 +128,26 @@ describe("pools under Services", () => {
     await waitIngress(cluster, ns, "after-release", ["10.14.0.0"]);
   });
 
+  it("takes pools by lbipam.io/priority set with kubectl annotate, and an unusable priority keeps the pool's addresses", async () => {
+    const { cluster } = suite;
+    const ns = "pool-priority";
+    await isolatedNamespace(cluster, ns, {
+      "priority-a": { cidr: "10.17.0.0/30", blockSize: 30 },
+      "priority-b": { cidr: "10.17.1.0/30", blockSize: 30 },
+    });
+    assert.match(
+      await kubectl(cluster, "annotate", "ippool", "priority-b", "lbipam.io/priority=1"),
+      /annotated/,
+    );
+    await createService(cluster, ns, "first");
+    await waitIngress(cluster, ns, "first", ["10.17.1.0"]);
+    await kubectl(cluster, "annotate", "--overwrite", "ippool", "priority-b", "lbipam.io/priority=high");
+    await waitPoolReason(cluster, "priority-b", "InvalidPoolAnnotation");
+    await createService(cluster, ns, "second");
+    await waitIngress(cluster, ns, "second", ["10.17.0.0"]);
+    assert.deepEqual(await ingressOf(cluster, ns, "first"), ["10.17.1.0"], "the pool keeps what it gave");
+  });
+
   it("serves a pool's namespaces only", async () => {
     const { cluster } = suite;
     await isolatedNamespace(cluster, "only-a", {}, { team: "only-a" });

@@ -139,7 +139,10 @@ function considerPool(
   if (free === 0n) return { verdict: "full", why: "no free address (every address allocated or reserved)" };
   if (chosen?.action === "allocate") {
     return chosen.pools[0] === view.name
-      ? { verdict: "used", why: "first candidate in name order with a free address: allocates from it" }
+      ? {
+          verdict: "used",
+          why: `first candidate (lbipam.io/priority${view.priority === undefined ? " unset" : ` ${view.priority}`}, then name) with a free address: allocates from it`,
+        }
       : { verdict: "candidate", why: `has free addresses; used once ${chosen.pools[0]} is full` };
   }
   if (chosen?.action === "keep" || chosen?.action === "claim") {

@@ -64,15 +64,24 @@ export function whyCannotServe(view: PoolView, context: PoolContext): Blocked | 
   if (view.namespaceMatcher === undefined) {
     return notAllocatable(view, "has a namespaceSelector that does not parse");
   }
+  if (view.annotationError !== undefined)
+    return notAllocatable(view, `has an unusable annotation (${view.annotationError})`);
   if (view.disabled) return { reason: ServiceReason.PoolDisabled, message: `pool ${view.name} is disabled` };
   return undefined;
 }
 
 /** Automatic LoadBalancer pools of a family, in name order: the choice when nothing is asked. */
+/** Pools in the order automatic allocation tries them: by lbipam.io/priority (lower first, none last), then name. */
+export function byPriority(a: PoolView, b: PoolView): number {
+  const rank = (view: PoolView) => view.priority ?? Number.POSITIVE_INFINITY;
+  if (rank(a) !== rank(b)) return rank(a) < rank(b) ? -1 : 1;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
 export function automaticPools(context: PoolContext, family: Family): PoolView[] {
   return [...context.pools.values()]
     .filter((view) => view.loadBalancer && view.mode === "Automatic" && view.family === family)
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    .sort(byPriority);
 }
 
 export type PoolChoice = { pools: string[] } | Blocked;

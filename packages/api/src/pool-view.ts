@@ -31,6 +31,10 @@ export interface PoolView {
   namespaceMatcher: LabelMatcher | undefined;
   /** The parse error of spec.namespaceSelector. */
   selectorError: string | undefined;
+  /** lbipam.io/priority: automatic pools with one come first, lower first; undefined: after them. */
+  priority: number | undefined;
+  /** Why one of lbipam's own pool annotations (lbipam.io/...) is unusable: the pool then serves nothing new. */
+  annotationError: string | undefined;
   /** The pool has a deletionTimestamp. */
   terminating: boolean;
   /** creationTimestamp in milliseconds (0 when absent): the older pool wins an overlap. */
@@ -85,6 +89,22 @@ function loadBalancerProblems(spec: IPPool["spec"]): FieldProblem[] {
   return problems;
 }
 
+/** The prefix of lbipam's own annotations, outside any Calico schema. */
+export const LBIPAM_PREFIX = "lbipam.io/";
+/** lbipam's own pool annotation (behaviour.md "choosing pools"): lower first; pools without one after all with one. */
+export const POOL_PRIORITY_ANNOTATION = `${LBIPAM_PREFIX}priority`;
+/** Priorities are small integers: bounded input, and far more levels than anyone needs. */
+const PRIORITY_LIMIT = 1_000_000;
+
+/** The priority, undefined when absent, or why it is unusable. */
+function readPriority(value: string | undefined): number | string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d{1,7}$/.test(value.trim()) || Math.abs(Number(value)) > PRIORITY_LIMIT) {
+    return `${POOL_PRIORITY_ANNOTATION}: ${quote(value.slice(0, 64))} is not an integer between -${PRIORITY_LIMIT} and ${PRIORITY_LIMIT}`;
+  }
+  return Number(value);
+}
+
 export function toPoolView(pool: IPPool): PoolView {
   const name = pool.metadata.name ?? "";
   const spec = pool.spec ?? ({} as IPPool["spec"]);
@@ -130,6 +150,9 @@ export function toPoolView(pool: IPPool): PoolView {
     }
   }
 
+  const annotations = pool.metadata.annotations ?? {};
+  const priority = readPriority(annotations[POOL_PRIORITY_ANNOTATION]);
+
   return {
     name,
     definition,
@@ -141,6 +164,8 @@ export function toPoolView(pool: IPPool): PoolView {
     loadBalancer,
     namespaceMatcher,
     selectorError,
+    priority: typeof priority === "number" ? priority : undefined,
+    annotationError: typeof priority === "string" ? priority : undefined,
     terminating: pool.metadata.deletionTimestamp !== undefined,
     createdAt,
     problems,
@@ -169,6 +194,12 @@ export function poolCondition(view: PoolView, facts: PoolSetFacts): Condition {
     return notAllocatable(
       PoolReason.InvalidNamespaceSelector,
       `spec.namespaceSelector: ${view.selectorError}`,
+    );
+  }
+  if (view.annotationError !== undefined) {
+    return notAllocatable(
+      PoolReason.InvalidPoolAnnotation,
+      `${view.annotationError}: existing addresses stay, no new ones`,
     );
   }
   if (view.terminating) {

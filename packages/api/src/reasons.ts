@@ -32,6 +32,7 @@ export const PoolReason = {
   Terminating: "Terminating",
   CIDROverlap: "CIDROverlap",
   InvalidNamespaceSelector: "InvalidNamespaceSelector",
+  InvalidPoolAnnotation: "InvalidPoolAnnotation",
   InvalidPool: "InvalidPool",
   NotLoadBalancer: "NotLoadBalancer",
 } as const;

@@ -3,7 +3,14 @@
 // pools are for) in line with the objects, and the PoolView of each, and
 // says what a pool's sync changed.
 import { PoolSet } from "@lbipam/allocator";
-import { type IPPool, type IPReservation, type PoolView, reservedCidrs, toPoolView } from "@lbipam/api";
+import {
+  type IPPool,
+  type IPReservation,
+  LBIPAM_PREFIX,
+  type PoolView,
+  reservedCidrs,
+  toPoolView,
+} from "@lbipam/api";
 
 /** What syncing one pool changed. */
 export interface PoolChange {
@@ -35,6 +42,8 @@ export class PoolRegistry {
           object.spec,
           object.metadata?.deletionTimestamp ?? null,
           object.metadata?.creationTimestamp,
+          // lbipam's own pool annotations (lbipam.io/...) change how the pool serves too.
+          Object.entries(object.metadata?.annotations ?? {}).filter(([key]) => key.startsWith(LBIPAM_PREFIX)),
         ])
       : undefined;
     if (fingerprint === this.fingerprints.get(name)) {

@@ -69,6 +69,48 @@ describe("automatic assignment", () => {
     ]);
   });
 
+  it("takes pools by lbipam.io/priority (lower first, none last), then by name; an unusable one keeps its addresses", () => {
+    const annotated = (name: string, cidr: string, priority: string | undefined) =>
+      ippool(
+        name,
+        cidr,
+        { blockSize: 30 },
+        priority === undefined ? {} : { annotations: { "lbipam.io/priority": priority } },
+      );
+    const set = (name: string, cidr: string, priority: string | undefined) => (c: TestCluster) =>
+      c.setPool(annotated(name, cidr, priority));
+    runSteps(
+      new TestCluster([
+        annotated("a-none", "10.1.0.0/30", undefined),
+        annotated("b-ten", "10.1.1.0/30", "10"),
+        annotated("c-five", "10.1.2.0/30", "5"),
+      ]),
+      [
+        {
+          step: "priority 5 first",
+          act: add("ns/s1", { created: 1 }),
+          expect: { "ns/s1": [["10.1.2.0"], "Allocated"] },
+        },
+        {
+          step: "c-five given an unusable priority: kept, and the next Service goes to b-ten",
+          act: (c) => {
+            set("c-five", "10.1.2.0/30", "first")(c);
+            add("ns/s2", { created: 2 })(c);
+          },
+          expect: { "ns/s1": [["10.1.2.0"], "Allocated"], "ns/s2": [["10.1.1.0"], "Allocated"] },
+        },
+        {
+          step: "b-ten loses its priority: the pools without one go by name, a-none first",
+          act: (c) => {
+            set("b-ten", "10.1.1.0/30", undefined)(c);
+            add("ns/s3", { created: 3 })(c);
+          },
+          expect: { "ns/s3": [["10.1.0.0"], "Allocated"] },
+        },
+      ],
+    );
+  });
+
   it("waits with NoPool when no pool serves the family, and is served when one appears", () => {
     runSteps(new TestCluster([]), [
       { step: "no pools", act: add("ns/s1"), expect: { "ns/s1": [[], "NoPool"] } },

@@ -34,13 +34,14 @@ export function ippool(
   name: string,
   cidr: string,
   spec: Partial<IPPoolSpec> = {},
-  meta: { created?: number; deleting?: boolean } = {},
+  meta: { created?: number; deleting?: boolean; annotations?: Record<string, string> } = {},
 ): IPPool {
   return {
     metadata: {
       name,
       creationTimestamp: new Date(Date.UTC(2026, 0, 1) + (meta.created ?? 0) * 1000).toISOString(),
       ...(meta.deleting ? { deletionTimestamp: "2026-02-01T00:00:00Z" } : {}),
+      ...(meta.annotations ? { annotations: meta.annotations } : {}),
     },
     spec: { cidr, allowedUses: ["LoadBalancer"], ...spec },
   };
