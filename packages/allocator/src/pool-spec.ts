@@ -9,6 +9,8 @@ export interface PoolDefinition {
   blockSize?: unknown;
   /** Age for overlap resolution: the smaller value is the older pool (then the name decides). */
   createdAt?: number;
+  /** IPv4: never hand out addresses ending in .0 or .255 automatically (MetalLB's avoidBuggyIPs); they count as reserved. */
+  avoidBuggyIps?: boolean;
 }
 
 export interface PoolSpec {
@@ -23,6 +25,8 @@ export interface PoolSpec {
   /** log2 of the addresses in one block. */
   blockShift: number;
   createdAt: number;
+  /** See PoolDefinition.avoidBuggyIps. */
+  avoidBuggyIps: boolean;
 }
 
 export const BLOCK_SIZE_RULES: Record<Family, { min: number; max: number; default: number }> = {
@@ -82,5 +86,6 @@ export function validatePool(definition: PoolDefinition): PoolSpec {
     size: cidrSize(cidr),
     blockShift: FAMILY_BITS[cidr.family] - blockSize,
     createdAt,
+    avoidBuggyIps: definition.avoidBuggyIps === true,
   };
 }

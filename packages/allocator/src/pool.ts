@@ -155,6 +155,7 @@ export class AddressPool {
       const to = cidrEnd < end ? cidrEnd : end;
       if (from < to) ranges.push({ from: from - base, to: to - base });
     }
+    if (this.spec.avoidBuggyIps && family === 4) ranges.push(...buggyAddressRanges(base, end));
     ranges.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
     const merged: OffsetRange[] = [];
     for (const range of ranges) {
@@ -223,4 +224,20 @@ export function subtractRanges(ranges: readonly OffsetRange[], minus: readonly O
     if (from < range.to) result.push({ from, to: range.to });
   }
   return result;
+}
+
+/**
+ * The pool's IPv4 addresses ending in .0 or .255, as offset ranges (one per
+ * address; a .255 and the next .0 merge later): some clients and routers
+ * mistake them for network or broadcast addresses. Two per /24 the pool
+ * touches: the pool view allows the option on pools of /8 or smaller only.
+ */
+function buggyAddressRanges(base: bigint, end: bigint): OffsetRange[] {
+  const ranges: OffsetRange[] = [];
+  for (let block = base / 256n; block * 256n < end; block++) {
+    for (const address of [block * 256n, block * 256n + 255n]) {
+      if (address >= base && address < end) ranges.push({ from: address - base, to: address - base + 1n });
+    }
+  }
+  return ranges;
 }

@@ -93,6 +93,10 @@ function loadBalancerProblems(spec: IPPool["spec"]): FieldProblem[] {
 export const LBIPAM_PREFIX = "lbipam.io/";
 /** lbipam's own pool annotation (behaviour.md "choosing pools"): lower first; pools without one after all with one. */
 export const POOL_PRIORITY_ANNOTATION = `${LBIPAM_PREFIX}priority`;
+/** `"true"` or `"false"`: allocation skips IPv4 addresses ending in .0 and .255 (MetalLB's avoidBuggyIPs). */
+export const POOL_AVOID_BUGGY_IPS_ANNOTATION = `${LBIPAM_PREFIX}avoid-buggy-ips`;
+/** The widest IPv4 pool the option applies to (its .0/.255 addresses are reserved one by one: 2^17 of them). */
+const AVOID_BUGGY_IPS_MAX_PREFIX = 8;
 /** Priorities are small integers: bounded input, and far more levels than anyone needs. */
 const PRIORITY_LIMIT = 1_000_000;
 
@@ -103,6 +107,17 @@ function readPriority(value: string | undefined): number | string | undefined {
     return `${POOL_PRIORITY_ANNOTATION}: ${quote(value.slice(0, 64))} is not an integer between -${PRIORITY_LIMIT} and ${PRIORITY_LIMIT}`;
   }
   return Number(value);
+}
+
+/** Whether allocation avoids .0/.255 addresses, or why the value is unusable. */
+function readAvoidBuggyIps(value: string | undefined, cidr: Cidr | undefined): boolean | string {
+  if (value === undefined || value === "false") return false;
+  if (value !== "true")
+    return `${POOL_AVOID_BUGGY_IPS_ANNOTATION}: ${quote(value.slice(0, 64))} is not "true" or "false"`;
+  if (cidr && cidr.family === 4 && cidr.prefixLength < AVOID_BUGGY_IPS_MAX_PREFIX) {
+    return `${POOL_AVOID_BUGGY_IPS_ANNOTATION}: applies to IPv4 pools of /${AVOID_BUGGY_IPS_MAX_PREFIX} or smaller`;
+  }
+  return true;
 }
 
 export function toPoolView(pool: IPPool): PoolView {
@@ -152,6 +167,11 @@ export function toPoolView(pool: IPPool): PoolView {
 
   const annotations = pool.metadata.annotations ?? {};
   const priority = readPriority(annotations[POOL_PRIORITY_ANNOTATION]);
+  const avoid = readAvoidBuggyIps(annotations[POOL_AVOID_BUGGY_IPS_ANNOTATION], validated?.cidr);
+  if (definition && avoid === true) definition = { ...definition, avoidBuggyIps: true };
+  const annotationErrors = [priority, avoid].filter(
+    (problem): problem is string => typeof problem === "string",
+  );
 
   return {
     name,
@@ -165,7 +185,7 @@ export function toPoolView(pool: IPPool): PoolView {
     namespaceMatcher,
     selectorError,
     priority: typeof priority === "number" ? priority : undefined,
-    annotationError: typeof priority === "string" ? priority : undefined,
+    annotationError: annotationErrors.length > 0 ? annotationErrors.join("; ") : undefined,
     terminating: pool.metadata.deletionTimestamp !== undefined,
     createdAt,
     problems,

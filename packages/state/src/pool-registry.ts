@@ -65,7 +65,8 @@ export class PoolRegistry {
         current.spec.cidr.base === view.cidr?.base &&
         current.spec.cidr.prefixLength === view.cidr?.prefixLength &&
         // The validated block size: an unset one means the family's default, not a change.
-        current.spec.blockSize === view.blockSize;
+        current.spec.blockSize === view.blockSize &&
+        current.spec.avoidBuggyIps === (view.definition.avoidBuggyIps === true);
       if (!same) {
         if (current) this.poolSet.remove(name);
         if (view.definition) this.poolSet.add(view.definition);

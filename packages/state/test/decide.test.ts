@@ -111,6 +111,42 @@ describe("automatic assignment", () => {
     );
   });
 
+  it("with lbipam.io/avoid-buggy-ips skips addresses ending in .0 and .255, which loadBalancerIPs may still ask for", () => {
+    const avoiding = (value: string) =>
+      ippool(
+        "edge",
+        "10.3.0.0/23",
+        { blockSize: 24 },
+        { annotations: { "lbipam.io/avoid-buggy-ips": value } },
+      );
+    const cluster = new TestCluster([avoiding("true")]);
+    assert.equal(
+      cluster.poolSet.get("edge")!.counts().reserved,
+      4n,
+      "10.3.0.0, 10.3.0.255, 10.3.1.0, 10.3.1.255",
+    );
+    runSteps(cluster, [
+      {
+        step: "the first automatic address is .1",
+        act: add("ns/s1", { created: 1 }),
+        expect: { "ns/s1": [["10.3.0.1"], "Allocated"] },
+      },
+      {
+        step: "asking for .0 works",
+        act: add("ns/zero", { created: 2, annotations: ips(["10.3.0.0"]) }),
+        expect: { "ns/zero": [["10.3.0.0"], "Allocated"] },
+      },
+      {
+        step: "a value that is neither true nor false: kept, nothing new",
+        act: (c) => {
+          c.setPool(avoiding("yes"));
+          add("ns/s2", { created: 3 })(c);
+        },
+        expect: { "ns/s1": [["10.3.0.1"], "Allocated"], "ns/s2": [[], "PoolNotAllocatable"] },
+      },
+    ]);
+  });
+
   it("waits with NoPool when no pool serves the family, and is served when one appears", () => {
     runSteps(new TestCluster([]), [
       { step: "no pools", act: add("ns/s1"), expect: { "ns/s1": [[], "NoPool"] } },
