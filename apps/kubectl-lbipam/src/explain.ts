@@ -11,6 +11,7 @@ import {
   type PoolContext,
   type PoolView,
   parseServiceRequest,
+  poolContextOf,
   requestedFamilies,
   type Service,
   ServiceReason,
@@ -263,15 +264,11 @@ function unblockHints(
 }
 
 export function explainService(state: ClusterState, service: Service): Explanation {
-  const decision = decide(decisionInput(state, service));
+  const input = decisionInput(state, service);
+  const decision = decide(input);
   const request = parseServiceRequest(service);
   const families = requestedFamilies(service);
-  const context: PoolContext = {
-    pools: state.views,
-    poolSet: state.poolSet,
-    namespace: service.metadata.namespace ?? "",
-    namespaceLabels: state.namespaceLabels(service.metadata.namespace ?? ""),
-  };
+  const context = poolContextOf(input);
   const pools = [...state.views.values()]
     .filter((view) => view.loadBalancer)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))

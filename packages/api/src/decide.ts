@@ -191,18 +191,24 @@ function addressFamilyProblems(
   }
 }
 
+/** What the pool questions (pool-choice.ts) need to know of the Service and the cluster. */
+export function poolContextOf(input: DecisionInput): PoolContext {
+  return {
+    pools: input.pools,
+    poolSet: input.poolSet,
+    namespace: input.service.metadata.namespace ?? "",
+    namespaceLabels: input.namespaceLabels,
+    serviceLabels: input.service.metadata.labels ?? {},
+  };
+}
+
 class ServiceDecider {
   private readonly key: string;
   private readonly context: PoolContext;
 
   constructor(private readonly input: DecisionInput) {
     this.key = serviceKey(input.service);
-    this.context = {
-      pools: input.pools,
-      poolSet: input.poolSet,
-      namespace: input.service.metadata.namespace ?? "",
-      namespaceLabels: input.namespaceLabels,
-    };
+    this.context = poolContextOf(input);
   }
 
   /** The view of the serving pool holding an address, if any. */

@@ -14,6 +14,8 @@ export interface PoolContext {
   poolSet: PoolSetReader;
   namespace: string;
   namespaceLabels: Labels;
+  /** The Service's own labels, for pools' lbipam.io/service-selector. */
+  serviceLabels: Labels;
 }
 
 export interface Blocked {
@@ -48,6 +50,12 @@ export function whyCannotKeep(view: PoolView, context: PoolContext): Blocked | u
     return {
       reason: ServiceReason.NamespaceNotAllowed,
       message: `pool ${view.name} does not serve namespace ${context.namespace}`,
+    };
+  }
+  if (view.serviceMatcher !== undefined && !view.serviceMatcher(context.serviceLabels)) {
+    return {
+      reason: ServiceReason.ServiceNotSelected,
+      message: `pool ${view.name} does not select this Service (lbipam.io/service-selector)`,
     };
   }
   return undefined;

@@ -31,6 +31,8 @@ export interface PoolView {
   namespaceMatcher: LabelMatcher | undefined;
   /** The parse error of spec.namespaceSelector. */
   selectorError: string | undefined;
+  /** lbipam.io/service-selector over the Service's own labels; undefined: every Service (or it does not parse: annotationError). */
+  serviceMatcher: LabelMatcher | undefined;
   /** lbipam.io/priority: automatic pools with one come first, lower first; undefined: after them. */
   priority: number | undefined;
   /** Why one of lbipam's own pool annotations (lbipam.io/...) is unusable: the pool then serves nothing new. */
@@ -93,6 +95,8 @@ function loadBalancerProblems(spec: IPPool["spec"]): FieldProblem[] {
 export const LBIPAM_PREFIX = "lbipam.io/";
 /** lbipam's own pool annotation (behaviour.md "choosing pools"): lower first; pools without one after all with one. */
 export const POOL_PRIORITY_ANNOTATION = `${LBIPAM_PREFIX}priority`;
+/** A Calico selector over the Service's labels: the pool serves only the Services it selects, on every path. */
+export const POOL_SERVICE_SELECTOR_ANNOTATION = `${LBIPAM_PREFIX}service-selector`;
 /** `"true"` or `"false"`: allocation skips IPv4 addresses ending in .0 and .255 (MetalLB's avoidBuggyIPs). */
 export const POOL_AVOID_BUGGY_IPS_ANNOTATION = `${LBIPAM_PREFIX}avoid-buggy-ips`;
 /** The widest IPv4 pool the option applies to (its .0/.255 addresses are reserved one by one: 2^17 of them). */
@@ -107,6 +111,17 @@ function readPriority(value: string | undefined): number | string | undefined {
     return `${POOL_PRIORITY_ANNOTATION}: ${quote(value.slice(0, 64))} is not an integer between -${PRIORITY_LIMIT} and ${PRIORITY_LIMIT}`;
   }
   return Number(value);
+}
+
+/** The Service selector (undefined: every Service), or why it does not parse. */
+function readServiceSelector(value: string | undefined): LabelMatcher | string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseSelector(value);
+  } catch (error) {
+    if (!(error instanceof SelectorSyntaxError)) throw error;
+    return `${POOL_SERVICE_SELECTOR_ANNOTATION}: ${error.message}`;
+  }
 }
 
 /** Whether allocation avoids .0/.255 addresses, or why the value is unusable. */
@@ -169,7 +184,8 @@ export function toPoolView(pool: IPPool): PoolView {
   const priority = readPriority(annotations[POOL_PRIORITY_ANNOTATION]);
   const avoid = readAvoidBuggyIps(annotations[POOL_AVOID_BUGGY_IPS_ANNOTATION], validated?.cidr);
   if (definition && avoid === true) definition = { ...definition, avoidBuggyIps: true };
-  const annotationErrors = [priority, avoid].filter(
+  const services = readServiceSelector(annotations[POOL_SERVICE_SELECTOR_ANNOTATION]);
+  const annotationErrors = [priority, avoid, services].filter(
     (problem): problem is string => typeof problem === "string",
   );
 
@@ -184,6 +200,7 @@ export function toPoolView(pool: IPPool): PoolView {
     loadBalancer,
     namespaceMatcher,
     selectorError,
+    serviceMatcher: typeof services === "function" ? services : undefined,
     priority: typeof priority === "number" ? priority : undefined,
     annotationError: annotationErrors.length > 0 ? annotationErrors.join("; ") : undefined,
     terminating: pool.metadata.deletionTimestamp !== undefined,

@@ -85,7 +85,11 @@ export function projectService(object: unknown): Service {
   const projected: Service = {
     apiVersion: "v1",
     kind: "Service",
-    metadata: meta(whole, requestAnnotations),
+    metadata: meta(whole, (metadata) => ({
+      ...requestAnnotations(metadata),
+      // For pools' lbipam.io/service-selector.
+      ...(metadata.labels === undefined ? {} : { labels: fields(metadata.labels) as Record<string, string> }),
+    })),
     spec: pick(fields(whole.spec), SERVICE_SPEC_KEYS),
   };
   const kept = pick<NonNullable<Service["status"]>>(status, ["loadBalancer", "conditions"]);

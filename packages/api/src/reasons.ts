@@ -19,6 +19,7 @@ export const ServiceReason = {
   PoolDisabled: "PoolDisabled",
   PoolNotAllocatable: "PoolNotAllocatable",
   NamespaceNotAllowed: "NamespaceNotAllowed",
+  ServiceNotSelected: "ServiceNotSelected",
   InvalidAnnotation: "InvalidAnnotation",
   FamilyPending: "FamilyPending",
   ServiceTerminating: "ServiceTerminating",

@@ -36,7 +36,7 @@ const whole = {
 };
 
 describe("projectService", () => {
-  it("keeps identity, the request and the status, and nothing else", () => {
+  it("keeps identity, the request (labels for pools' service selectors), and the status, and nothing else", () => {
     assert.deepEqual(projectService(whole), {
       apiVersion: "v1",
       kind: "Service",
@@ -48,6 +48,7 @@ describe("projectService", () => {
         generation: 3,
         creationTimestamp: "2026-11-27T10:00:00Z",
         annotations: { [ANNOTATION_IPV4_POOLS]: '["pool-a"]' },
+        labels: { app: "web" },
       },
       spec: {
         type: "LoadBalancer",

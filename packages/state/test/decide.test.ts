@@ -147,6 +147,39 @@ describe("automatic assignment", () => {
     ]);
   });
 
+  it("with lbipam.io/service-selector serves only the Services it selects, on every path, and releases when labels change", () => {
+    const web = ippool(
+      "a-web",
+      "10.4.0.0/30",
+      { blockSize: 30 },
+      { annotations: { "lbipam.io/service-selector": "app == 'web'" } },
+    );
+    const rest = ippool("b-rest", "10.4.1.0/30", { blockSize: 30 });
+    runSteps(new TestCluster([web, rest]), [
+      {
+        step: "selected: a-web; not selected: b-rest",
+        act: (c) => {
+          add("ns/web", { created: 1, labels: { app: "web" } })(c);
+          add("ns/db", { created: 2, labels: { app: "db" } })(c);
+        },
+        expect: { "ns/web": [["10.4.0.0"], "Allocated"], "ns/db": [["10.4.1.0"], "Allocated"] },
+      },
+      {
+        step: "asking a-web by name or for its address does not get round the selector",
+        act: (c) => {
+          add("ns/by-pool", { created: 3, labels: { app: "db" }, annotations: pools(["a-web"]) })(c);
+          add("ns/by-ip", { created: 4, labels: { app: "db" }, annotations: ips(["10.4.0.3"]) })(c);
+        },
+        expect: { "ns/by-pool": [[], "ServiceNotSelected"], "ns/by-ip": [[], "ServiceNotSelected"] },
+      },
+      {
+        step: "relabelled away: it moves to a pool that serves it",
+        act: edit("ns/web", { created: 1, labels: { app: "api" } }),
+        expect: { "ns/web": [["10.4.1.1"], "Allocated"] },
+      },
+    ]);
+  });
+
   it("waits with NoPool when no pool serves the family, and is served when one appears", () => {
     runSteps(new TestCluster([]), [
       { step: "no pools", act: add("ns/s1"), expect: { "ns/s1": [[], "NoPool"] } },

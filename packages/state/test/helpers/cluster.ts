@@ -49,6 +49,7 @@ export function ippool(
 
 export interface ServiceOptions {
   annotations?: Record<string, string>;
+  labels?: Record<string, string>;
   families?: ("IPv4" | "IPv6")[];
   policy?: "SingleStack" | "PreferDualStack" | "RequireDualStack";
   type?: string;
@@ -66,6 +67,7 @@ export function lbService(key: string, options: ServiceOptions = {}): Service {
       name,
       creationTimestamp: new Date(Date.UTC(2026, 0, 1) + (options.created ?? 0) * 1000).toISOString(),
       ...(options.annotations ? { annotations: options.annotations } : {}),
+      ...(options.labels ? { labels: options.labels } : {}),
     },
     spec: {
       type: options.type ?? "LoadBalancer",
