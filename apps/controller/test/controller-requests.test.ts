@@ -10,6 +10,7 @@ import {
   createService,
   ingressOf,
   isolatedNamespace,
+  kubectl,
   mergePatch,
   runningController,
   waitEvent,
@@ -121,6 +122,31 @@ describe("requests", () => {
       mergePatch,
     );
     await waitIngress(cluster, ns, "not-blue-pool", ["10.52.0.0"]);
+  });
+
+  it("serves from a pool with lbipam.io/service-selector only the Services whose labels it selects", async () => {
+    const { cluster } = suite;
+    const ns = "req-service-selector";
+    await isolatedNamespace(cluster, ns, {
+      "req-svcsel-a-web": { cidr: "10.60.0.0/28", blockSize: 28 },
+      "req-svcsel-b-any": { cidr: "10.60.1.0/28", blockSize: 28 },
+    });
+    await kubectl(
+      cluster,
+      "annotate",
+      "ippool",
+      "req-svcsel-a-web",
+      "lbipam.io/service-selector=app == 'web'",
+    );
+    const labelled = (name: string, app: string) =>
+      cluster.core.createNamespacedService({
+        namespace: ns,
+        body: { metadata: { name, labels: { app } }, spec: { type: "LoadBalancer", ports: [{ port: 80 }] } },
+      });
+    await labelled("web", "web");
+    await labelled("db", "db");
+    await waitIngress(cluster, ns, "web", ["10.60.0.0"]);
+    await waitIngress(cluster, ns, "db", ["10.60.1.0"]);
   });
 
   it("reports each malformed annotation with a Warning and a condition, touching nothing else", async () => {
