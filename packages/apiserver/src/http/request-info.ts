@@ -17,11 +17,25 @@ export interface ResourceRequest {
 // Subresources of a namespace itself, not resources inside it.
 const namespaceSubresources = new Set(["status", "finalize"]);
 
+/**
+ * A boolean query parameter as kube-apiserver reads one: present and not
+ * "false" or "0" (any case) is true, e.g. the Python client's `watch=True`
+ * (apimachinery/pkg/runtime/conversion.go Convert_Slice_string_To_bool;
+ * apiserver/pkg/endpoints/request/requestinfo.go for `watch`).
+ */
+export function queryFlag(query: URLSearchParams, name: string): boolean {
+  const value = query.get(name);
+  if (value === null) return false;
+  const lower = value.toLowerCase();
+  return lower !== "false" && lower !== "0";
+}
+
 function verbFor(method: string, hasName: boolean, watch: boolean): Verb {
   switch (method) {
     case "GET":
     case "HEAD":
-      return watch ? "watch" : hasName ? "get" : "list";
+      // Only a request without a name becomes a list or a watch (requestinfo.go): a named GET stays a get.
+      return hasName ? (watch ? "watch" : "get") : watch ? "watch" : "list";
     case "POST":
       return "create";
     case "PUT":
@@ -66,6 +80,12 @@ export function parseResourceRequest(
   }
   const version = rest[0]!;
   let tail = rest.slice(1);
+  // The deprecated /watch/ prefix (still served: requestinfo.go specialVerbs): a watch, of one object when named.
+  const watchPrefix = tail[0] === "watch" && tail.length > 1;
+  if (watchPrefix) {
+    if (method !== "GET" && method !== "HEAD") return undefined;
+    tail = tail.slice(1);
+  }
   let namespace = "";
   if (tail[0] === "namespaces" && tail.length > 1) {
     namespace = tail[1]!;
@@ -73,8 +93,9 @@ export function parseResourceRequest(
   }
   const [resource, name = "", subresource = ""] = tail;
   if (!resource || tail.length > 3) return undefined;
-  const watchParam = query.get("watch");
-  const watch = watchParam === "true" || watchParam === "1";
+  const named = name !== "";
+  // ?watch= makes a watch of a request without a name only; /watch/ of any.
+  const watch = watchPrefix || (!named && queryFlag(query, "watch"));
   return {
     group,
     version,
@@ -82,6 +103,6 @@ export function parseResourceRequest(
     resource,
     name,
     subresource,
-    verb: verbFor(method, name !== "", watch),
+    verb: verbFor(method, named, watch),
   };
 }

@@ -1,6 +1,7 @@
 // watch: a chunked stream of JSON events, one per line, as kube-apiserver writes them.
 import type { ServerResponse } from "node:http";
 import { BadRequestError, GoneError } from "../errors.js";
+import { queryFlag } from "../http/request-info.js";
 import { groupVersion } from "../registry/resource-type.js";
 import type { Change } from "../storage/changelog.js";
 import type { KubeObject } from "../types.js";
@@ -36,12 +37,17 @@ function cachedLine(change: Change, key: string, make: () => string): string {
 export function watchObjects(ctx: OperationContext, res: ServerResponse): void {
   const { type, request, state, query } = ctx;
   const namespace = type.namespaced ? request.namespace : "";
-  const filter = selectionFilter(type, query);
+  const selected = selectionFilter(type, query);
+  // A watch of one object (/watch/.../NAME): kube-apiserver adds metadata.name=NAME to the field selector.
+  const filter =
+    request.name === ""
+      ? selected
+      : (object: KubeObject) => object.metadata?.name === request.name && selected(object);
   const rvParam = query.get("resourceVersion") ?? "";
   if (rvParam && !/^\d+$/.test(rvParam))
     throw new BadRequestError(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
-  const bookmarks = query.get("allowWatchBookmarks") === "true";
-  const sendInitialEvents = query.get("sendInitialEvents") === "true";
+  const bookmarks = queryFlag(query, "allowWatchBookmarks");
+  const sendInitialEvents = queryFlag(query, "sendInitialEvents");
   const timeoutSeconds = Number(query.get("timeoutSeconds") ?? "0");
   const table = wantsTable(ctx.req);
   const include = table ? includeObjectParam(query) : "Object";

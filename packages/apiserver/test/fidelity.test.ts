@@ -1,0 +1,84 @@
+// Where the embedded server must answer as kube-apiserver does for clients
+// nobody on the project wrote (the Python client sends watch=True; the Ruby
+// client watches through the /watch/ prefix).
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { type ApiServer, startApiServer } from "../src/index.js";
+import { ApiClient } from "./helpers/api-client.js";
+import { lease } from "./helpers/lease.js";
+
+let server: ApiServer;
+let api: ApiClient;
+const leases = "/apis/coordination.k8s.io/v1/namespaces/default/leases";
+
+before(async () => {
+  server = await startApiServer({ changeWindow: 50 });
+  api = new ApiClient(server);
+  await api.post(leases, lease("one"));
+  await api.post(leases, lease("two"));
+});
+
+after(async () => {
+  api.close();
+  await server.stop();
+});
+
+const nameOf = (event: { object: Record<string, unknown> }) =>
+  (event.object.metadata as { name: string }).name;
+
+test("watch=True, watch=yes: any value but false or 0 is a watch (apiserver/pkg/endpoints/request/requestinfo.go)", {
+  timeout: 10_000,
+}, async () => {
+  for (const value of ["True", "TRUE", "yes", "1"]) {
+    const stream = await api.watch(`${leases}?watch=${value}&fieldSelector=metadata.name%3Done`);
+    const first = await stream.next();
+    assert.equal(first.type, "ADDED", value);
+    assert.equal(nameOf(first), "one", value);
+    stream.close();
+  }
+  for (const value of ["False", "0", "false"]) {
+    const list = await api.get(`${leases}?watch=${value}`);
+    assert.equal(list.body.kind, "LeaseList", value);
+  }
+});
+
+test("allowWatchBookmarks=True asks for bookmarks as true does (apimachinery/pkg/runtime/conversion.go Convert_Slice_string_To_bool)", {
+  timeout: 10_000,
+}, async () => {
+  const stream = await api.watch(
+    `${leases}?watch=1&sendInitialEvents=True&allowWatchBookmarks=True&resourceVersionMatch=NotOlderThan`,
+  );
+  const seen: string[] = [];
+  for (;;) {
+    const event = await stream.next();
+    seen.push(event.type);
+    if (event.type === "BOOKMARK") break;
+  }
+  assert.deepEqual(seen, ["ADDED", "ADDED", "BOOKMARK"]);
+  stream.close();
+});
+
+test("the deprecated /watch/ prefix: a collection, and one object by name (requestinfo.go specialVerbs)", {
+  timeout: 10_000,
+}, async () => {
+  const all = await api.watch("/apis/coordination.k8s.io/v1/watch/namespaces/default/leases");
+  assert.deepEqual([nameOf(await all.next()), nameOf(await all.next())].sort(), ["one", "two"]);
+  all.close();
+  const one = await api.watch("/apis/coordination.k8s.io/v1/watch/namespaces/default/leases/two");
+  assert.equal(nameOf(await one.next()), "two");
+  await api.patch(`${leases}/one`, { spec: { holderIdentity: "changed" } });
+  await api.patch(`${leases}/two`, { spec: { holderIdentity: "changed" } });
+  const changed = await one.next();
+  assert.equal(changed.type, "MODIFIED");
+  assert.equal(nameOf(changed), "two", "a named watch sees only its object");
+  one.close();
+  const everywhere = await api.watch("/apis/coordination.k8s.io/v1/watch/leases");
+  assert.equal((await everywhere.next()).type, "ADDED");
+  everywhere.close();
+});
+
+test("a named GET with ?watch=true is a plain GET (only a request without a name becomes a watch)", async () => {
+  const reply = await api.get(`${leases}/one?watch=true`);
+  assert.equal(reply.status, 200);
+  assert.equal(reply.body.kind, "Lease");
+});
