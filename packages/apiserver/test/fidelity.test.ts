@@ -82,3 +82,28 @@ test("a named GET with ?watch=true is a plain GET (only a request without a name
   assert.equal(reply.status, 200);
   assert.equal(reply.body.kind, "Lease");
 });
+
+test("limit and timeoutSeconds that are not integers are refused with 400, as ListOptions conversion refuses them", async () => {
+  for (const query of ["limit=abc", "limit=1.5", "timeoutSeconds=abc"]) {
+    const reply = await api.get(`${leases}?${query}`);
+    assert.equal(reply.status, 400, query);
+    assert.equal(reply.body.reason, "BadRequest", query);
+  }
+  const watch = await api.get(`${leases}?watch=1&timeoutSeconds=soon`);
+  assert.equal(watch.status, 400);
+});
+
+test("a watch with a timeout past Node's longest timer stays open (it ended after 1 ms)", {
+  timeout: 10_000,
+}, async () => {
+  const stream = await api.watch(
+    `${leases}?watch=1&timeoutSeconds=3000000&fieldSelector=metadata.name%3Done`,
+  );
+  assert.equal((await stream.next()).type, "ADDED");
+  const ended = await Promise.race([
+    stream.ended.then(() => true),
+    new Promise((r) => setTimeout(() => r(false), 300)),
+  ]);
+  assert.equal(ended, false, "still open after 300 ms");
+  stream.close();
+});

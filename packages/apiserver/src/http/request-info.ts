@@ -30,6 +30,22 @@ export function queryFlag(query: URLSearchParams, name: string): boolean {
   return lower !== "false" && lower !== "0";
 }
 
+/**
+ * An integer query parameter (limit, timeoutSeconds): undefined when absent;
+ * kube-apiserver's conversion into ListOptions refuses a value that is not
+ * one with 400 BadRequest, so does this.
+ */
+export function queryInteger(query: URLSearchParams, name: string): number | undefined {
+  const value = query.get(name);
+  if (value === null || value === "") return undefined;
+  if (!/^-?\d{1,15}$/.test(value)) {
+    throw new BadRequestError(
+      `${name}: Invalid value: ${JSON.stringify(value.slice(0, 64))}: must be an integer`,
+    );
+  }
+  return Number(value);
+}
+
 function verbFor(method: string, hasName: boolean, watch: boolean): Verb {
   switch (method) {
     case "GET":

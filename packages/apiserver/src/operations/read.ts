@@ -1,5 +1,6 @@
 // get and list.
 import { BadRequestError, GoneError, NotFoundError } from "../errors.js";
+import { queryInteger } from "../http/request-info.js";
 import { groupVersion, type ResourceType } from "../registry/resource-type.js";
 import { firstAfter, type ListSnapshot, listOrderKey, type SnapshotView } from "../storage/list-snapshots.js";
 import type { KubeObject } from "../types.js";
@@ -91,8 +92,9 @@ export function listObjects(ctx: OperationContext): OperationResult {
   const namespace = type.namespaced ? request.namespace : "";
   const rvParam = query.get("resourceVersion") ?? "";
   const rvMatch = query.get("resourceVersionMatch") ?? "";
-  const limitParam = query.get("limit");
-  const limit = limitParam ? Math.trunc(Number(limitParam)) : 0;
+  const limit = queryInteger(query, "limit") ?? 0;
+  // A list has no use for timeoutSeconds, but a value that is not an integer is refused all the same.
+  queryInteger(query, "timeoutSeconds");
   const continueParam = query.get("continue") ?? "";
   const filter = selectionFilter(type, query);
   let at = state.store.resourceVersion;

@@ -1,7 +1,11 @@
 // watch: a chunked stream of JSON events, one per line, as kube-apiserver writes them.
 import type { ServerResponse } from "node:http";
 import { BadRequestError, GoneError } from "../errors.js";
-import { queryFlag } from "../http/request-info.js";
+import { queryFlag, queryInteger } from "../http/request-info.js";
+
+/** The longest delay Node's setTimeout keeps (a longer one fires after 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 import { groupVersion } from "../registry/resource-type.js";
 import type { Change } from "../storage/changelog.js";
 import type { KubeObject } from "../types.js";
@@ -48,7 +52,7 @@ export function watchObjects(ctx: OperationContext, res: ServerResponse): void {
     throw new BadRequestError(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
   const bookmarks = queryFlag(query, "allowWatchBookmarks");
   const sendInitialEvents = queryFlag(query, "sendInitialEvents");
-  const timeoutSeconds = Number(query.get("timeoutSeconds") ?? "0");
+  const timeoutSeconds = queryInteger(query, "timeoutSeconds") ?? 0;
   const table = wantsTable(ctx.req);
   const include = table ? includeObjectParam(query) : "Object";
   let sentColumns = false;
@@ -156,7 +160,8 @@ export function watchObjects(ctx: OperationContext, res: ServerResponse): void {
   untrack = state.faults.trackWatch(close);
   ctx.req.on("close", close);
   res.on("close", close);
-  if (timeoutSeconds > 0) timers.push(setTimeout(close, timeoutSeconds * 1000));
+  // Node fires a timer of more than 2^31 - 1 ms at once: a longer timeout ends then instead (24.8 days).
+  if (timeoutSeconds > 0) timers.push(setTimeout(close, Math.min(timeoutSeconds * 1000, MAX_TIMER_MS)));
   if (bookmarks) {
     const interval = setInterval(() => bookmark(), state.bookmarkIntervalMs);
     timers.push(interval);
