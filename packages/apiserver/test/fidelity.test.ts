@@ -2,6 +2,7 @@
 // nobody on the project wrote (the Python client sends watch=True; the Ruby
 // client watches through the /watch/ prefix).
 import assert from "node:assert/strict";
+import { request } from "node:https";
 import { after, before, test } from "node:test";
 import { type ApiServer, startApiServer } from "../src/index.js";
 import { ApiClient } from "./helpers/api-client.js";
@@ -106,4 +107,32 @@ test("a watch with a timeout past Node's longest timer stays open (it ended afte
   ]);
   assert.equal(ended, false, "still open after 300 ms");
   stream.close();
+});
+
+test("an object sent as text/plain is 415, one sent without a Content-Type is read as JSON (negotiation/negotiate.go)", async () => {
+  const plain = await api.send("POST", leases, { body: lease("plain"), contentType: "text/plain" });
+  assert.equal(plain.status, 415);
+  assert.equal(plain.body.reason, "UnsupportedMediaType");
+  assert.match(
+    String(plain.body.message),
+    /accepted media types include: application\/json, application\/yaml/,
+  );
+  const bare = await new Promise<number>((resolve, reject) => {
+    const text = JSON.stringify(lease("bare"));
+    const req = request(
+      new URL(leases, server.url),
+      {
+        method: "POST",
+        ca: server.caPem,
+        headers: { Authorization: `Bearer ${server.token}`, "Content-Length": Buffer.byteLength(text) },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on("error", reject);
+    req.end(text);
+  });
+  assert.equal(bare, 201);
 });

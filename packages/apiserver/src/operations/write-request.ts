@@ -1,10 +1,14 @@
 // Decoding the body and options of create, update and patch requests.
-import { BadRequestError } from "../errors.js";
-import { decodeBody, isPlainObject, readBody } from "../http/body.js";
+import { BadRequestError, UnsupportedMediaTypeError } from "../errors.js";
+import { decodeBody, isPlainObject, mediaType, readBody } from "../http/body.js";
+import { nonProtobufMediaTypes, protobufMediaType } from "../protobuf/index.js";
 import { groupVersion } from "../registry/resource-type.js";
 import type { KubeObject } from "../types.js";
 import type { OperationContext } from "./context.js";
 import { parseFieldValidation, type WriteOptions } from "./write-options.js";
+
+/** What a created or replaced object may be sent as. */
+const OBJECT_MEDIA_TYPES = [...nonProtobufMediaTypes, protobufMediaType];
 
 export function writeOptions(query: URLSearchParams): WriteOptions {
   const dryRun = query.getAll("dryRun");
@@ -18,6 +22,11 @@ export function writeOptions(query: URLSearchParams): WriteOptions {
 /** Reads an object body and checks it is of the resource's group/version/kind. */
 export async function readObject(ctx: OperationContext): Promise<KubeObject> {
   const { type } = ctx;
+  // A Content-Type no decoder knows (text/plain) is 415; none at all means JSON, the first
+  // supported (apiserver/pkg/endpoints/handlers/negotiation/negotiate.go NegotiateInputSerializerForMediaType).
+  if (!OBJECT_MEDIA_TYPES.includes(mediaType(ctx.req.headers["content-type"]))) {
+    throw new UnsupportedMediaTypeError(OBJECT_MEDIA_TYPES);
+  }
   const text = await readBody(ctx.req);
   const decoded = decodeBody(
     text,
