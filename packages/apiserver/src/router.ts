@@ -40,7 +40,9 @@ async function runOperation(
 ): Promise<OperationResult | "streamed"> {
   switch (ctx.request.verb) {
     case "get":
-      if (ctx.request.subresource && ctx.request.subresource !== "status") break;
+      // A subresource the kind does not serve has no route: 404 (status only where the kind has it).
+      if (ctx.request.subresource && !(ctx.request.subresource === "status" && ctx.type.hasStatus))
+        throw new PathNotFoundError();
       return getObject(ctx);
     case "list":
       return listObjects(ctx);

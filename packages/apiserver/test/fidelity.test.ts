@@ -136,3 +136,20 @@ test("an object sent as text/plain is 415, one sent without a Content-Type is re
   });
   assert.equal(bare, 201);
 });
+
+test("a subresource the kind does not serve is 404, as a path with no route (a Lease has no status)", async () => {
+  const patched = await api.patch(`${leases}/one/status`, { status: {} });
+  assert.equal(patched.status, 404);
+  assert.equal(patched.body.reason, "NotFound");
+  assert.equal((await api.get(`${leases}/one/status`)).status, 404);
+  assert.equal((await api.get(`${leases}/one/scale`)).status, 404);
+  const services = "/api/v1/namespaces/default/services";
+  await api.post(services, {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "web" },
+    spec: { ports: [{ port: 80 }] },
+  });
+  assert.equal((await api.patch(`${services}/web/status`, { status: {} })).status, 200, "a Service has one");
+  assert.equal((await api.post(`${services}/web/status`, {})).status, 405, "which takes no POST");
+});

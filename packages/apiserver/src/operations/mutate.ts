@@ -1,5 +1,5 @@
 // create (POST), update (PUT) and delete / deletecollection (DELETE).
-import { BadRequestError, MethodNotSupportedError } from "../errors.js";
+import { BadRequestError, MethodNotSupportedError, PathNotFoundError } from "../errors.js";
 import { decodeBody, isPlainObject, readBody } from "../http/body.js";
 import type { Subresource } from "../registry/resource-type.js";
 import type { OperationContext, OperationResult } from "./context.js";
@@ -8,22 +8,30 @@ import { selectionFilter } from "./selection.js";
 import { readObject, writeOptions } from "./write-request.js";
 import { create, update } from "./writer.js";
 
+/** The kind serves this subresource (status, where it has one). */
+const servesSubresource = (ctx: OperationContext) =>
+  ctx.request.subresource === "status" && ctx.type.hasStatus;
+
+/**
+ * The subresource a write goes to. One the kind does not serve has no route
+ * in kube-apiserver, so it is 404 NotFound (a status patch on a kind without
+ * a status subresource too), not 405.
+ */
 export function subresourceOf(ctx: OperationContext): Subresource {
-  const { subresource } = ctx.request;
-  if (subresource === "") return "";
-  if (subresource === "status" && ctx.type.hasStatus) return "status";
-  throw new MethodNotSupportedError(
-    { resource: `${ctx.type.resource}/${subresource}`, group: ctx.type.group },
-    ctx.request.verb,
-  );
+  if (ctx.request.subresource === "") return "";
+  if (servesSubresource(ctx)) return "status";
+  throw new PathNotFoundError();
 }
 
 export async function createObject(ctx: OperationContext): Promise<OperationResult> {
-  if (ctx.request.subresource)
+  if (ctx.request.subresource) {
+    // A served subresource has routes, but none for POST: 405; any other has none: 404.
+    if (!servesSubresource(ctx)) throw new PathNotFoundError();
     throw new MethodNotSupportedError(
       { resource: `${ctx.type.resource}/${ctx.request.subresource}`, group: ctx.type.group },
       "create",
     );
+  }
   const options = writeOptions(ctx.query);
   const object = await readObject(ctx);
   const result = create(ctx.state, ctx.type, ctx.request.namespace, object, options);
