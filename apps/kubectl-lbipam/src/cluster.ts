@@ -8,7 +8,7 @@ import {
   KubeConfig,
 } from "@kubernetes/client-node";
 import {
-  clusterShape,
+  clusterShapeOf,
   DEFAULT_CONFIGURATION_NAME,
   type IPPool,
   type IPReservation,
@@ -16,6 +16,7 @@ import {
   type Namespace,
   OWN_SHAPE,
   type Service,
+  SHAPE_OBJECTS,
   type ShapeDecision,
 } from "@lbipam/api";
 import {
@@ -129,22 +130,18 @@ export class ClusterReader {
         () => undefined,
       );
     try {
-      const [v3, v1, apiService] = await Promise.all([
+      const [v3PoolCrd, v1PoolCrd, calicoApiService] = await Promise.all([
         exists("getting the IPPool CRD", () =>
-          crds.readCustomResourceDefinition({ name: "ippools.projectcalico.org" }),
+          crds.readCustomResourceDefinition({ name: SHAPE_OBJECTS.v3PoolCrd }),
         ),
         exists("getting the IPPool CRD", () =>
-          crds.readCustomResourceDefinition({ name: "ippools.crd.projectcalico.org" }),
+          crds.readCustomResourceDefinition({ name: SHAPE_OBJECTS.v1PoolCrd }),
         ),
         exists("getting Calico's APIService", () =>
-          apiServices.readAPIService({ name: "v3.projectcalico.org" }),
+          apiServices.readAPIService({ name: SHAPE_OBJECTS.calicoApiService }),
         ),
       ]);
-      return clusterShape({
-        v3PoolCrdLabels: v3 === undefined ? undefined : (v3.metadata?.labels ?? {}),
-        v1PoolCrd: v1 !== undefined,
-        calicoApiService: apiService !== undefined,
-      });
+      return clusterShapeOf({ v3PoolCrd, v1PoolCrd, calicoApiService });
     } catch (error) {
       if (!(error instanceof AccessDeniedError || error instanceof RequestFailedError)) throw error;
       this.shapeProblem = `cannot tell the cluster's shape (${error.message}); read projectcalico.org/v3`;

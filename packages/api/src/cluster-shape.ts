@@ -45,6 +45,29 @@ const V3 = { group: "projectcalico.org", version: "v3" } as const;
 const V1 = { group: "crd.projectcalico.org", version: "v1" } as const;
 const WRITES_NOTHING = "writes no IPPool status and no KubeControllersConfiguration (Calico's)";
 
+/** The three objects whose presence tells the shape, read by name (deploy/rbac.yaml grants exactly these). */
+export const SHAPE_OBJECTS = {
+  v3PoolCrd: "ippools.projectcalico.org",
+  v1PoolCrd: "ippools.crd.projectcalico.org",
+  calicoApiService: "v3.projectcalico.org",
+} as const;
+
+/** The objects as read (undefined: not found), whichever client read them. */
+export interface ShapeObjects {
+  v3PoolCrd: { metadata?: { labels?: Record<string, string> } } | undefined;
+  v1PoolCrd: unknown;
+  calicoApiService: unknown;
+}
+
+/** The shape, from the objects SHAPE_OBJECTS names as read. */
+export function clusterShapeOf(objects: ShapeObjects): ShapeDecision {
+  return clusterShape({
+    v3PoolCrdLabels: objects.v3PoolCrd === undefined ? undefined : (objects.v3PoolCrd.metadata?.labels ?? {}),
+    v1PoolCrd: objects.v1PoolCrd !== undefined,
+    calicoApiService: objects.calicoApiService !== undefined,
+  });
+}
+
 export function clusterShape(facts: ShapeFacts): ShapeDecision {
   const ownV3 = facts.v3PoolCrdLabels?.[OWN_CRD_LABEL.key] === OWN_CRD_LABEL.value;
   if (facts.calicoApiService) {

@@ -2,7 +2,7 @@
 // three facts @lbipam/api's clusterShape decides on, each one GET (deploy/rbac.yaml
 // grants exactly these, by name). 404 means absent; any other failure is an
 // error, since guessing wrong would write what Calico reads.
-import { clusterShape, type ShapeDecision } from "@lbipam/api";
+import { clusterShapeOf, SHAPE_OBJECTS, type ShapeDecision } from "@lbipam/api";
 import { ApiRequestError } from "../errors.js";
 import { statusMessage } from "./cluster-writer.js";
 import type { RestClient } from "./rest-client.js";
@@ -30,16 +30,12 @@ async function get(
 }
 
 export async function detectClusterShape(rest: RestClient): Promise<ShapeDecision> {
-  const [v3Crd, v1Crd, apiService] = await Promise.all([
-    get(rest, "customresourcedefinitions", `${CRDS}/ippools.projectcalico.org`),
-    get(rest, "customresourcedefinitions", `${CRDS}/ippools.crd.projectcalico.org`),
-    get(rest, "apiservices", `${API_SERVICES}/v3.projectcalico.org`),
+  const [v3PoolCrd, v1PoolCrd, calicoApiService] = await Promise.all([
+    get(rest, "customresourcedefinitions", `${CRDS}/${SHAPE_OBJECTS.v3PoolCrd}`),
+    get(rest, "customresourcedefinitions", `${CRDS}/${SHAPE_OBJECTS.v1PoolCrd}`),
+    get(rest, "apiservices", `${API_SERVICES}/${SHAPE_OBJECTS.calicoApiService}`),
   ]);
-  return clusterShape({
-    v3PoolCrdLabels: v3Crd === undefined ? undefined : (v3Crd.metadata?.labels ?? {}),
-    v1PoolCrd: v1Crd !== undefined,
-    calicoApiService: apiService !== undefined,
-  });
+  return clusterShapeOf({ v3PoolCrd, v1PoolCrd, calicoApiService });
 }
 
 const sameShape = (a: ShapeDecision, b: ShapeDecision) =>
