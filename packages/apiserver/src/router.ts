@@ -8,7 +8,13 @@ import { parseResourceRequest, type ResourceRequest } from "./http/request-info.
 import { addWarnings, writeError, writeJson } from "./http/respond.js";
 import { serveNonResource } from "./non-resource.js";
 import type { OperationContext, OperationResult, ServerState } from "./operations/context.js";
-import { createObject, deleteCollection, deleteObject, replaceObject } from "./operations/mutate.js";
+import {
+  createObject,
+  deleteCollection,
+  deleteObject,
+  replaceObject,
+  subresourceOf,
+} from "./operations/mutate.js";
 import { patchObject } from "./operations/patch.js";
 import { getObject, listObjects } from "./operations/read.js";
 import { watchObjects } from "./operations/watch.js";
@@ -40,9 +46,8 @@ async function runOperation(
 ): Promise<OperationResult | "streamed"> {
   switch (ctx.request.verb) {
     case "get":
-      // A subresource the kind does not serve has no route: 404 (status only where the kind has it).
-      if (ctx.request.subresource && !(ctx.request.subresource === "status" && ctx.type.hasStatus))
-        throw new PathNotFoundError();
+      // A subresource the kind does not serve has no route: 404, as for writes.
+      subresourceOf(ctx);
       return getObject(ctx);
     case "list":
       return listObjects(ctx);
