@@ -325,6 +325,8 @@ function describeDecision(decision: FamilyDecision): string {
       return `keep ${decision.address}`;
     case "claim":
       return `claim ${decision.address} from pool ${decision.pool}`;
+    case "share":
+      return `share ${decision.address} of pool ${decision.pool} with ${decision.with} (sharing key)`;
     case "allocate":
       return `allocate from ${decision.pools.join(", ")} (first with a free address)`;
     case "wait":

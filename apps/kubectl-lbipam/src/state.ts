@@ -93,5 +93,6 @@ export function decisionInput(state: ClusterState, service: Service): DecisionIn
     poolSet: state.poolSet,
     config: state.config,
     holderOf: state.ledger.holderSeenBy(serviceKey(service)),
+    sharing: state.ledger,
   };
 }

@@ -17,6 +17,16 @@ export const ANNOTATION_LOADBALANCER_IPS = "projectcalico.org/loadBalancerIPs";
 /** Not an annotation, but reported the same way when its value is bad. */
 export const FIELD_LOADBALANCER_IP = "spec.loadBalancerIP";
 
+export const ANNOTATION_SHARING_KEY = "lbipam.io/sharing-key";
+export const ANNOTATION_SHARING_CROSS_NAMESPACE = "lbipam.io/sharing-cross-namespace";
+
+/** Longest sharing key (the length of a DNS subdomain, as names in Kubernetes). */
+export const SHARING_KEY_LENGTH = 253;
+/** Namespaces sharing-cross-namespace may list. */
+export const MAX_CROSS_NAMESPACES = 64;
+
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
 /** Every annotation that makes a Service "ask" for lbipam in RequestedServicesOnly mode. */
 export const REQUEST_ANNOTATIONS = [
   ANNOTATION_IPV4_POOLS,
@@ -30,7 +40,11 @@ export const POOL_ANNOTATIONS: Record<Family, string> = {
 };
 
 /** Every annotation key lbipam reads on a Service: a key one edit away from one of these is a likely typo. */
-export const SERVICE_ANNOTATIONS: readonly string[] = [...REQUEST_ANNOTATIONS];
+export const SERVICE_ANNOTATIONS: readonly string[] = [
+  ...REQUEST_ANNOTATIONS,
+  ANNOTATION_SHARING_KEY,
+  ANNOTATION_SHARING_CROSS_NAMESPACE,
+];
 
 /** Entries a pool annotation may list. */
 export const MAX_POOL_ENTRIES = 32;
@@ -76,6 +90,8 @@ export interface ServiceRequest {
   problems: AnnotationProblem[];
   /** Keys that look like typos of ours (at most PROBLEMS_SHOWN), read as if absent. */
   misspelled: MisspelledAnnotation[];
+  /** lbipam.io/sharing-key and sharing-cross-namespace; absent without a (valid) key. */
+  sharing?: SharingRequest;
 }
 
 type ListParse = { values: string[] } | { problem: string } | undefined;
@@ -183,6 +199,60 @@ export function misspelledMessage(misspelled: MisspelledAnnotation): string {
   return `annotation ${quote(misspelled.key)} is not read: did you mean ${misspelled.meant}?`;
 }
 
+/** The sharing annotations as read, before the Service's spec is looked at. */
+export interface SharingRequest {
+  key: string;
+  crossNamespaces: string[];
+}
+
+/** Reads the sharing annotations; undefined when no key is set. Bad values become problems. */
+function parseSharingRequest(
+  annotations: Readonly<Record<string, string>>,
+  problems: AnnotationProblem[],
+): SharingRequest | undefined {
+  const key = annotations[ANNOTATION_SHARING_KEY];
+  const cross = annotations[ANNOTATION_SHARING_CROSS_NAMESPACE];
+  const crossNamespaces = cross === undefined ? [] : parseCrossNamespaces(cross, problems);
+  if (key === undefined || key.trim() === "") return undefined;
+  if (key.length > SHARING_KEY_LENGTH) {
+    problems.push(
+      annotationProblem(
+        ANNOTATION_SHARING_KEY,
+        key,
+        `${key.length} characters; at most ${SHARING_KEY_LENGTH} are allowed`,
+      ),
+    );
+    return undefined;
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses.
+  if (/[\s\u0000-\u001f\u007f]/.test(key)) {
+    problems.push(
+      annotationProblem(ANNOTATION_SHARING_KEY, key, "must not hold spaces or control characters"),
+    );
+    return undefined;
+  }
+  return { key, crossNamespaces: crossNamespaces ?? [] };
+}
+
+/** "ns-a,ns-b" or "*"; undefined (a problem recorded) when malformed. */
+function parseCrossNamespaces(value: string, problems: AnnotationProblem[]): string[] | undefined {
+  const refuse = (why: string) => {
+    problems.push(annotationProblem(ANNOTATION_SHARING_CROSS_NAMESPACE, value, why));
+    return undefined;
+  };
+  if (value.length > ANNOTATION_VALUE_BYTES) return refuse("values past 16 KiB are not read");
+  const names = value
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
+  if (names.length > MAX_CROSS_NAMESPACES) {
+    return refuse(`lists ${names.length} namespaces; at most ${MAX_CROSS_NAMESPACES} are allowed`);
+  }
+  const bad = names.find((name) => name !== "*" && !NAMESPACE_NAME.test(name));
+  if (bad !== undefined) return refuse(`${quote(bad)} is not a namespace name (or "*")`);
+  return names;
+}
+
 /** Reads what a Service asks for; malformed values are reported in `problems`, never thrown. */
 export function parseServiceRequest(service: Service): ServiceRequest {
   const annotations = service.metadata.annotations ?? {};
@@ -219,5 +289,7 @@ export function parseServiceRequest(service: Service): ServiceRequest {
       parseAddresses(FIELD_LOADBALANCER_IP, field, [field], request);
     }
   }
+  const sharing = parseSharingRequest(annotations, request.problems);
+  if (sharing) request.sharing = sharing;
   return request;
 }

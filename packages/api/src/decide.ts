@@ -35,6 +35,7 @@ import type { PoolView } from "./pool-view.js";
 import { SERVICE_CONDITION_TYPE, ServiceReason } from "./reasons.js";
 import type { Condition, LoadBalancerIngress, Service } from "./resources.js";
 import type { Labels } from "./selector.js";
+import { type SharingProfile, type SharingReader, sharingProfileOf, whyCannotJoin } from "./sharing.js";
 
 export interface DecisionInput {
   service: Service;
@@ -51,6 +52,8 @@ export interface DecisionInput {
    * pools until they are released, or they look foreign.
    */
   holderOf: (address: Address) => string | undefined;
+  /** The members of shared addresses and the addresses of each sharing key, from the ledger. */
+  sharing: SharingReader;
 }
 
 export type FamilyDecision =
@@ -58,6 +61,8 @@ export type FamilyDecision =
   | { family: Family; action: "keep"; address: string }
   /** Take this address (asked for, or in the Service's status but held by nobody yet). */
   | { family: Family; action: "claim"; address: string; pool: string }
+  /** Share this address, held already by Services of the same sharing key (`with`: the first of them). */
+  | { family: Family; action: "share"; address: string; pool: string; with: string }
   /** Allocate from the first of these pools that has a free address. */
   | { family: Family; action: "allocate"; pools: string[] }
   /** Nothing for this family now. */
@@ -92,6 +97,8 @@ export interface Decision {
   misspelled: MisspelledAnnotation[];
   /** The pool names or CIDRs the pool annotations ask for, as written: a change to one may change this decision. */
   requestedPools: string[];
+  /** The Service's sharing profile (lbipam.io/sharing-key), recorded with what it holds. */
+  sharing?: SharingProfile;
 }
 
 export function serviceKey(service: Service): string {
@@ -202,9 +209,16 @@ export function poolContextOf(input: DecisionInput): PoolContext {
   };
 }
 
+/** Addresses of its sharing key a Service looks at to join one: a key held by thousands costs no more. */
+export const SHARED_ADDRESSES_EXAMINED = 256;
+
 class ServiceDecider {
   private readonly key: string;
   private readonly context: PoolContext;
+  /** Set by decide() once the request is read. */
+  private profile: SharingProfile | undefined;
+  /** Why addresses of the sharing key are not shared (said in the condition). */
+  private readonly sharingNotices = new Set<string>();
 
   constructor(private readonly input: DecisionInput) {
     this.key = serviceKey(input.service);
@@ -223,23 +237,89 @@ class ServiceDecider {
       (view) => view.cidr !== undefined && cidrContains(view.cidr, address),
     );
 
-  /** Keep (or adopt, when nobody holds it yet) a current address; undefined when it cannot be adopted. */
-  private hold(address: CurrentAddress): FamilyDecision | undefined {
-    const text = formatAddress(address.family, address.value);
-    if (address.holder === "self") return { family: address.family, action: "keep", address: text };
-    const pool = this.input.poolSet.find(address.family, address.value);
-    return pool ? { family: address.family, action: "claim", address: text, pool: pool.name } : undefined;
+  /** The Services other than this one holding the address. */
+  private otherMembers(address: Address) {
+    return this.input.sharing.membersOf(address).filter((member) => member.service !== this.key);
   }
 
-  /** The first current address of the family whose pool is among `accepted` and may keep serving. */
-  private keepable(
+  /** Why this Service may not hold the address beside its other members (undefined: it may, or it is alone). */
+  private whyCannotShareAt(address: Address): string | undefined {
+    const others = this.otherMembers(address);
+    if (others.length === 0) return undefined;
+    if (!this.profile)
+      return `Service ${others[0]!.service} holds it too, and this Service has no sharing key`;
+    return whyCannotJoin(this.key, this.profile, others);
+  }
+
+  /**
+   * Keep, join or adopt a current address; undefined when it cannot be held.
+   * `shareRules: false` keeps what the Service holds whatever its members
+   * (bad input takes nothing away).
+   */
+  private hold(address: CurrentAddress, shareRules = true): FamilyDecision | undefined {
+    const text = formatAddress(address.family, address.value);
+    const why = shareRules ? this.whyCannotShareAt(address) : undefined;
+    if (address.holder === "self") {
+      if (why === undefined) return { family: address.family, action: "keep", address: text };
+      this.sharingNotices.add(`${text} is no longer shared: ${why}`);
+      return undefined;
+    }
+    const pool = this.input.poolSet.find(address.family, address.value);
+    if (!pool) return undefined;
+    if (address.holder === "none")
+      return { family: address.family, action: "claim", address: text, pool: pool.name };
+    // In the status, but held by others: joined only when the sharing key lets it.
+    const first = this.otherMembers(address)[0];
+    if (!this.profile || first === undefined || why !== undefined) return undefined;
+    return { family: address.family, action: "share", address: text, pool: pool.name, with: first.service };
+  }
+
+  /** The first current address of the family whose pool is among `accepted`, may keep serving, and can be held. */
+  private keepFirst(
     held: CurrentAddress[],
     accepted: (view: PoolView) => boolean,
-  ): CurrentAddress | undefined {
-    return held.find((address) => {
+  ): FamilyDecision | undefined {
+    for (const address of held) {
       const view = this.poolOf(address);
-      return view !== undefined && accepted(view) && whyCannotKeep(view, this.context) === undefined;
-    });
+      if (view === undefined || !accepted(view) || whyCannotKeep(view, this.context) !== undefined) continue;
+      const kept = this.hold(address);
+      if (kept) return kept;
+    }
+    return undefined;
+  }
+
+  /**
+   * An address the Service's sharing key already holds in one of the
+   * candidate pools that it can join: the first pool in order, then the
+   * lowest address. Why the others cannot be joined is said in the condition.
+   */
+  private joinShared(family: Family, candidates: readonly PoolView[]): FamilyDecision | undefined {
+    if (!this.profile) return undefined;
+    let best: { rank: number; address: Address; pool: string; with: string } | undefined;
+    let examined = 0;
+    const seen = new Set<bigint>();
+    for (const address of this.input.sharing.addressesOfKey(this.profile.key)) {
+      if (address.family !== family || seen.has(address.value)) continue;
+      seen.add(address.value);
+      if (++examined > SHARED_ADDRESSES_EXAMINED) break;
+      const view = this.poolOf(address);
+      const rank = view ? candidates.indexOf(view) : -1;
+      if (rank < 0 || whyCannotServe(view!, this.context) !== undefined) continue;
+      const others = this.otherMembers(address);
+      if (others.length === 0) continue;
+      const why = whyCannotJoin(this.key, this.profile, others);
+      const text = formatAddress(family, address.value);
+      if (why !== undefined) {
+        this.sharingNotices.add(`${text} of sharing key ${quote(this.profile.key)} is not shared: ${why}`);
+        continue;
+      }
+      if (!best || rank < best.rank || (rank === best.rank && address.value < best.address.value)) {
+        best = { rank, address, pool: view!.name, with: others[0]!.service };
+      }
+    }
+    if (!best) return undefined;
+    const address = formatAddress(family, best.address.value);
+    return { family, action: "share", address, pool: best.pool, with: best.with };
   }
 
   private decideAddress(wanted: RequestedAddress, held: CurrentAddress[]): FamilyDecision {
@@ -261,6 +341,23 @@ class ServiceDecider {
     const blocked = whyCannotServe(view, this.context);
     if (blocked) return wait(blocked.reason, blocked.message);
     const holder = this.input.holderOf(wanted);
+    const others = this.otherMembers(wanted);
+    if (others.length > 0) {
+      // Held by others: joined when the sharing key lets it, else waited for.
+      const profile = this.profile;
+      if (profile && others.some((member) => member.profile?.key === profile.key)) {
+        const why = whyCannotJoin(this.key, profile, others);
+        if (why !== undefined) {
+          return wait(
+            ServiceReason.SharingConflict,
+            `shared under sharing key ${quote(profile.key)}, but ${why}`,
+          );
+        }
+        if (holder === this.key) return { family, action: "keep", address: wanted.text };
+        return { family, action: "share", address: wanted.text, pool: view.name, with: others[0]!.service };
+      }
+      return wait(ServiceReason.RequestedIPInUse, `held by Service ${others[0]!.service}`);
+    }
     if (holder === this.key) return { family, action: "keep", address: wanted.text };
     if (holder !== undefined) return wait(ServiceReason.RequestedIPInUse, `held by Service ${holder}`);
     if (this.input.poolSet.get(view.name)?.isAllocated(wanted.value)) {
@@ -281,8 +378,7 @@ class ServiceDecider {
     if (named?.length === 0 && (annotated.missing[family]?.length ?? 0) > 0) {
       // Only missing pools are named: an address the Service has is kept until one exists (a
       // typo in the name must not take it away); without one, the Service waits for the pool.
-      const keep = this.keepable(held, () => true);
-      const kept = keep && this.hold(keep);
+      const kept = this.keepFirst(held, () => true);
       if (kept) return kept;
       return {
         family,
@@ -294,9 +390,11 @@ class ServiceDecider {
     // Without a pool annotation only Automatic pools qualify, so an address of a
     // Manual pool is released when its annotation goes away.
     const candidates = named ?? automaticPools(this.context, family);
-    const keep = this.keepable(held, (view) => candidates.includes(view));
-    const kept = keep && this.hold(keep);
+    const kept = this.keepFirst(held, (view) => candidates.includes(view));
+    // An address of its own is kept, never swapped for a shared one; why it is not shared is still said.
+    const joined = this.joinShared(family, candidates);
     if (kept) return kept;
+    if (joined) return joined;
     const choice = choosePools(candidates, family, this.context);
     if ("pools" in choice) return { family, action: "allocate", pools: choice.pools };
     return { family, action: "wait", reason: choice.reason, message: choice.message };
@@ -332,8 +430,9 @@ class ServiceDecider {
 
     const families = requestedFamilies(service);
     const current = currentAddresses(service, this.key, this.inPoolRange, holderOf);
-    const heldOf = (family: Family) =>
-      current.ours.filter((address) => address.family === family && address.holder !== "other");
+    // Addresses others hold count only where the sharing key may join them (hold()).
+    const heldOf = (family: Family, joinable = true) =>
+      current.ours.filter((address) => address.family === family && (joinable || address.holder !== "other"));
 
     const problems = [...request.problems];
     const annotated = resolvePoolAnnotations(request, this.input.pools, problems);
@@ -344,20 +443,25 @@ class ServiceDecider {
       const reason = problems.length > 0 ? ServiceReason.InvalidAnnotation : ServiceReason.ServiceTerminating;
       const message =
         problems.length > 0 ? listSome(problems.map((p) => p.message)) : "the Service is being deleted";
+      // What it shares stays shared as recorded: its profile as of its last good reconcile.
+      this.profile = this.input.sharing.profileOf(this.key);
       decisions = families.map((family) => {
-        const kept = heldOf(family)
+        const kept = heldOf(family, false)
           .filter((address) => this.poolOf(address) !== undefined)
-          .map((address) => this.hold(address))
+          .map((address) => this.hold(address, false))
           .find((decision) => decision !== undefined);
         return kept ?? { family, action: "wait", reason, message };
       });
     } else {
+      this.profile = sharingProfileOf(service, request.sharing);
       decisions = families.map((family) => this.decideFamily(family, request, annotated, heldOf(family)));
       decisions = this.applyPolicy(decisions);
     }
 
     const kept = new Set(
-      decisions.flatMap((d) => (d.action === "keep" || d.action === "claim" ? [d.address] : [])),
+      decisions.flatMap((d) =>
+        d.action === "keep" || d.action === "claim" || d.action === "share" ? [d.address] : [],
+      ),
     );
     const notices = this.notices(request, annotated, decisions);
     const release = current.ours
@@ -372,7 +476,9 @@ class ServiceDecider {
       release,
       foreignIngress: current.foreign,
       lost: current.ours
-        .filter((address) => address.holder === "other")
+        .filter(
+          (address) => address.holder === "other" && !kept.has(formatAddress(address.family, address.value)),
+        )
         .map((address) => ({
           address: formatAddress(address.family, address.value),
           holder: holderOf(address) ?? "",
@@ -381,6 +487,7 @@ class ServiceDecider {
       problems,
       misspelled: request.misspelled,
       requestedPools,
+      ...(this.profile ? { sharing: this.profile } : {}),
     };
   }
 
@@ -390,7 +497,7 @@ class ServiceDecider {
    * anyway (by the other named pools, or keeping its address meanwhile).
    */
   private notices(request: ServiceRequest, annotated: NamedPools, decisions: FamilyDecision[]): string[] {
-    const notices = request.misspelled.map(misspelledMessage);
+    const notices = [...request.misspelled.map(misspelledMessage), ...this.sharingNotices];
     for (const decision of decisions) {
       const missing = annotated.missing[decision.family] ?? [];
       if (missing.length === 0 || decision.action === "wait") continue;

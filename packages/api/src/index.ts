@@ -15,3 +15,4 @@ export * from "./reasons.js";
 export * from "./reservations.js";
 export * from "./resources.js";
 export * from "./selector.js";
+export * from "./sharing.js";

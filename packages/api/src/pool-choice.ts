@@ -78,7 +78,6 @@ export function whyCannotServe(view: PoolView, context: PoolContext): Blocked | 
   return undefined;
 }
 
-/** Automatic LoadBalancer pools of a family, in name order: the choice when nothing is asked. */
 /** Pools in the order automatic allocation tries them: by lbipam.io/priority (lower first, none last), then name. */
 export function byPriority(a: PoolView, b: PoolView): number {
   const rank = (view: PoolView) => view.priority ?? Number.POSITIVE_INFINITY;
@@ -86,6 +85,7 @@ export function byPriority(a: PoolView, b: PoolView): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
+/** Automatic LoadBalancer pools of a family, in byPriority order: the choice when nothing is asked. */
 export function automaticPools(context: PoolContext, family: Family): PoolView[] {
   return [...context.pools.values()]
     .filter((view) => view.loadBalancer && view.mode === "Automatic" && view.family === family)

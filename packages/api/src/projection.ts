@@ -3,7 +3,7 @@
 // projections instead of whole objects is what lets 100,000 Services fit in a
 // small heap: managedFields, ports, selectors and the last-applied annotation
 // are most of a Service's size and none of lbipam's business.
-import { misspelledAnnotations, REQUEST_ANNOTATIONS } from "./annotations.js";
+import { ANNOTATION_SHARING_KEY, misspelledAnnotations, SERVICE_ANNOTATIONS } from "./annotations.js";
 import type { Namespace, ObjectMeta, Service } from "./resources.js";
 
 type Fields = Record<string, unknown>;
@@ -65,18 +65,33 @@ function meta(object: Fields, extra: (metadata: Fields) => Partial<ObjectMeta>):
 }
 
 /**
- * Only the annotations a Service asks with, and keys that look like typos of
- * them (they get a Warning); undefined when it has none of them.
+ * Only the annotations lbipam reads on a Service, and keys that look like
+ * typos of them (they get a Warning); undefined when it has none of them.
  */
 function requestAnnotations(metadata: Fields): Partial<ObjectMeta> {
   const all = fields(metadata.annotations);
-  const kept = pick<Record<string, string>>(all, REQUEST_ANNOTATIONS);
+  const kept = pick<Record<string, string>>(all, SERVICE_ANNOTATIONS);
   // A typo'd key's value is never read: kept empty, so a huge one costs nothing.
   for (const { key } of misspelledAnnotations(all as Record<string, string>)) kept[key] = "";
   return Object.keys(kept).length > 0 ? { annotations: kept } : {};
 }
 
 const SERVICE_SPEC_KEYS = ["type", "loadBalancerClass", "loadBalancerIP", "ipFamilies", "ipFamilyPolicy"];
+/** What sharing an address reads (sharing.ts): kept only for Services with a sharing key. */
+const SHARING_SPEC_KEYS = [...SERVICE_SPEC_KEYS, "externalTrafficPolicy", "selector"];
+
+/** A Service's ports as sharing reads them: port and protocol only. */
+function sharingPorts(spec: Fields): Pick<NonNullable<Service["spec"]>, "ports"> {
+  if (!Array.isArray(spec.ports)) return {};
+  return { ports: spec.ports.map((entry) => pick(fields(entry), ["port", "protocol"])) };
+}
+
+function serviceSpec(whole: Fields): Service["spec"] {
+  const spec = fields(whole.spec);
+  const annotations = fields(fields(whole.metadata).annotations);
+  if (annotations[ANNOTATION_SHARING_KEY] === undefined) return pick(spec, SERVICE_SPEC_KEYS);
+  return { ...pick(spec, SHARING_SPEC_KEYS), ...sharingPorts(spec) };
+}
 
 /** A Service as lbipam reads it: identity, the request (spec and request annotations) and the status. */
 export function projectService(object: unknown): Service {
@@ -90,7 +105,7 @@ export function projectService(object: unknown): Service {
       // For pools' lbipam.io/service-selector.
       ...(metadata.labels === undefined ? {} : { labels: fields(metadata.labels) as Record<string, string> }),
     })),
-    spec: pick(fields(whole.spec), SERVICE_SPEC_KEYS),
+    spec: serviceSpec(whole),
   };
   const kept = pick<NonNullable<Service["status"]>>(status, ["loadBalancer", "conditions"]);
   if (Object.keys(kept).length > 0) projected.status = kept;

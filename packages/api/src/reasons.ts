@@ -23,6 +23,8 @@ export const ServiceReason = {
   InvalidAnnotation: "InvalidAnnotation",
   FamilyPending: "FamilyPending",
   ServiceTerminating: "ServiceTerminating",
+  /** loadBalancerIPs names an address its sharing key's members hold, and the Service cannot join them. */
+  SharingConflict: "SharingConflict",
 } as const;
 export type ServiceReason = (typeof ServiceReason)[keyof typeof ServiceReason];
 

@@ -110,6 +110,10 @@ export interface Service {
     loadBalancerIP?: string;
     ipFamilies?: IPFamily[];
     ipFamilyPolicy?: IPFamilyPolicy;
+    /** Read only for Services with lbipam.io/sharing-key (sharing.ts). */
+    ports?: { port?: number; protocol?: string }[];
+    externalTrafficPolicy?: string;
+    selector?: Record<string, string>;
   };
   status?: {
     loadBalancer?: { ingress?: LoadBalancerIngress[] };

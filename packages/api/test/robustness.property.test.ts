@@ -8,6 +8,8 @@ import {
   ANNOTATION_IPV4_POOLS,
   ANNOTATION_IPV6_POOLS,
   ANNOTATION_LOADBALANCER_IPS,
+  ANNOTATION_SHARING_CROSS_NAMESPACE,
+  ANNOTATION_SHARING_KEY,
   decide,
   type IPPool,
   type KubeControllersConfiguration,
@@ -80,7 +82,14 @@ it("decide answers for any annotations, families, classes and statuses", () => {
     fc.property(
       fc.record({
         annotations: fc.dictionary(
-          fc.constantFrom(ANNOTATION_IPV4_POOLS, ANNOTATION_IPV6_POOLS, ANNOTATION_LOADBALANCER_IPS, "other"),
+          fc.constantFrom(
+            ANNOTATION_IPV4_POOLS,
+            ANNOTATION_IPV6_POOLS,
+            ANNOTATION_LOADBALANCER_IPS,
+            ANNOTATION_SHARING_KEY,
+            ANNOTATION_SHARING_CROSS_NAMESPACE,
+            "other",
+          ),
           annotationValue,
         ),
         ipFamilies: fc.array(fc.constantFrom("IPv4", "IPv6", "IPv5", "constructor")),
@@ -116,6 +125,7 @@ it("decide answers for any annotations, families, classes and statuses", () => {
           poolSet,
           config: { assignIPs: "AllServices", loadBalancerClass: "calico" },
           holderOf: () => undefined,
+          sharing: { membersOf: () => [], addressesOfKey: () => [], profileOf: () => undefined },
         });
         assert.equal(decision.key, "ns/s");
         for (const family of decision.families) assert.ok(family.family === 4 || family.family === 6);

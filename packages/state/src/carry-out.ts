@@ -9,7 +9,11 @@
 //      (the ingress it is given);
 //   3. only once `write` returned do the addresses the Service gave up go
 //      back, so no other Service's status can show an address while this one
-//      still does (a write that throws leaves them held for the retry).
+//      still does (a write that throws leaves them held for the retry). A
+//      shared address goes back to its pool only when its last member lets go.
+// The Service's sharing profile is recorded in the ledger before step 1 when
+// it gives nothing up, else after step 3: the other members of an address it
+// leaves never see it there with a profile that no longer fits them.
 // New addresses come from an allocate function: the pools' own allocate()
 // offline (reconcileNow), the controller's batching worker pool online
 // (reconcileInTurns). The steps are one generator, so both run the same code.
@@ -62,7 +66,7 @@ export interface CarriedOut {
   disagreements: { address: string; holder: string | undefined }[];
 }
 
-type FamilyOutcome = { address: string; taken?: Taken } | { raced?: Decision["condition"] };
+type FamilyOutcome = { address: string; taken?: Taken; joined?: boolean } | { raced?: Decision["condition"] };
 
 /** Step 1: yields the allocations to make, all at once, and is given their results in order. */
 function* carryOutSteps(
@@ -114,20 +118,22 @@ function* carryOutSteps(
 
   const addresses: string[] = [];
   const taken: Taken[] = [];
+  const joined: string[] = [];
   let raced: Decision["condition"] | undefined;
   let waiting = false;
   for (const outcome of outcomes) {
     if (outcome && "address" in outcome) {
       addresses.push(outcome.address);
       if (outcome.taken) taken.push(outcome.taken);
+      if (outcome.joined) joined.push(outcome.address);
     } else {
       waiting = true;
       if (outcome?.raced && !raced) raced = outcome.raced;
     }
   }
-  if (waiting && service.spec?.ipFamilyPolicy === "RequireDualStack" && taken.length > 0) {
-    for (const { address } of taken) releaseAddress(key, parseAddress(address), ledger, poolSet);
-    const given = new Set(taken.map((t) => t.address));
+  if (waiting && service.spec?.ipFamilyPolicy === "RequireDualStack" && taken.length + joined.length > 0) {
+    const given = new Set([...taken.map((t) => t.address), ...joined]);
+    for (const address of given) releaseAddress(key, parseAddress(address), ledger, poolSet);
     return {
       addresses: addresses.filter((text) => !given.has(text)),
       taken: [],
@@ -163,6 +169,12 @@ function settleFamily(key: string, family: FamilyDecision, ledger: Ledger, poolS
         taken: { address: family.address, family: family.family, pool: pool.name },
       };
     }
+    case "share": {
+      const address = parseAddress(family.address);
+      if (ledger.share(key, address)) return { address: family.address, joined: true };
+      // Its last member let go since the decision: the address is free to take.
+      return settleFamily(key, { ...family, action: "claim" }, ledger, poolSet);
+    }
     case "allocate":
     case "wait":
       return {};
@@ -194,6 +206,7 @@ function* reconcileSteps(
   ledger: Ledger,
   poolSet: PoolSet,
 ): Generator<ReconcileStep, Reconciled, (Allocated | undefined)[] | undefined> {
+  if (decision.release.length === 0) ledger.setProfile(key, decision.sharing);
   const steps = carryOutSteps(key, service, decision, ledger, poolSet);
   let step = steps.next();
   while (!step.done) step = steps.next((yield { allocate: step.value }) ?? []);
@@ -203,7 +216,9 @@ function* reconcileSteps(
   if (!decision.leaveStatus) {
     yield { write: { carried, ingress: desiredIngress(service, decision, carried.addresses), condition } };
   }
-  return { carried, condition, released: releaseGivenUp(key, decision, ledger, poolSet) };
+  const released = releaseGivenUp(key, decision, ledger, poolSet);
+  ledger.setProfile(key, decision.sharing);
+  return { carried, condition, released };
 }
 
 /** One reconcile with a synchronous allocator and status write (simulate, tests). */
@@ -268,14 +283,18 @@ export function claimHeld(poolSet: PoolSet, address: Address): boolean {
   return pool !== undefined && !pool.isAllocated(address.value) && pool.claim(address.value);
 }
 
-/** Gives an address back to its pool and the ledger; the pool it went back to, if the Service held it. */
+/**
+ * Lets go of an address in the ledger, and gives it back to its pool when no
+ * other member of a shared address still holds it; the pool it went back
+ * to, if it went back.
+ */
 export function releaseAddress(
   key: string,
   address: Address,
   ledger: Ledger,
   poolSet: PoolSet,
 ): { pool: string | undefined } | undefined {
-  if (!ledger.release(key, address)) return undefined;
+  if (!ledger.release(key, address) || ledger.isHeld(address)) return undefined;
   const pool = poolSet.find(address.family, address.value);
   pool?.release(address.value);
   return { pool: pool?.name };
@@ -300,6 +319,7 @@ function releaseGivenUp(key: string, decision: Decision, ledger: Ledger, poolSet
 
 /** Everything a Service holds goes back: it is gone. */
 export function releaseAll(key: string, ledger: Ledger, poolSet: PoolSet): Released[] {
+  ledger.setProfile(key, undefined);
   const released: Released[] = [];
   for (const holding of [...ledger.holdings(key)]) {
     const back = releaseAddress(key, holding, ledger, poolSet);

@@ -3,7 +3,11 @@
 // another while the write is retried) and is rebuilt from Services' status
 // at start. Beside it, the addresses shown by Services lbipam does not
 // manage ("foreign"): never given to anyone, never released by lbipam.
+// An address shared by Services of one sharing key (sharing.ts in
+// @lbipam/api) has a first holder and the other members beside it; it goes
+// back to its pool only when the last of them lets go.
 import { type Address, type Family, formatAddress } from "@lbipam/allocator";
+import type { SharingMember, SharingProfile, SharingReader } from "@lbipam/api";
 
 export interface Holding {
   family: Family;
@@ -17,9 +21,15 @@ type AddressKey = number | bigint;
 const addressKey = (address: Address): AddressKey =>
   address.family === 4 ? Number(address.value) : address.value;
 
-export class Ledger {
+export class Ledger implements SharingReader {
   private readonly holders: Record<Family, Map<AddressKey, string>> = { 4: new Map(), 6: new Map() };
+  /** The members of a shared address besides its first holder, in the order they joined. */
+  private readonly sharers: Record<Family, Map<AddressKey, string[]>> = { 4: new Map(), 6: new Map() };
   private readonly byKey = new Map<string, Holding[]>();
+  /** The sharing profile of each Service with a sharing key, as of its last reconcile. */
+  private readonly profiles = new Map<string, SharingProfile>();
+  /** The Services with a profile, by sharing key. */
+  private readonly bySharingKey = new Map<string, Set<string>>();
   private readonly foreignHolders: Record<Family, Map<AddressKey, string>> = { 4: new Map(), 6: new Map() };
   private readonly foreignByKey = new Map<string, Holding[]>();
 
@@ -36,8 +46,51 @@ export class Ledger {
   holderSeenBy(key: string): (address: Address) => string | undefined {
     return (address) => {
       const holder = this.holderOf(address);
-      return holder === key && this.isForeign(address) ? undefined : holder;
+      if (holder === key && this.isForeign(address)) return undefined;
+      return this.sharers[address.family].get(addressKey(address))?.includes(key) ? key : holder;
     };
+  }
+
+  /** True when a Service lbipam serves holds the address (alone or shared). */
+  isHeld(address: Address): boolean {
+    return this.holders[address.family].has(addressKey(address));
+  }
+
+  membersOf(address: Address): SharingMember[] {
+    const at = addressKey(address);
+    const first = this.holders[address.family].get(at);
+    if (first === undefined) return [];
+    const keys = [first, ...(this.sharers[address.family].get(at) ?? [])];
+    return keys.map((service) => ({ service, profile: this.profiles.get(service) }));
+  }
+
+  *addressesOfKey(sharingKey: string): IterableIterator<Address> {
+    for (const service of this.bySharingKey.get(sharingKey) ?? []) yield* this.holdings(service);
+  }
+
+  /** Records the Service's sharing profile (undefined: it has no sharing key). */
+  setProfile(key: string, profile: SharingProfile | undefined): void {
+    const before = this.profiles.get(key);
+    if (before !== undefined && before.key !== profile?.key) {
+      const members = this.bySharingKey.get(before.key);
+      members?.delete(key);
+      if (members?.size === 0) this.bySharingKey.delete(before.key);
+    }
+    if (profile === undefined) {
+      this.profiles.delete(key);
+      return;
+    }
+    this.profiles.set(key, profile);
+    let members = this.bySharingKey.get(profile.key);
+    if (!members) {
+      members = new Set();
+      this.bySharingKey.set(profile.key, members);
+    }
+    members.add(key);
+  }
+
+  profileOf(key: string): SharingProfile | undefined {
+    return this.profiles.get(key);
   }
 
   /** True when the holder of the address is a Service lbipam does not manage. */
@@ -50,24 +103,67 @@ export class Ledger {
     return this.byKey.get(key) ?? [];
   }
 
-  /** Records that `key` holds the address; false if another key already does. `text` is its canonical form, when known. */
+  /**
+   * Records that `key` holds the address; false if another key already does
+   * (true if `key` is among the members of a shared one). `text` is its
+   * canonical form, when known.
+   */
   hold(key: string, address: Address, text = formatAddress(address.family, address.value)): boolean {
     const at = addressKey(address);
     const holder = this.holders[address.family].get(at);
-    if (holder !== undefined) return holder === key;
+    if (holder !== undefined) return holder === key || this.isSharer(key, address);
     if (this.foreignHolders[address.family].has(at)) return false;
     this.holders[address.family].set(at, key);
-    const list = this.byKey.get(key) ?? [];
-    list.push({ family: address.family, value: address.value, text });
-    this.byKey.set(key, list);
+    this.addHolding(key, { family: address.family, value: address.value, text });
     return true;
   }
 
-  /** Forgets that `key` holds the address; false if it did not. */
+  /**
+   * Records that `key` shares an address a Service lbipam serves holds
+   * already; false when nobody (or only an unmanaged Service) holds it. Who
+   * may share is the decision's question (whyCannotJoin), not the ledger's.
+   */
+  share(key: string, address: Address, text = formatAddress(address.family, address.value)): boolean {
+    const at = addressKey(address);
+    const holder = this.holders[address.family].get(at);
+    if (holder === undefined) return false;
+    if (holder === key || this.isSharer(key, address)) return true;
+    const sharers = this.sharers[address.family].get(at) ?? [];
+    sharers.push(key);
+    this.sharers[address.family].set(at, sharers);
+    this.addHolding(key, { family: address.family, value: address.value, text });
+    return true;
+  }
+
+  private isSharer(key: string, address: Address): boolean {
+    return this.sharers[address.family].get(addressKey(address))?.includes(key) ?? false;
+  }
+
+  private addHolding(key: string, holding: Holding): void {
+    const list = this.byKey.get(key) ?? [];
+    list.push(holding);
+    this.byKey.set(key, list);
+  }
+
+  /**
+   * Forgets that `key` holds the address; false if it did not. A shared
+   * address stays held by the other members (the first to join becomes its
+   * first holder): isHeld says whether it may go back to its pool.
+   */
   release(key: string, address: Address): boolean {
     const at = addressKey(address);
-    if (this.holders[address.family].get(at) !== key) return false;
-    this.holders[address.family].delete(at);
+    const first = this.holders[address.family].get(at);
+    const sharers = this.sharers[address.family].get(at);
+    if (first === key) {
+      const next = sharers?.shift();
+      if (next === undefined) this.holders[address.family].delete(at);
+      else this.holders[address.family].set(at, next);
+    } else {
+      const index = sharers?.indexOf(key) ?? -1;
+      if (index < 0) return false;
+      sharers!.splice(index, 1);
+    }
+    if (sharers?.length === 0) this.sharers[address.family].delete(at);
     const rest = (this.byKey.get(key) ?? []).filter(
       (h) => h.family !== address.family || h.value !== address.value,
     );

@@ -1,7 +1,8 @@
 // State at start: every address shown in a served Service's status, in a
 // known pool's range, is held again by that Service. Two Services showing one
 // address: the older (creationTimestamp, then namespace/name) keeps it; the
-// other is reassigned by its first reconcile, with a Warning. Then the
+// younger shares it when their sharing key lets them (whyCannotJoin), and is
+// otherwise reassigned by its first reconcile, with a Warning. Then the
 // addresses shown by Services of another class (or not LoadBalancer) are held
 // as foreign (foreign.ts), after lbipam's own, so they never go to anyone.
 //
@@ -9,7 +10,14 @@
 // left as one allocator RebuildTask per pool, so a caller with many addresses
 // can run them on its worker pool (the claims land in the pools' shared memory).
 import { type Address, type AddressPool, formatAddress, type RebuildTask } from "@lbipam/allocator";
-import { loadBalancerClassOf, parseIngressAddress, type Service, serviceKey } from "@lbipam/api";
+import {
+  loadBalancerClassOf,
+  parseIngressAddress,
+  type Service,
+  serviceKey,
+  serviceSharingProfile,
+  whyCannotJoin,
+} from "@lbipam/api";
 import { claimHeld } from "./carry-out.js";
 import { holdShown } from "./foreign.js";
 import type { Holding, Ledger } from "./ledger.js";
@@ -115,6 +123,8 @@ export function* rebuildSteps(
       continue;
     }
     const key = serviceKey(service);
+    const profile = serviceSharingProfile(service);
+    if (profile) ledger.setProfile(key, profile);
     const created = service.metadata.creationTimestamp ?? "";
     for (const entry of service.status?.loadBalancer?.ingress ?? []) {
       const address = parseIngressAddress(entry);
@@ -134,10 +144,6 @@ export function* rebuildSteps(
     if (++handled % REBUILD_PER_STEP === 0) yield;
   }
   const result: LedgerRebuild = { held: 0, conflicts: [], foreign: 0, foreignConflicts: [], tasks: [] };
-  for (const lost of losers) {
-    const keptBy = oldest.get(lost.text)?.key ?? "";
-    result.conflicts.push({ address: lost.text, keptBy, lostBy: lost.key });
-  }
   const claims = new Map<AddressPool, RebuildTask>();
   const claimIn = (pool: AddressPool, text: string) => {
     let task = claims.get(pool);
@@ -151,6 +157,22 @@ export function* rebuildSteps(
     ledger.hold(key, address, text);
     result.held++;
     claimIn(pool, text);
+    if (++handled % REBUILD_PER_STEP === 0) yield;
+  }
+  // Older first, so who joins does not hang on the order the Services were listed in.
+  losers.sort(byAge);
+  for (const lost of losers) {
+    const profile = ledger.profileOf(lost.key);
+    const members = ledger.membersOf(lost.address);
+    if (profile && whyCannotJoin(lost.key, profile, members) === undefined) {
+      ledger.share(lost.key, lost.address, lost.text);
+    } else {
+      result.conflicts.push({
+        address: lost.text,
+        keptBy: oldest.get(lost.text)?.key ?? "",
+        lostBy: lost.key,
+      });
+    }
     if (++handled % REBUILD_PER_STEP === 0) yield;
   }
   for (const service of foreign) {

@@ -112,6 +112,7 @@ it("answers the same for the same input and leaves the input alone", () => {
     poolSet: cluster.poolSet,
     config: cluster.config,
     holderOf: cluster.ledger.holderSeenBy("ns/s"),
+    sharing: cluster.ledger,
   };
   assert.deepEqual(decide(input), decide(input));
   assert.equal(cluster.poolSet.get("a-pool")!.counts().allocated, 0);

@@ -8,11 +8,14 @@ import {
   ANNOTATION_IPV4_POOLS,
   ANNOTATION_IPV6_POOLS,
   ANNOTATION_LOADBALANCER_IPS,
+  ANNOTATION_SHARING_CROSS_NAMESPACE,
+  ANNOTATION_SHARING_KEY,
   type Decision,
   type IPPool,
   parseServiceRequest,
   type Service,
   serviceKey,
+  whyCannotShare,
   whyUnmanaged,
 } from "@lbipam/api";
 import fc from "fast-check";
@@ -131,6 +134,12 @@ const serviceArb = fc.record({
   loadBalancerClass: fc.constantFrom(undefined, undefined, undefined, undefined, "calico", "other"),
   created: fc.nat(20),
   ingress: fc.subarray([...ADDRESSES, "lb.example"], { maxLength: 2 }),
+  // Sharing: two keys, ports that collide or not, both traffic policies, namespaces let in or not.
+  sharingKey: fc.constantFrom(undefined, undefined, "k1", "k1", "k2"),
+  crossNamespace: fc.constantFrom(undefined, undefined, "*", "red", "blue,red", "not a name!"),
+  ports: fc.subarray(["TCP/53", "UDP/53", "TCP/80", "TCP/443"], { minLength: 1, maxLength: 2 }),
+  local: fc.nat(4).map((n) => n === 0),
+  selector: fc.constantFrom(undefined, { app: "a" }, { app: "b" }),
 });
 
 const clusterArb = fc.record({
@@ -165,18 +174,29 @@ function build(spec: ClusterSpec): TestCluster {
     assignIPs: spec.requestedOnly ? "RequestedServicesOnly" : "AllServices",
   };
   spec.services.forEach((s, i) => {
-    const annotations = s.annotation ? { [s.annotation.key]: JSON.stringify(s.annotation.names) } : undefined;
+    const annotations: Record<string, string> | undefined = s.annotation
+      ? { [s.annotation.key]: JSON.stringify(s.annotation.names) }
+      : undefined;
     if (s.annotation?.names[0] === "not json") annotations![s.annotation.key] = "not json";
     if (s.annotation?.names[0] === "deep json") {
       annotations![s.annotation.key] = `${"[".repeat(5000)}${"]".repeat(5000)}`;
     }
+    const sharing = {
+      ...(s.sharingKey ? { [ANNOTATION_SHARING_KEY]: s.sharingKey } : {}),
+      ...(s.crossNamespace ? { [ANNOTATION_SHARING_CROSS_NAMESPACE]: s.crossNamespace } : {}),
+    };
     cluster.setService(
       lbService(`${s.namespace}/s${i}`, {
         families: s.families,
         policy: s.policy as "SingleStack",
         type: s.type,
         created: s.created,
-        ...(annotations ? { annotations } : {}),
+        ...(annotations || s.sharingKey || s.crossNamespace
+          ? { annotations: { ...annotations, ...sharing } }
+          : {}),
+        ports: s.ports,
+        externalTrafficPolicy: s.local ? "Local" : "Cluster",
+        ...(s.selector ? { selector: s.selector } : {}),
         ...(s.loadBalancerClass ? { loadBalancerClass: s.loadBalancerClass } : {}),
         ...(s.ingress.length > 0
           ? { ingress: s.ingress.map((x) => (x.includes(".e") ? { hostname: x } : { ip: x })) }
@@ -213,7 +233,7 @@ it("random clusters settle with every address held once, stable answers, and no 
     fc.property(clusterArb, (spec) => {
       const cluster = build(spec);
       cluster.settle(40);
-      cluster.assertNoSharedAddress();
+      cluster.assertSharedOnlyByKey();
 
       // The ledger and the statuses agree: whoever holds an address shows it.
       for (const [address, key] of cluster.held()) {
@@ -242,13 +262,17 @@ it("random clusters settle with every address held once, stable answers, and no 
       for (const key of cluster.keysOldestFirst())
         assert.equal(cluster.reconcile(key), false, `${key} changed`);
 
-      // No two Services want the same address.
-      const wanted = new Map<string, string>();
+      // No two Services want the same address, unless their sharing key lets them share it.
+      const wanted = new Map<string, string[]>();
       for (const decision of decisions.values()) {
         for (const family of decision.families) {
           if (family.action !== "keep") continue;
-          assert.equal(wanted.get(family.address), undefined, `${family.address} wanted twice`);
-          wanted.set(family.address, decision.key);
+          for (const other of wanted.get(family.address) ?? []) {
+            const theirs = decisions.get(other)!.sharing;
+            const why = decision.sharing ? whyCannotShare(decision.sharing, other, theirs) : "no sharing key";
+            assert.equal(why, undefined, `${family.address} wanted by ${other} and ${decision.key}`);
+          }
+          wanted.set(family.address, [...(wanted.get(family.address) ?? []), decision.key]);
         }
       }
 
@@ -257,7 +281,12 @@ it("random clusters settle with every address held once, stable answers, and no 
       for (const service of cluster.services.values()) {
         const request = parseServiceRequest(service);
         if (whyUnmanaged(service, request, cluster.config) !== undefined) continue;
-        if (request.asks || service.spec?.ipFamilyPolicy === "RequireDualStack") continue;
+        if (
+          request.asks ||
+          request.problems.length > 0 ||
+          service.spec?.ipFamilyPolicy === "RequireDualStack"
+        )
+          continue;
         const decision = decisions.get(serviceKey(service))!;
         for (const family of decision.families) {
           if (family.action !== "wait") continue;
@@ -357,10 +386,10 @@ it("a pool edit takes an address away only by a rule: the pool deleted, or a sel
         });
       }
       cluster.settle(40);
-      cluster.assertNoSharedAddress();
-      const after = cluster.held();
+      cluster.assertSharedOnlyByKey();
+      const after = new Set(cluster.held().map(([address, key]) => `${address} ${key}`));
       for (const [address, key] of before) {
-        if (after.get(address) === key) continue;
+        if (after.has(`${address} ${key}`)) continue;
         if (edit === "delete" && keptByMalformedAnnotationNaming.has(key)) continue;
         // A selector that does not parse, and disabling, keep every address the pool gave.
         assert.ok(

@@ -329,8 +329,9 @@ describe("rebuildLedgerInTurns", () => {
         return turns % 10 === 0 ? new Promise((resolve) => setImmediate(resolve)) : undefined;
       },
     );
-    // A step ends every REBUILD_PER_STEP items handled: 500 Services, then the 30 addresses held.
-    const steps = Math.floor((500 + 30) / REBUILD_PER_STEP);
+    // A step ends every REBUILD_PER_STEP items handled: 500 Services, the 30 addresses held, then
+    // the 470 Services showing one of them too (each asked whether it may share it).
+    const steps = Math.floor((500 + 30 + 470) / REBUILD_PER_STEP);
     assert.equal(turns, steps, `asked for a turn every ${REBUILD_PER_STEP} Services or addresses`);
     const strip = (r: typeof atOnce) => ({ ...r, tasks: r.tasks.map((t) => t.addresses.sort()) });
     assert.deepEqual(strip(inTurns), strip(atOnce));

@@ -96,6 +96,7 @@ export class ServiceReconciler {
       poolSet: registry.poolSet,
       config: this.deps.config(),
       holderOf: ledger.holderSeenBy(key),
+      sharing: ledger,
     });
     // An address an unmanaged Service no longer shows may serve a waiting Service.
     const foreign = decision.managed

@@ -16,7 +16,9 @@ import {
   SERVICE_CONDITION_TYPE,
   type Service,
   serviceKey,
+  serviceSharingProfile,
   setCondition,
+  whyCannotShare,
   whyUnmanaged,
 } from "@lbipam/api";
 import {
@@ -57,6 +59,10 @@ export interface ServiceOptions {
   loadBalancerIP?: string;
   created?: number;
   ingress?: { ip?: string; hostname?: string }[];
+  /** `PROTOCOL/port` each (default: none). */
+  ports?: string[];
+  externalTrafficPolicy?: "Cluster" | "Local";
+  selector?: Record<string, string>;
 }
 
 export function lbService(key: string, options: ServiceOptions = {}): Service {
@@ -75,6 +81,16 @@ export function lbService(key: string, options: ServiceOptions = {}): Service {
       ipFamilyPolicy: options.policy ?? "SingleStack",
       ...(options.loadBalancerClass ? { loadBalancerClass: options.loadBalancerClass } : {}),
       ...(options.loadBalancerIP ? { loadBalancerIP: options.loadBalancerIP } : {}),
+      ...(options.ports
+        ? {
+            ports: options.ports.map((text) => {
+              const [protocol, port] = text.split("/");
+              return { protocol: protocol!, port: Number(port) };
+            }),
+          }
+        : {}),
+      ...(options.externalTrafficPolicy ? { externalTrafficPolicy: options.externalTrafficPolicy } : {}),
+      ...(options.selector ? { selector: options.selector } : {}),
     },
     ...(options.ingress ? { status: { loadBalancer: { ingress: options.ingress } } } : {}),
   };
@@ -135,11 +151,11 @@ export class TestCluster {
     assert.ok(this.ledger.hold(key, address));
   }
 
-  /** Who holds what (lbipam's own holdings): "family/value" -> Service key. */
-  held(): Map<string, string> {
-    const held = new Map<string, string>();
+  /** Who holds what (lbipam's own holdings): ["family/value", Service key], a shared address once per member. */
+  held(): [string, string][] {
+    const held: [string, string][] = [];
     for (const key of this.ledger.keys())
-      for (const h of this.ledger.holdings(key)) held.set(addressId(h), key);
+      for (const h of this.ledger.holdings(key)) held.push([addressId(h), key]);
     return held;
   }
 
@@ -153,6 +169,7 @@ export class TestCluster {
       poolSet: this.poolSet,
       config: this.config,
       holderOf: this.ledger.holderSeenBy(key),
+      sharing: this.ledger,
     });
   }
 
@@ -213,9 +230,19 @@ export class TestCluster {
     return this.services.get(key)?.status?.conditions?.find((c) => c.type === SERVICE_CONDITION_TYPE)?.reason;
   }
 
-  /** No pool address is in the status of two managed Services (other entries are not lbipam's). */
-  assertNoSharedAddress(): void {
-    const seen = new Map<string, string>();
+  /** The Service's sharing profile; of one with a malformed annotation, the one it shares by (it keeps what it had). */
+  private sharingProfile(key: string) {
+    if (this.reason(key) === "InvalidAnnotation") return this.ledger.profileOf(key);
+    return serviceSharingProfile(this.services.get(key)!);
+  }
+
+  /**
+   * A pool address is in the status of two managed Services only when they
+   * share it by their sharing key: the same key, and each fits the others
+   * (ports, traffic policy, namespaces). Other entries are not lbipam's.
+   */
+  assertSharedOnlyByKey(): void {
+    const seen = new Map<string, string[]>();
     for (const [key, service] of this.services) {
       if (whyUnmanaged(service, parseServiceRequest(service), this.config) !== undefined) continue;
       for (const entry of service.status?.loadBalancer?.ingress ?? []) {
@@ -223,8 +250,13 @@ export class TestCluster {
         const address = parseAddress(entry.ip);
         if (![...this.views.values()].some((view) => view.cidr && cidrContains(view.cidr, address))) continue;
         const id = addressId(address);
-        assert.equal(seen.get(id), undefined, `${entry.ip} is in the status of ${seen.get(id)} and ${key}`);
-        seen.set(id, key);
+        const mine = this.sharingProfile(key);
+        for (const other of seen.get(id) ?? []) {
+          const theirs = this.sharingProfile(other);
+          const why = mine ? whyCannotShare(mine, other, theirs) : "no sharing key";
+          assert.equal(why, undefined, `${entry.ip} is in the status of ${other} and ${key}: ${why}`);
+        }
+        seen.set(id, [...(seen.get(id) ?? []), key]);
       }
     }
   }

@@ -18,6 +18,6 @@ export function runSteps(cluster: TestCluster, steps: Step[]): void {
       assert.deepEqual(cluster.ips(key), ips, `${step}: addresses of ${key}`);
       assert.equal(cluster.reason(key), reason, `${step}: condition reason of ${key}`);
     }
-    cluster.assertNoSharedAddress();
+    cluster.assertSharedOnlyByKey();
   }
 }
