@@ -53,7 +53,7 @@ export async function run(): Promise<BenchResult[]> {
     const start = performance.now() - started;
     return [
       {
-        name: "first-start-to-address",
+        name: "first-start",
         value: start / 1000,
         unit: "s",
         target: "<= 15",
