@@ -58,6 +58,8 @@ export interface Explanation {
   status: string[];
   /** Addresses the (unmanaged) Service shows that lbipam holds for it: given to no other Service. */
   heldForIt: string[];
+  /** lbipam.io/sharing-key, and the Services each address it holds is shared with (null: no key). */
+  sharing: { key: string; addresses: { address: string; members: string[] }[] } | null;
   pools: PoolConsideration[];
   decision: {
     families: FamilyDecision[];
@@ -308,6 +310,7 @@ export function explainService(state: ClusterState, service: Service): Explanati
     },
     status: (service.status?.loadBalancer?.ingress ?? []).map((entry) => entry.ip ?? entry.hostname ?? ""),
     heldForIt: state.ledger.foreignHoldings(serviceKey(service)).map((holding) => holding.text),
+    sharing: sharingOf(state, serviceKey(service), decision),
     pools,
     decision: {
       families: decision.families,
@@ -317,6 +320,19 @@ export function explainService(state: ClusterState, service: Service): Explanati
     },
   };
   return { ...explanation, unblock: unblockHints(explanation, service, state) };
+}
+
+/** The Service's sharing key and who shares each address it holds (from the same ledger as the decision). */
+function sharingOf(state: ClusterState, key: string, decision: Decision): Explanation["sharing"] {
+  if (!decision.sharing) return null;
+  const addresses = state.ledger.holdings(key).map((holding) => ({
+    address: holding.text,
+    members: state.ledger
+      .membersOf(holding)
+      .map((member) => member.service)
+      .filter((member) => member !== key),
+  }));
+  return { key: decision.sharing.key, addresses };
 }
 
 function describeDecision(decision: FamilyDecision): string {
@@ -382,6 +398,14 @@ export function renderExplanation(e: Explanation): string {
   }
   for (const decision of e.decision.families) {
     out.push(`  ${FAMILY[decision.family]}: ${describeDecision(decision)}`);
+  }
+  if (e.sharing) {
+    const shared = e.sharing.addresses.map(({ address, members }) =>
+      members.length > 0 ? `${address} with ${listSome(members, ", ")}` : `${address} (alone)`,
+    );
+    out.push(
+      `  sharing key ${JSON.stringify(e.sharing.key)}: ${shared.length > 0 ? shared.join("; ") : "nothing held yet"}`,
+    );
   }
   for (const address of e.decision.release) out.push(`  release ${address}`);
   for (const lost of e.decision.lost) out.push(`  drop ${lost.address} (held by Service ${lost.holder})`);

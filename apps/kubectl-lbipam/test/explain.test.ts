@@ -36,6 +36,39 @@ describe("explain", () => {
     assert.match(asks.decision.condition?.message ?? "", /held by Service ns\/theirs/);
   });
 
+  it("shows the sharing key and who shares each address, from the statuses as the controller rebuilds them", () => {
+    const key = { "lbipam.io/sharing-key": "dns" };
+    const parts = {
+      pools: [edge],
+      services: [
+        service("ns/tcp", {
+          annotations: key,
+          spec: { type: "LoadBalancer", ports: [{ port: 53 }] },
+          ingress: ["192.0.2.0"],
+        }),
+        service("ns/udp", {
+          annotations: key,
+          spec: { type: "LoadBalancer", ports: [{ port: 53, protocol: "UDP" }] },
+          ingress: ["192.0.2.0"],
+        }),
+      ],
+    };
+    const { explanation } = explain(parts, "ns/udp");
+    assert.deepEqual(explanation.sharing, {
+      key: "dns",
+      addresses: [{ address: "192.0.2.0", members: ["ns/tcp"] }],
+    });
+    assert.deepEqual(
+      explanation.decision.families.map((f) => f.action),
+      ["keep"],
+    );
+    assert.match(renderExplanation(explanation), /sharing key "dns": 192\.0\.2\.0 with ns\/tcp/);
+    assert.equal(
+      explain({ pools: [edge], services: [service("ns/plain", {})] }, "ns/plain").explanation.sharing,
+      null,
+    );
+  });
+
   it("shows a huge pool's free count as the exact integer (it printed 1.329227995784916e+36), a string in JSON", () => {
     const huge = pool("huge", { cidr: "3000::/8" });
     const { explanation } = explain(
