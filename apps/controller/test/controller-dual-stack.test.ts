@@ -74,7 +74,7 @@ describe("dual-stack", () => {
     );
     assert.deepEqual(
       allocated.map((event) => event.message),
-      ["Assigned 10.32.0.1, 2001:db8:32::"],
+      ["Assigned 10.32.0.1 from pool dual-appear-v4, 2001:db8:32:: from pool dual-appear-v6"],
     );
   });
 

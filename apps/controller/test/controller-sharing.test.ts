@@ -10,6 +10,7 @@ import {
   ingressOf,
   isolatedNamespace,
   runningController,
+  waitEvent,
   waitIngress,
   waitReason,
 } from "./helpers/cluster.js";
@@ -35,7 +36,10 @@ describe("sharing", () => {
     await createService(cluster, ns, "again", { annotations: { [KEY]: "dns" }, ...ports([53, "TCP"]) });
     await waitIngress(cluster, ns, "again", ["10.70.0.1"]);
     const message = (await conditionOf(cluster, ns, "again"))?.message ?? "";
+    assert.match(message, /^assigned 10\.70\.0\.1 from pool share-dns; /);
     assert.match(message, /10\.70\.0\.0 .*not shared: port TCP\/53 is used by Service share-dns\/tcp/);
+    const allocated = await waitEvent(cluster, ns, "udp", "IPAllocated");
+    assert.equal(allocated.message, "Assigned 10.70.0.0 from pool share-dns");
 
     // loadBalancerIPs of the shared address on a port in use waits, naming the member.
     await createService(cluster, ns, "pinned", {

@@ -61,7 +61,7 @@ describe("command line", () => {
       addresses: ["192.0.2.1"],
       outcome: "allocated",
       reason: "Allocated",
-      message: "address assigned for IPv4",
+      message: "assigned 192.0.2.1 from pool a-small",
     });
     const yaml = await run("simulate", ...files, "--output=yaml", "--delete-pool", "a-small");
     assert.equal(yaml.code, 0);

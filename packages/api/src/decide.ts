@@ -99,6 +99,8 @@ export interface Decision {
   requestedPools: string[];
   /** The Service's sharing profile (lbipam.io/sharing-key), recorded with what it holds. */
   sharing?: SharingProfile;
+  /** What the condition says after its main text (typo'd keys, missing pools, addresses not shared). */
+  notices: string[];
 }
 
 export function serviceKey(service: Service): string {
@@ -425,6 +427,7 @@ class ServiceDecider {
         problems: [],
         misspelled: [],
         requestedPools,
+        notices: [],
       };
     }
 
@@ -484,6 +487,7 @@ class ServiceDecider {
           holder: holderOf(address) ?? "",
         })),
       condition: serviceCondition(decisions, problems, notices, service.spec?.ipFamilyPolicy),
+      notices,
       problems,
       misspelled: request.misspelled,
       requestedPools,
@@ -528,12 +532,23 @@ class ServiceDecider {
   }
 }
 
-/** The Service condition; every message at most MESSAGE_LENGTH, notices after the main text. */
+/** An address carried out, and the pool it is from. */
+export interface AssignedAddress {
+  address: string;
+  pool: string | undefined;
+}
+
+/**
+ * The Service condition; every message at most MESSAGE_LENGTH, notices after
+ * the main text. Once carried out (`assigned`), it names each address and its
+ * pool; before (the decision alone), the families served.
+ */
 function serviceCondition(
   decisions: FamilyDecision[],
-  problems: AnnotationProblem[],
-  notices: string[],
+  problems: readonly AnnotationProblem[],
+  notices: readonly string[],
   policy: string | undefined,
+  assigned?: readonly AssignedAddress[],
 ): Omit<Condition, "lastTransitionTime"> {
   const type = SERVICE_CONDITION_TYPE;
   const withNotices = (message: string) =>
@@ -554,12 +569,28 @@ function serviceCondition(
       type,
       status: "True",
       reason: ServiceReason.Allocated,
-      message: withNotices([`address assigned for ${served.join(", ")}`, ...pending].join("; ")),
+      message: withNotices([assignedText(served, assigned), ...pending].join("; ")),
     };
   }
   // Under RequireDualStack the family that holds the others back names the reason.
   const cause = waiting.find((d) => d.reason !== ServiceReason.FamilyPending) ?? waiting[0]!;
   return { type, status: "False", reason: cause.reason, message: withNotices(pending.join("; ")) };
+}
+
+function assignedText(served: string[], assigned: readonly AssignedAddress[] | undefined): string {
+  if (assigned === undefined) return `address assigned for ${served.join(", ")}`;
+  const named = assigned.map(({ address, pool }) => (pool ? `${address} from pool ${pool}` : address));
+  return `assigned ${named.join(", ")}`;
+}
+
+/** The condition of a decision carried out: an Allocated one names each address assigned and its pool. */
+export function carriedOutCondition(
+  decision: Decision,
+  policy: string | undefined,
+  assigned: readonly AssignedAddress[],
+): Decision["condition"] {
+  if (decision.condition?.reason !== ServiceReason.Allocated) return decision.condition;
+  return serviceCondition(decision.families, decision.problems, decision.notices, policy, assigned);
 }
 
 /** Decides what the Service should hold; see DecisionInput and Decision. */

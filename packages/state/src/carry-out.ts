@@ -19,6 +19,7 @@
 // (reconcileInTurns). The steps are one generator, so both run the same code.
 import { type Address, type AddressPool, type Family, type PoolSet, parseAddress } from "@lbipam/allocator";
 import {
+  carriedOutCondition,
   type Decision,
   desiredIngress,
   type FamilyDecision,
@@ -211,7 +212,11 @@ function* reconcileSteps(
   let step = steps.next();
   while (!step.done) step = steps.next((yield { allocate: step.value }) ?? []);
   const carried = step.value;
-  const condition = carried.raced ?? decision.condition;
+  const assigned = carried.addresses.map((address) => {
+    const parsed = parseAddress(address);
+    return { address, pool: poolSet.find(parsed.family, parsed.value)?.name };
+  });
+  const condition = carried.raced ?? carriedOutCondition(decision, service.spec?.ipFamilyPolicy, assigned);
   // Another controller's Service: its status is not lbipam's to write.
   if (!decision.leaveStatus) {
     yield { write: { carried, ingress: desiredIngress(service, decision, carried.addresses), condition } };

@@ -1,7 +1,7 @@
 // Reconcile one Service: read the caches, decide through @lbipam/api, apply
 // the decision to the allocator and the ledger, then write status once, and
 // only if it changed. Level-triggered: running it again changes nothing.
-import type { Address, Family } from "@lbipam/allocator";
+import { type Address, type Family, parseAddress } from "@lbipam/allocator";
 import {
   type Decision,
   decide,
@@ -236,7 +236,12 @@ export class ServiceReconciler {
     const dropped = [...before].filter((ip) => !after.has(ip));
     const object = this.involved(service);
     if (added.length > 0) {
-      this.deps.recorder.record(object, "Normal", EventReason.IPAllocated, `Assigned ${added.join(", ")}`);
+      const named = added.map((ip) => {
+        const address = parseAddress(ip!);
+        const pool = this.deps.registry.poolSet.find(address.family, address.value)?.name;
+        return pool ? `${ip} from pool ${pool}` : ip;
+      });
+      this.deps.recorder.record(object, "Normal", EventReason.IPAllocated, `Assigned ${named.join(", ")}`);
     }
     if (dropped.length > 0) {
       this.deps.recorder.record(object, "Normal", EventReason.IPReleased, `Released ${dropped.join(", ")}`);
