@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -135,7 +136,14 @@ describe("a controller at work, scraped", () => {
         scrape_configs: [{ job_name: "lbipam", static_configs: [{ targets: [target] }] }],
       }),
     );
-    const port = 30000 + Math.floor(Math.random() * 20000);
+    // A port the system says is free (a random one collided now and then on busy machines).
+    const port = await new Promise<number>((resolve, reject) => {
+      const probe = createServer().once("error", reject);
+      probe.listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
     prometheusUrl = `http://127.0.0.1:${port}`;
     prometheus = spawn(
       "prometheus",
