@@ -1,6 +1,6 @@
 // startApiServer: wires the store, registry, router and TLS into a running HTTPS server.
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:https";
 import type { Socket } from "node:net";
 import { type AddressInfo, isIP } from "node:net";
@@ -11,7 +11,7 @@ import { RequestCounters } from "./counters.js";
 import { InvalidOptionError } from "./errors.js";
 import { Faults } from "./faults.js";
 import { createDefaultServiceAllocators } from "./kinds/index.js";
-import { renderKubeconfig } from "./kubeconfig.js";
+import { renderKubeconfig, writeKubeconfigFile } from "./kubeconfig.js";
 import { crdWritten } from "./lifecycle/crds.js";
 import { namespaceLifecycle } from "./lifecycle/namespaces.js";
 import type { ServerState } from "./operations/context.js";
@@ -169,7 +169,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     caPem: certificates.caPem,
     token,
     kubeconfig,
-    writeKubeconfig: (path) => writeFileSync(path, kubeconfig(), { mode: 0o600 }),
+    writeKubeconfig: (path) => writeKubeconfigFile(path, kubeconfig()),
     faults,
     counters,
     stop: async () => {
