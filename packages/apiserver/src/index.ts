@@ -1,4 +1,6 @@
 // Public API of @lbipam/apiserver.
+export type { ApiServerUser, PolicyRule } from "./access.js";
+export { ADMIN_USERNAME, PRIVILEGED_GROUP } from "./access.js";
 export type { CounterRow, RequestKey } from "./counters.js";
 export { RequestCounters } from "./counters.js";
 export * from "./errors.js";

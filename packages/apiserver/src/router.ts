@@ -17,6 +17,7 @@ import {
 } from "./operations/mutate.js";
 import { patchObject } from "./operations/patch.js";
 import { getObject, listObjects } from "./operations/read.js";
+import { createReview } from "./operations/review.js";
 import { watchObjects } from "./operations/watch.js";
 import type { VersionInfo } from "./version.js";
 
@@ -44,6 +45,11 @@ async function runOperation(
   ctx: OperationContext,
   res: ServerResponse,
 ): Promise<OperationResult | "streamed"> {
+  const { review } = ctx.type;
+  if (review) {
+    if (ctx.request.verb === "create") return createReview(ctx, review);
+    throw new MethodNotSupportedError(ctx.type, ctx.request.verb);
+  }
   switch (ctx.request.verb) {
     case "get":
       // A subresource the kind does not serve has no route: 404, as for writes.

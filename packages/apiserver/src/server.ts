@@ -6,7 +6,9 @@ import type { Socket } from "node:net";
 import { type AddressInfo, isIP } from "node:net";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
+import { AccessPolicy, type ApiServerUser, isValidToken } from "./access.js";
 import { builtinTypes } from "./builtin/index.js";
+import { reviewTypes } from "./builtin/reviews.js";
 import { RequestCounters } from "./counters.js";
 import { InvalidOptionError } from "./errors.js";
 import { Faults } from "./faults.js";
@@ -40,6 +42,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** CRD manifests (YAML, any number of documents per file) installed at start. */
   crdDirectory?: string;
+  /** Users TokenReview and SubjectAccessReview know besides the server's own admin (access.ts). */
+  users?: ApiServerUser[];
 }
 
 export interface ApiServer {
@@ -67,7 +71,7 @@ function validateOptions(options: ApiServerOptions): void {
   if (bookmarkIntervalMs !== undefined && !(bookmarkIntervalMs > 0)) {
     throw new InvalidOptionError("bookmarkIntervalMs", "must be a positive number of milliseconds");
   }
-  if (options.token !== undefined && !/^[\x21-\x7e]+$/.test(options.token)) {
+  if (options.token !== undefined && !isValidToken(options.token)) {
     throw new InvalidOptionError("token", "must be non-empty printable ASCII without spaces");
   }
 }
@@ -111,6 +115,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const certificates = await generateServingCertificates(...servingNames(host));
   const registry = new Registry();
   for (const type of builtinTypes(createDefaultServiceAllocators())) registry.add(type);
+  for (const type of reviewTypes(new AccessPolicy(token, options.users ?? []))) registry.add(type);
   const faults = new Faults();
   const counters = new RequestCounters();
   const namespaces = find(registry, "", "namespaces");

@@ -7,5 +7,6 @@ const namespaceVerbs = ["create", "delete", "get", "list", "patch", "update", "w
 export const statusVerbs = ["get", "patch", "update"];
 
 export function resourceVerbs(type: ResourceType): string[] {
+  if (type.review) return ["create"];
   return type.group === "" && type.resource === "namespaces" ? namespaceVerbs : allVerbs;
 }

@@ -79,6 +79,11 @@ export interface ResourceType extends ResourceNames {
   beginDeletion?: (stored: KubeObject) => KubeObject;
   /** Called after an object is gone, to free what it held (e.g. a Service's cluster IP). */
   released(object: KubeObject): void;
+  /**
+   * Present for a review kind (TokenReview, SubjectAccessReview): nothing is stored, create
+   * answers the object with the status this computes, and no other verb is served.
+   */
+  review?: (object: KubeObject) => KubeObject;
 }
 
 export function groupVersion(names: { group: string; version: string }): string {
