@@ -42,3 +42,13 @@ export class InvalidOptionError extends ControllerError {
     this.option = option;
   }
 }
+
+/** The serving certificate of --metrics-cert-dir cannot be read or is not a certificate and its key. */
+export class ServingCertificateError extends ControllerError {
+  readonly directory: string;
+
+  constructor(directory: string, detail: string, options?: ErrorOptions) {
+    super("SERVING_CERTIFICATE", `the certificate in ${directory}: ${detail}`, options);
+    this.directory = directory;
+  }
+}

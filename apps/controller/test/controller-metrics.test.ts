@@ -1,8 +1,10 @@
-// /metrics, /healthz and /readyz of a running controller.
+// /metrics, /healthz and /readyz of a running controller, served together as plain HTTP
+// (the default of `lbipam controller`, and `npm start`).
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
 import type { Controller } from "../src/controller/controller.js";
-import { type HealthServer, startHealthServer } from "../src/controller/health-server.js";
+import type { ListeningServer } from "../src/controller/http-routes.js";
+import { startMetricsServer } from "../src/controller/metrics-server.js";
 import {
   createPool,
   loadBalancer,
@@ -14,7 +16,7 @@ import {
 
 let cluster: TestCluster;
 let controller: Controller;
-let health: HealthServer;
+let served: ListeningServer;
 /** Started once, by whichever test needs it first (the first one looks before). */
 let started: Promise<void> | undefined;
 const start = () => {
@@ -26,21 +28,23 @@ before(async () => {
   cluster = await startCluster();
   await createPool(cluster, "metered", { cidr: "10.40.0.0/30", blockSize: 30 });
   controller = startController(cluster);
-  health = await startHealthServer("127.0.0.1", 0, {
-    registry: controller.metrics.registry,
-    healthy: () => ({ ok: true, detail: "ok" }),
-    ready: () =>
-      controller.ready ? { ok: true, detail: "ready" } : { ok: false, detail: "caches not synced" },
+  served = await startMetricsServer("127.0.0.1", 0, controller.metrics.registry, {
+    secure: false,
+    probes: {
+      healthy: () => ({ ok: true, detail: "ok" }),
+      ready: () =>
+        controller.ready ? { ok: true, detail: "ready" } : { ok: false, detail: "caches not synced" },
+    },
   });
 });
 after(async () => {
-  await health?.close();
+  await served?.close();
   await controller?.stop();
   await cluster?.stop();
 });
 
 const get = async (path: string) => {
-  const response = await fetch(`${health.url}${path}`);
+  const response = await fetch(`${served.url}${path}`);
   return { status: response.status, text: await response.text() };
 };
 

@@ -7,7 +7,8 @@ import { after, before, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { Controller } from "../src/controller/controller.js";
-import { type HealthServer, startHealthServer } from "../src/controller/health-server.js";
+import type { ListeningServer } from "../src/controller/http-routes.js";
+import { startMetricsServer } from "../src/controller/metrics-server.js";
 import {
   createPool,
   loadBalancer,
@@ -46,7 +47,7 @@ function defaultFamilies(): Set<string> {
 
 let cluster: TestCluster;
 let controller: Controller;
-let health: HealthServer;
+let metrics: ListeningServer;
 /** name -> type, from the `# TYPE` lines of a scrape. */
 const exported = new Map<string, string>();
 /** name -> label names, from the controller's registry. */
@@ -56,15 +57,11 @@ before(async () => {
   cluster = await startCluster();
   await createPool(cluster, "documented", { cidr: "10.41.0.0/30", blockSize: 30 });
   controller = startController(cluster);
-  health = await startHealthServer("127.0.0.1", 0, {
-    registry: controller.metrics.registry,
-    healthy: () => ({ ok: true, detail: "ok" }),
-    ready: () => ({ ok: controller.ready, detail: "" }),
-  });
+  metrics = await startMetricsServer("127.0.0.1", 0, controller.metrics.registry, { secure: false });
   await controller.start();
   await cluster.core.createNamespacedService({ namespace: "default", body: loadBalancer("doc") });
   await oneAddressOf(cluster, "default", "doc");
-  const response = await fetch(`${health.url}/metrics`);
+  const response = await fetch(`${metrics.url}/metrics`);
   assert.equal(response.status, 200);
   for (const line of (await response.text()).split("\n")) {
     const match = /^# TYPE (lbipam_\S+) (\S+)$/.exec(line);
@@ -76,7 +73,7 @@ before(async () => {
   }
 });
 after(async () => {
-  await health?.close();
+  await metrics?.close();
   await controller?.stop();
   await cluster?.stop();
 });

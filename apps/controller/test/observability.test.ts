@@ -15,7 +15,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { parse, stringify } from "yaml";
 import type { Controller } from "../src/controller/controller.js";
-import { type HealthServer, startHealthServer } from "../src/controller/health-server.js";
+import type { ListeningServer } from "../src/controller/http-routes.js";
+import { startMetricsServer } from "../src/controller/metrics-server.js";
 import {
   createPool,
   loadBalancer,
@@ -87,7 +88,7 @@ describe("alert rules", () => {
 describe("a controller at work, scraped", () => {
   let cluster: TestCluster;
   let controller: Controller;
-  let health: HealthServer;
+  let metrics: ListeningServer;
   let prometheus: ChildProcess | undefined;
   let prometheusUrl = "";
 
@@ -96,15 +97,11 @@ describe("a controller at work, scraped", () => {
     await createPool(cluster, "observed", { cidr: "10.60.0.0/29", blockSize: 29 });
     controller = startController(cluster);
     await controller.start();
-    health = await startHealthServer("127.0.0.1", 0, {
-      registry: controller.metrics.registry,
-      healthy: () => ({ ok: true, detail: "ok" }),
-      ready: () => ({ ok: controller.ready, detail: controller.ready ? "ready" : "not ready" }),
-    });
+    metrics = await startMetricsServer("127.0.0.1", 0, controller.metrics.registry, { secure: false });
   });
   after(async () => {
     prometheus?.kill("SIGTERM");
-    await health?.close();
+    await metrics?.close();
     await controller?.stop();
     await cluster?.stop();
   });
@@ -114,7 +111,7 @@ describe("a controller at work, scraped", () => {
   }, async () => {
     await cluster.core.createNamespacedService({ namespace: "default", body: loadBalancer("scraped") });
     await oneAddressOf(cluster, "default", "scraped");
-    const text = await (await fetch(`${health.url}/metrics`)).text();
+    const text = await (await fetch(`${metrics.url}/metrics`)).text();
     const checked = spawn("promtool", ["check", "metrics"]);
     let output = "";
     checked.stdout.on("data", (d: Buffer) => (output += d));
@@ -128,7 +125,7 @@ describe("a controller at work, scraped", () => {
     skip: prometheusBinary ? false : missing("prometheus"),
   }, async () => {
     const dir = mkdtempSync(join(tmpdir(), "lbipam-prometheus-"));
-    const target = new URL(health.url).host;
+    const target = new URL(metrics.url).host;
     writeFileSync(
       join(dir, "prometheus.yml"),
       stringify({

@@ -7,9 +7,13 @@ import {
   LEADER_ELECTION_DEFAULTS,
   type LeaderElectionOptions,
 } from "../controller/leader-election.js";
-import { parseListen, usageError } from "./usage.js";
+import { type ListenAddress, parseListen, usageError } from "./usage.js";
+
+/** The probes' listener when /metrics is secure and --health-listen is not given. */
+const DEFAULT_HEALTH_LISTEN = "127.0.0.1:8081";
 
 const usage = `usage: lbipam controller [--kubeconfig FILE] [--metrics-listen HOST:PORT]
+                         [--metrics-secure=true|false] [--metrics-cert-dir DIR] [--health-listen HOST:PORT]
                          [--load-balancer-class NAME] [--workers N]
                          [--kube-api-qps N] [--kube-api-burst N] [--allocator-threads N]
                          [--leader-elect=true|false] [--leader-elect-lease-name NAME]
@@ -18,7 +22,14 @@ const usage = `usage: lbipam controller [--kubeconfig FILE] [--metrics-listen HO
                          [--log-level LEVEL] [--shape-recheck-seconds S]
 
   --kubeconfig            kubeconfig to use (default: in-cluster config, else $KUBECONFIG or ~/.kube/config)
-  --metrics-listen        where to serve /metrics, /healthz and /readyz (default 127.0.0.1:9464)
+  --metrics-listen        where to serve /metrics (default 127.0.0.1:9464); /healthz and /readyz too
+                          unless --health-listen or --metrics-secure moves them
+  --metrics-secure        serve /metrics over HTTPS to callers a TokenReview authenticates and a
+                          SubjectAccessReview allows to get /metrics; deploy/ sets it (default false)
+  --metrics-cert-dir      tls.crt and tls.key to serve /metrics with, read again when they change
+                          (default: a self-signed certificate made at start); needs --metrics-secure
+  --health-listen         where to serve /healthz and /readyz, plain HTTP, never authenticated
+                          (default: beside plain /metrics; with --metrics-secure ${DEFAULT_HEALTH_LISTEN})
   --load-balancer-class   spec.loadBalancerClass served besides Services with none (default ${DEFAULT_LOAD_BALANCER_CLASS})
   --workers               Services reconciled at once (default 8)
   --kube-api-qps          write requests per second to the API server, 0 for no limit (default 100)
@@ -37,7 +48,13 @@ const usage = `usage: lbipam controller [--kubeconfig FILE] [--metrics-listen HO
 
 export interface ControllerFlags {
   kubeconfig: string | undefined;
-  metricsListen: { host: string; port: number };
+  metricsListen: ListenAddress;
+  /** /metrics over HTTPS with TokenReview and SubjectAccessReview (controller-runtime's SecureServing). */
+  metricsSecure: boolean;
+  /** tls.crt and tls.key for the secure /metrics; undefined: a self-signed certificate. */
+  metricsCertDir: string | undefined;
+  /** Where /healthz and /readyz are served; undefined: beside plain /metrics. */
+  healthListen: ListenAddress | undefined;
   loadBalancerClass: string;
   workers: number;
   qps: number;
@@ -53,10 +70,12 @@ export interface ControllerFlags {
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** A bare --leader-elect means true, as in kube's components (parseArgs wants a value for a string flag). */
-function withLeaderElectValue(args: string[]): string[] {
+const BOOLEAN_FLAGS = ["--leader-elect", "--metrics-secure"];
+
+/** A bare boolean flag means true, as in kube's components (parseArgs wants a value for a string flag). */
+function withBooleanValues(args: string[]): string[] {
   return args.map((arg, i) =>
-    arg === "--leader-elect" && !["true", "false"].includes(args[i + 1] ?? "") ? "--leader-elect=true" : arg,
+    BOOLEAN_FLAGS.includes(arg) && !["true", "false"].includes(args[i + 1] ?? "") ? `${arg}=true` : arg,
   );
 }
 
@@ -65,10 +84,13 @@ export function parseControllerFlags(args: string[]): ControllerFlags | string |
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
-      args: withLeaderElectValue(args),
+      args: withBooleanValues(args),
       options: {
         kubeconfig: { type: "string" },
         "metrics-listen": { type: "string", default: "127.0.0.1:9464" },
+        "metrics-secure": { type: "string", default: "false" },
+        "metrics-cert-dir": { type: "string" },
+        "health-listen": { type: "string" },
         "load-balancer-class": { type: "string", default: DEFAULT_LOAD_BALANCER_CLASS },
         workers: { type: "string", default: "8" },
         "kube-api-qps": { type: "string", default: "100" },
@@ -100,8 +122,8 @@ export function parseControllerFlags(args: string[]): ControllerFlags | string |
     return error instanceof Error ? error.message : String(error);
   }
   if (values.help) return "help";
-  const metricsListen = parseListen(String(values["metrics-listen"]));
-  if (!metricsListen) return `--metrics-listen: "${String(values["metrics-listen"])}" is not HOST:PORT`;
+  const serving = parseServing(values);
+  if (typeof serving === "string") return serving;
   const number = (flag: string, min: number): number | string => {
     const text = String(values[flag]);
     const n = Number(text);
@@ -124,7 +146,7 @@ export function parseControllerFlags(args: string[]): ControllerFlags | string |
   if (typeof leaderElection === "string") return leaderElection;
   return {
     kubeconfig: typeof values.kubeconfig === "string" ? values.kubeconfig : undefined,
-    metricsListen,
+    ...serving,
     loadBalancerClass,
     workers: Math.floor(workers as number),
     qps: qps as number,
@@ -135,6 +157,37 @@ export function parseControllerFlags(args: string[]): ControllerFlags | string |
     leaderElection,
   };
 }
+
+export type ServingFlags = Pick<
+  ControllerFlags,
+  "metricsListen" | "metricsSecure" | "metricsCertDir" | "healthListen"
+>;
+
+/** Where and how /metrics and the probes are served. */
+function parseServing(values: Record<string, string | boolean | undefined>): ServingFlags | string {
+  const metricsListen = parseListen(String(values["metrics-listen"]));
+  if (!metricsListen) return `--metrics-listen: "${String(values["metrics-listen"])}" is not HOST:PORT`;
+  const secure = String(values["metrics-secure"]);
+  if (secure !== "true" && secure !== "false") return `--metrics-secure: "${secure}" must be true or false`;
+  const metricsSecure = secure === "true";
+  const metricsCertDir =
+    typeof values["metrics-cert-dir"] === "string" ? values["metrics-cert-dir"] : undefined;
+  if (metricsCertDir !== undefined && !metricsSecure) return "--metrics-cert-dir: needs --metrics-secure";
+  const health =
+    typeof values["health-listen"] === "string"
+      ? values["health-listen"]
+      : metricsSecure
+        ? DEFAULT_HEALTH_LISTEN
+        : undefined;
+  const healthListen = health === undefined ? undefined : parseListen(health);
+  if (health !== undefined && !healthListen) return `--health-listen: "${health}" is not HOST:PORT`;
+  if (healthListen && healthListen.port !== 0 && sameListen(healthListen, metricsListen)) {
+    return `--health-listen: ${health} is --metrics-listen too; the probes need their own port`;
+  }
+  return { metricsListen, metricsSecure, metricsCertDir, healthListen };
+}
+
+const sameListen = (a: ListenAddress, b: ListenAddress) => a.host === b.host && a.port === b.port;
 
 function parseLeaderElection(
   values: Record<string, string | boolean | undefined>,
@@ -190,11 +243,11 @@ export async function runController(args: string[]): Promise<number> {
   }
   if (typeof flags === "string") return usageError(flags, usage);
   // Loaded once the flags are good: --help and a refused flag do not wait for them.
-  const [{ KubeConfig }, { pino }, { Controller }, { startHealthServer }] = await Promise.all([
+  const [{ KubeConfig }, { pino }, { Controller }, { prepareServing }] = await Promise.all([
     import("@kubernetes/client-node"),
     import("pino"),
     import("../controller/controller.js"),
-    import("../controller/health-server.js"),
+    import("./serving.js"),
   ]);
   const log = pino({ name: "lbipam-controller", level: flags.logLevel });
   let kubeconfig: KubeConfig;
@@ -206,6 +259,9 @@ export async function runController(args: string[]): Promise<number> {
     log.error({ kubeconfig: flags.kubeconfig, reason }, `cannot load the kubeconfig: ${reason}`);
     return 1;
   }
+  // Before anything connects: a certificate that cannot be served is the user's to fix.
+  const serving = await prepareServing(flags, kubeconfig, log);
+  if (serving === undefined) return 1;
   const shape = await findShape(kubeconfig, log);
   if (shape === undefined) return 1;
   const controller = new Controller({
@@ -219,12 +275,7 @@ export async function runController(args: string[]): Promise<number> {
     allocatorThreads: flags.allocatorThreads,
     leaderElection: flags.leaderElection,
   });
-  const health = await startHealthServer(flags.metricsListen.host, flags.metricsListen.port, {
-    registry: controller.metrics.registry,
-    healthy: () => ({ ok: true, detail: "ok" }),
-    ready: () => controller.readiness(),
-  });
-  log.info({ url: health.url }, `metrics and health at ${health.url}`);
+  const servers = await serving.start(controller);
   const stopped = new Promise<void>((resolve) => {
     process.once("SIGTERM", resolve);
     process.once("SIGINT", resolve);
@@ -247,7 +298,7 @@ export async function runController(args: string[]): Promise<number> {
   log.info({}, "stopping");
   shapeWatch.stop();
   await controller.stop();
-  await health.close();
+  await servers.close();
   return failed ? 1 : 0;
 }
 

@@ -21,8 +21,8 @@ import {
 import { startApiServer } from "@lbipam/apiserver";
 import { pino } from "pino";
 import { Controller } from "../controller/controller.js";
-import { startHealthServer } from "../controller/health-server.js";
 import { Informer } from "../controller/informer.js";
+import { startMetricsServer } from "../controller/metrics-server.js";
 import type { ListenAddress } from "./usage.js";
 
 export interface LocalClusterOptions {
@@ -69,11 +69,16 @@ export async function runLocalCluster(options: LocalClusterOptions): Promise<num
     qps: 0,
     burst: 1,
   });
-  const health = await startHealthServer(metricsListen.host, metricsListen.port, {
-    registry: controller.metrics.registry,
-    healthy: () => ({ ok: true, detail: "ok" }),
-    ready: () => controller.readiness(),
-  });
+  // Plain HTTP with the probes beside it: a local run has no one to authenticate.
+  const health = await startMetricsServer(
+    metricsListen.host,
+    metricsListen.port,
+    controller.metrics.registry,
+    {
+      secure: false,
+      probes: { healthy: () => ({ ok: true, detail: "ok" }), ready: () => controller.readiness() },
+    },
+  );
   const assignments = watchAssignments(kubeconfig, log, say, () => controller.managementConfig());
   await controller.start();
 

@@ -22,6 +22,8 @@ export class RestClient {
   constructor(
     private readonly kubeconfig: KubeConfig,
     private readonly maxSockets = 64,
+    /** A request whose connection stays silent this long fails; none when absent. */
+    private readonly timeoutMs?: number,
   ) {
     const cluster = kubeconfig.getCurrentCluster();
     if (!cluster) throw new Error("the kubeconfig has no current cluster");
@@ -76,6 +78,10 @@ export class RestClient {
         res.on("error", reject);
       });
       req.on("error", reject);
+      const { timeoutMs } = this;
+      if (timeoutMs !== undefined) {
+        req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+      }
       req.end(text);
     });
   }
