@@ -313,7 +313,8 @@ it("runs the controller from the runtime stage alone, with production dependenci
   const help = await run(process.execPath, [...args, "--help"], { cwd: app });
   assert.equal(help.code, 0, help.stderr);
 
-  // And it works: against an API server, it syncs its caches and says so.
+  // And it works as deployed: against an API server, it serves /metrics over HTTPS with the
+  // certificate it makes (the image has what that takes), syncs its caches and says so.
   let server: ApiServer | undefined;
   let child: ChildProcess | undefined;
   try {
@@ -322,10 +323,21 @@ it("runs the controller from the runtime stage alone, with production dependenci
     server.writeKubeconfig(kubeconfig);
     child = spawn(
       process.execPath,
-      [...args, "--kubeconfig", kubeconfig, "--metrics-listen", "127.0.0.1:0", "--allocator-threads", "1"],
+      [
+        ...args,
+        "--kubeconfig",
+        kubeconfig,
+        "--metrics-listen",
+        "127.0.0.1:0",
+        "--metrics-secure",
+        "--health-listen",
+        "127.0.0.1:0",
+        "--allocator-threads",
+        "1",
+      ],
       { cwd: app, stdio: ["ignore", "pipe", "pipe"] },
     );
-    await waitForLine(child, /caches synced/);
+    await Promise.all([waitForLine(child, /"metrics at https:\/\//), waitForLine(child, /caches synced/)]);
   } finally {
     if (child && child.exitCode === null) {
       const exited = new Promise((resolve) => child?.once("close", resolve));

@@ -8,6 +8,7 @@ import { after, before, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { loadYaml } from "@kubernetes/client-node";
 import { type ApiServer, startApiServer } from "@lbipam/apiserver";
+import { parse } from "yaml";
 import { run } from "./helpers/run.js";
 
 const repository = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -119,6 +120,7 @@ it("renders exactly the objects lbipam needs, namespaced ones in lbipam-system",
   );
   assert.deepEqual([...names].sort(), [
     "ClusterRole//lbipam-controller",
+    "ClusterRole//lbipam-metrics-reader",
     "ClusterRoleBinding//lbipam-controller",
     "ConfigMap/lbipam-system/lbipam-grafana-dashboard",
     "CustomResourceDefinition//ippools.projectcalico.org",
@@ -127,6 +129,7 @@ it("renders exactly the objects lbipam needs, namespaced ones in lbipam-system",
     "Deployment/lbipam-system/lbipam-controller",
     "KubeControllersConfiguration//default",
     "Namespace//lbipam-system",
+    "NetworkPolicy/lbipam-system/lbipam-controller",
     "PodDisruptionBudget/lbipam-system/lbipam-controller",
     "PrometheusRule/lbipam-system/lbipam",
     "Role/lbipam-system/lbipam-leader-election",
@@ -196,16 +199,24 @@ it("runs two non-root replicas with leader election, probes and bounded resource
   assertSizedFromScaleBenchmark(container);
   assert.equal(container.command, undefined, "the image's ENTRYPOINT runs the controller");
   assert.ok(container.args.includes("--metrics-listen=0.0.0.0:9464"));
+  assert.ok(container.args.includes("--metrics-secure=true"), "/metrics authenticated");
+  assert.ok(container.args.includes("--health-listen=0.0.0.0:8081"), "the probes on their own port");
   assert.ok(container.args.includes("--leader-elect=true"));
   assert.ok(container.args.includes(`--leader-elect-namespace=$(POD_NAMESPACE)`));
   assert.ok(container.args.includes("--leader-elect-lease-name=lbipam-controller"));
   const podNamespace = container.env.find((e: { name: string }) => e.name === "POD_NAMESPACE");
   assert.equal(podNamespace.valueFrom.fieldRef.fieldPath, "metadata.namespace");
-  assert.deepEqual(container.ports, [{ name: "metrics", containerPort: 9464, protocol: "TCP" }]);
-  assert.equal(container.livenessProbe.httpGet.path, "/healthz");
-  assert.equal(container.livenessProbe.httpGet.port, "metrics");
-  assert.equal(container.readinessProbe.httpGet.path, "/readyz");
-  assert.equal(container.readinessProbe.httpGet.port, "metrics");
+  assert.deepEqual(container.ports, [
+    { name: "metrics", containerPort: 9464, protocol: "TCP" },
+    { name: "health", containerPort: 8081, protocol: "TCP" },
+  ]);
+  // Plain HTTP on the health port: the kubelet sends no token.
+  for (const [probe, path] of [
+    [container.livenessProbe, "/healthz"],
+    [container.readinessProbe, "/readyz"],
+  ]) {
+    assert.deepEqual(probe.httpGet, { path, port: "health" });
+  }
   // A read-only root: the only writable path is an emptyDir.
   for (const mount of container.volumeMounts ?? []) {
     const volume = pod.volumes.find((v: { name: string }) => v.name === mount.name);
@@ -243,9 +254,19 @@ it("points the PDB, the metrics Service, the ServiceMonitor and the bindings at 
     assert.equal(service.metadata.labels?.[key], value, `the ServiceMonitor selects the Service by ${key}`);
   }
   assert.deepEqual(monitor.spec.namespaceSelector.matchNames, [NAMESPACE]);
+  // HTTPS with Prometheus' ServiceAccount token, the self-signed certificate not verified
+  // (kubebuilder's default ServiceMonitor, config/prometheus/monitor.yaml).
   assert.deepEqual(
-    monitor.spec.endpoints.map((e: { port: string; path: string }) => [e.port, e.path]),
-    [["metrics", "/metrics"]],
+    monitor.spec.endpoints.map(({ interval, scrapeTimeout, ...how }: Manifest) => how),
+    [
+      {
+        port: "metrics",
+        path: "/metrics",
+        scheme: "https",
+        bearerTokenFile: "/var/run/secrets/kubernetes.io/serviceaccount/token",
+        tlsConfig: { insecureSkipVerify: true },
+      },
+    ],
   );
   const account = find("ServiceAccount").metadata;
   for (const binding of [find("ClusterRoleBinding"), find("RoleBinding")]) {
@@ -253,7 +274,7 @@ it("points the PDB, the metrics Service, the ServiceMonitor and the bindings at 
       { kind: "ServiceAccount", name: account.name, namespace: account.namespace },
     ]);
   }
-  assert.equal(find("ClusterRoleBinding").roleRef.name, find("ClusterRole").metadata.name);
+  assert.equal(find("ClusterRoleBinding").roleRef.name, "lbipam-controller");
   assert.equal(find("RoleBinding").roleRef.name, find("Role").metadata.name);
   const rule = find("PrometheusRule");
   assert.equal(rule.apiVersion, "monitoring.coreos.com/v1");
@@ -267,6 +288,37 @@ it("points the PDB, the metrics Service, the ServiceMonitor and the bindings at 
   );
   const configuration = find("KubeControllersConfiguration", "default");
   assert.deepEqual(JSON.parse(JSON.stringify(configuration.spec)), { controllers: { loadBalancer: {} } });
+});
+
+it("ships lbipam-metrics-reader, get on /metrics and nothing else, bound to no one", () => {
+  assert.deepEqual(find("ClusterRole", "lbipam-metrics-reader").rules, [
+    { nonResourceURLs: ["/metrics"], verbs: ["get"] },
+  ]);
+  // Which ServiceAccount Prometheus runs as is the cluster's: deploy/README.md shows the binding.
+  assert.ok(documents.every(({ object }) => object.roleRef?.name !== "lbipam-metrics-reader"));
+});
+
+it("lets the metrics port be reached from the monitoring namespace only, and the probe port from anywhere", () => {
+  // Read as YAML: client-node's model calls `from` `_from`.
+  const policy = parse(documents.find((d) => d.object.kind === "NetworkPolicy")?.text ?? "") as Manifest;
+  assert.equal(policy.metadata.namespace, NAMESPACE);
+  assert.deepEqual(policy.spec.podSelector.matchLabels, POD_LABELS);
+  assert.deepEqual(policy.spec.policyTypes, ["Ingress"]);
+  assert.deepEqual(policy.spec.ingress, [
+    {
+      from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+      ports: [{ port: "metrics", protocol: "TCP" }],
+    },
+    { ports: [{ port: "health", protocol: "TCP" }] },
+  ]);
+  // The named ports are the container's, so the policy follows a change of number.
+  const ports = find("Deployment").spec.template.spec.containers[0].ports.map(
+    (p: { name: string }) => p.name,
+  );
+  for (const rule of policy.spec.ingress) {
+    for (const { port } of rule.ports)
+      assert.ok(ports.includes(port), `the container has a port named ${port}`);
+  }
 });
 
 /** "apiVersion kind" of every kind the server serves, from its discovery (through kubectl). */
@@ -301,9 +353,11 @@ it("applies every served object with kubectl, and skips exactly the kinds the se
   const skipped = documents.filter((d) => !applied.has(d)).map((d) => d.object.kind);
   assert.deepEqual(skipped.sort(), [
     "ClusterRole",
+    "ClusterRole",
     "ClusterRoleBinding",
     "ConfigMap",
     "Deployment",
+    "NetworkPolicy",
     "PodDisruptionBudget",
     "PrometheusRule",
     "Role",

@@ -1,7 +1,8 @@
 // deploy/rbac.yaml against the requests a controller really makes: the controller CLI runs
 // with the Deployment's arguments against the embedded API server through a short scenario
 // (a pool, a Service assigned, released and assigned again so that its Event repeats, the
-// default configuration created, leader election), and the server's request counters are compared with the
+// default configuration created, leader election, /metrics scraped by a Prometheus granted
+// lbipam-metrics-reader), and the server's request counters are compared with the
 // rules: a request with no rule fails, and so does a rule no request needed.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -13,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { CoreV1Api, KubeConfig, loadYaml, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { type ApiServer, type CounterRow, startApiServer } from "@lbipam/apiserver";
 import { run } from "./helpers/run.js";
+import { type Scrape, scrape, servingOf } from "./helpers/scrape.js";
 
 const repository = fileURLToPath(new URL("../../../../", import.meta.url));
 const bin = join(repository, "apps/controller/bin/lbipam.js");
@@ -31,6 +33,10 @@ interface Rule {
   verbs: string[];
 }
 
+/** Prometheus' ServiceAccount, granted the rendered lbipam-metrics-reader; and one granted nothing. */
+const PROMETHEUS = { token: "prometheus-token", username: "system:serviceaccount:monitoring:prometheus-k8s" };
+const STRANGER = { token: "stranger-token", username: "system:serviceaccount:default:default" };
+
 let server: ApiServer;
 let dir: string;
 let kubeconfigFile: string;
@@ -42,6 +48,8 @@ let calls: CounterRow[] = [];
 /** Requests the controller made in a cluster of Calico's v1 CRDs. */
 let calicoCalls: CounterRow[] = [];
 let leaderElection = false;
+/** The controller's /metrics as Prometheus, and as a stranger, scraped it. */
+let scrapes: { prometheus: Scrape; stranger: Scrape } | undefined;
 
 const kubectl = (args: string[], input?: string) =>
   run("kubectl", ["--kubeconfig", kubeconfigFile, "--cache-dir", join(dir, "cache"), ...args], input);
@@ -51,11 +59,12 @@ async function apply(text: string): Promise<void> {
   assert.equal(result.code, 0, `kubectl apply failed:\n${result.stdout}\n${result.stderr}`);
 }
 
-const find = (kind: string): Manifest => {
-  const found = manifests.filter((m) => m.object.kind === kind);
-  assert.equal(found.length, 1, `one ${kind} rendered`);
+const find = (kind: string, name?: string): Manifest => {
+  const found = manifests.filter((m) => m.object.kind === kind && (!name || m.object.metadata.name === name));
+  assert.equal(found.length, 1, `one ${kind}${name ? ` ${name}` : ""} rendered`);
   return found[0]!.object;
 };
+const controllerRole = () => find("ClusterRole", "lbipam-controller");
 
 async function until(done: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
@@ -83,7 +92,10 @@ before(async () => {
     // Plain objects (client-node returns its model classes for built-in kinds).
     .map((text) => ({ text, object: JSON.parse(JSON.stringify(loadYaml<Manifest>(text))) as Manifest }));
 
-  server = await startApiServer({ port: 0 });
+  server = await startApiServer({
+    port: 0,
+    users: [{ ...PROMETHEUS, rules: find("ClusterRole", "lbipam-metrics-reader").rules }, STRANGER],
+  });
   dir = mkdtempSync(join(tmpdir(), "lbipam-rbac-"));
   kubeconfigFile = join(dir, "kubeconfig");
   server.writeKubeconfig(kubeconfigFile);
@@ -117,21 +129,22 @@ spec: {type: LoadBalancer, ports: [{port: 80}]}
   const help = await run(process.execPath, [bin, "controller", "--help"]);
   leaderElection = /--leader-elect\b/.test(help.stdout);
   const container = find("Deployment").spec.template.spec.containers[0];
+  // Free ports on loopback instead of the pod's.
   const args = (container.args as string[])
-    .filter((arg) => !arg.startsWith("--metrics-listen"))
+    .filter((arg) => !arg.startsWith("--metrics-listen") && !arg.startsWith("--health-listen"))
     .filter((arg) => leaderElection || !arg.startsWith("--leader-elect"))
-    .map((arg) => arg.replace("$(POD_NAMESPACE)", NAMESPACE));
+    .map((arg) => arg.replace("$(POD_NAMESPACE)", NAMESPACE))
+    .concat("--metrics-listen", "127.0.0.1:0", "--health-listen", "127.0.0.1:0");
   server.counters.reset();
-  controller = spawn(
-    process.execPath,
-    [bin, "controller", "--kubeconfig", kubeconfigFile, "--metrics-listen", "127.0.0.1:0", ...args],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+  controller = spawn(process.execPath, [bin, "controller", "--kubeconfig", kubeconfigFile, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const log = (c: Buffer) => {
     controllerLog += c.toString();
   };
   controller.stdout?.on("data", log);
   controller.stderr?.on("data", log);
+  const metrics = `${(await servingOf(controller)).url}/metrics`;
 
   await until(() => made("patch", "services", "status"), "a Service assigned");
   await until(() => made("create", "events"), "an Event");
@@ -160,6 +173,10 @@ spec: {type: LoadBalancer, ports: [{port: 80}]}
   await ask("10.77.0.0");
   await until(() => made("patch", "events"), "a repeated Event");
   if (leaderElection) await until(() => made("update", "leases"), "a Lease renewal");
+  scrapes = {
+    prometheus: await scrape(metrics, PROMETHEUS.token),
+    stranger: await scrape(metrics, STRANGER.token),
+  };
 
   const exited = new Promise((resolve) => controller?.once("close", resolve));
   controller.kill("SIGTERM");
@@ -215,13 +232,9 @@ spec: {type: LoadBalancer, ports: [{port: 80}]}
     );
     assert.equal(applied.code, 0, applied.stderr);
     calico.counters.reset();
-    const child = spawn(
-      process.execPath,
-      [bin, "controller", "--kubeconfig", kubeconfig, "--metrics-listen", "127.0.0.1:0", ...args],
-      {
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+    const child = spawn(process.execPath, [bin, "controller", "--kubeconfig", kubeconfig, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let log = "";
     child.stdout?.on("data", (c: Buffer) => {
       log += c.toString();
@@ -275,6 +288,8 @@ function groupOf(resource: string): string | undefined {
     namespaces: "",
     events: "",
     leases: "coordination.k8s.io",
+    tokenreviews: "authentication.k8s.io",
+    subjectaccessreviews: "authorization.k8s.io",
     customresourcedefinitions: "apiextensions.k8s.io",
     apiservices: "apiregistration.k8s.io",
   };
@@ -310,24 +325,37 @@ const requested = () =>
   ]);
 
 it("grants no wildcard and only the verbs a controller uses", () => {
-  for (const kind of ["ClusterRole", "Role"]) {
-    for (const rule of find(kind).rules as Rule[]) {
-      for (const field of [rule.apiGroups, rule.resources, rule.verbs]) assert.ok(!field.includes("*"), kind);
+  for (const role of [controllerRole(), find("Role")]) {
+    for (const rule of role.rules as Rule[]) {
+      for (const field of [rule.apiGroups, rule.resources, rule.verbs])
+        assert.ok(!field.includes("*"), role.kind);
       for (const verb of rule.verbs)
         assert.ok(["list", "watch", "get", "create", "patch", "update"].includes(verb));
     }
   }
 });
 
+it("lets a Prometheus granted lbipam-metrics-reader scrape /metrics, through reviews the controller may create", () => {
+  assert.equal(scrapes?.prometheus.status, 200, scrapes?.prometheus.text);
+  assert.match(scrapes?.prometheus.text ?? "", /^# TYPE lbipam_services gauge$/m);
+  assert.equal(scrapes?.stranger.status, 403, "a ServiceAccount not bound to it");
+  for (const resource of ["tokenreviews", "subjectaccessreviews"]) {
+    assert.ok(
+      calls.some((row) => row.verb === "create" && row.resource === resource && row.code === 201),
+      `the controller created ${resource}`,
+    );
+  }
+});
+
 it("has a rule for every request the controller made", () => {
-  const rules = granted([...find("ClusterRole").rules, ...find("Role").rules]);
+  const rules = granted([...controllerRole().rules, ...find("Role").rules]);
   const missing = [...requested()].filter((key) => !rules.has(key));
   assert.deepEqual(missing, [], "requests with no rule");
 });
 
 it("has no cluster-wide rule that no request needed", () => {
   const needed = requested();
-  const unused = [...granted(find("ClusterRole").rules)].filter((key) => !needed.has(key));
+  const unused = [...granted(controllerRole().rules)].filter((key) => !needed.has(key));
   assert.deepEqual(unused, [], "rules no request needed");
 });
 
@@ -336,7 +364,7 @@ it("gives leases in the controller's namespace only, each verb used by leader el
   assert.equal(role.metadata.namespace, NAMESPACE);
   const needed = requested();
   const leaseCalls = [...needed].filter((key) => key.startsWith("coordination.k8s.io "));
-  const clusterRules = granted(find("ClusterRole").rules);
+  const clusterRules = granted(controllerRole().rules);
   assert.ok(![...clusterRules].some((key) => key.includes(" leases ")), "no cluster-wide lease rule");
   if (!leaderElection) {
     t.skip("the controller CLI has no --leader-elect yet, so no lease request could be observed");
