@@ -611,7 +611,7 @@ const SKIPPED: Record<string, string> = {
   "kubectl -n kube-system set env deployment/calico-kube-controllers ENABLED_CONTROLLERS=node,policy,namespace,serviceaccount,workloadendpoint":
     "real cluster only: there is no Calico kube-controllers here (controller-calico-shapes.test.ts stands in for it)",
   "kubectl apply -k deploy/":
-    "real cluster only: the embedded API server serves no Deployments, RBAC, PodDisruptionBudgets, ConfigMaps or Prometheus Operator kinds (deploy-manifests.test.ts renders the kustomization and applies what it serves)",
+    "real cluster only: the embedded API server serves no Deployments, RBAC, PodDisruptionBudgets, NetworkPolicies, ConfigMaps or Prometheus Operator kinds (deploy-manifests.test.ts renders the kustomization and applies what it serves)",
   "kubectl -n lbipam-system get pods": "real cluster only: the embedded API server serves no Pods",
   "kubectl -n lbipam-system get lease,pods": "real cluster only: the embedded API server serves no Pods",
   "kustomize edit set image lbipam/controller=REGISTRY/lbipam:TAG":

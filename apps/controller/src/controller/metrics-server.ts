@@ -39,8 +39,8 @@ function metricsRoute(registry: Registry): Route {
   };
 }
 
-/** `route`, for callers the API server lets `get` the path only. */
-function authenticated(route: Route, access: MetricsAccess, logger: MetricsLogger): Route {
+/** `route`, for callers the API server authenticates and allows to get the path (metrics-access.ts). */
+function reviewed(route: Route, access: MetricsAccess, logger: MetricsLogger): Route {
   return async (request, response, path) => {
     // controller-runtime's attributes: the lowercase method as the verb, the URL's path.
     const verb = (request.method ?? "GET").toLowerCase();
@@ -89,7 +89,7 @@ export async function startMetricsServer(
   const { certificate, certificateDir, access, logger } = serving;
   const server = createHttpsServer(certificate);
   const listening = await serveRoutes(server, host, port, {
-    [METRICS_PATH]: authenticated(metricsRoute(registry), access, logger),
+    [METRICS_PATH]: reviewed(metricsRoute(registry), access, logger),
   });
   if (certificateDir === undefined) return listening;
   const watch = watchCertificateDir(
