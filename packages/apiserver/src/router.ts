@@ -17,7 +17,6 @@ import {
 } from "./operations/mutate.js";
 import { patchObject } from "./operations/patch.js";
 import { getObject, listObjects } from "./operations/read.js";
-import { createReview } from "./operations/review.js";
 import { watchObjects } from "./operations/watch.js";
 import type { VersionInfo } from "./version.js";
 
@@ -47,7 +46,7 @@ async function runOperation(
 ): Promise<OperationResult | "streamed"> {
   const { review } = ctx.type;
   if (review) {
-    if (ctx.request.verb === "create") return createReview(ctx, review);
+    if (ctx.request.verb === "create") return review(ctx);
     throw new MethodNotSupportedError(ctx.type, ctx.request.verb);
   }
   switch (ctx.request.verb) {

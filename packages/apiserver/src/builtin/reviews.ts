@@ -6,6 +6,8 @@
 import type { AccessAttributes, AccessPolicy } from "../access.js";
 import { BadRequestError, InvalidError } from "../errors.js";
 import { isPlainObject } from "../http/body.js";
+import type { OperationContext, OperationResult } from "../operations/context.js";
+import { readObject } from "../operations/write-request.js";
 import { defineType } from "../registry/define.js";
 import type { ResourceType } from "../registry/resource-type.js";
 import type { FieldCause, KubeObject } from "../types.js";
@@ -90,6 +92,14 @@ function subjectAccessReview(object: KubeObject, policy: AccessPolicy): KubeObje
   return answer(object, spec, { allowed, reason });
 }
 
+/** A create that stores nothing: the object sent, answered with what `decide` makes of it. */
+function reviewOf(decide: (object: KubeObject) => KubeObject) {
+  return async (ctx: OperationContext): Promise<OperationResult> => ({
+    status: 201,
+    body: decide(await readObject(ctx)),
+  });
+}
+
 export function reviewTypes(policy: AccessPolicy): ResourceType[] {
   const names = { shortNames: [], categories: [], namespaced: false };
   return [
@@ -103,7 +113,7 @@ export function reviewTypes(policy: AccessPolicy): ResourceType[] {
         singular: "tokenreview",
         ...names,
       },
-      { review: (object) => tokenReview(object, policy) },
+      { review: reviewOf((object) => tokenReview(object, policy)) },
     ),
     defineType(
       {
@@ -115,7 +125,7 @@ export function reviewTypes(policy: AccessPolicy): ResourceType[] {
         singular: "subjectaccessreview",
         ...names,
       },
-      { review: (object) => subjectAccessReview(object, policy) },
+      { review: reviewOf((object) => subjectAccessReview(object, policy)) },
     ),
   ];
 }

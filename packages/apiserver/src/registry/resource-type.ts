@@ -1,6 +1,7 @@
 // What the server needs to know to serve one resource: its names for discovery and errors,
 // and the kind-specific behaviour (defaulting, validation, patch schema, table columns).
 
+import type { OperationContext, OperationResult } from "../operations/context.js";
 import type { StrategicSchema } from "../patch/index.js";
 import type { FieldSelectorTable } from "../selectors/index.js";
 import type { TableSpec } from "../tables/index.js";
@@ -80,10 +81,10 @@ export interface ResourceType extends ResourceNames {
   /** Called after an object is gone, to free what it held (e.g. a Service's cluster IP). */
   released(object: KubeObject): void;
   /**
-   * Present for a review kind (TokenReview, SubjectAccessReview): nothing is stored, create
-   * answers the object with the status this computes, and no other verb is served.
+   * Present for a review kind (TokenReview, SubjectAccessReview): its create, which stores
+   * nothing and answers with the status it computes; no other verb is served.
    */
-  review?: (object: KubeObject) => KubeObject;
+  review?: (ctx: OperationContext) => Promise<OperationResult>;
 }
 
 export function groupVersion(names: { group: string; version: string }): string {
