@@ -49,6 +49,22 @@ export async function main(argv: string[]): Promise<number> {
   // hasOwn: `lbipam constructor` must not find Object.prototype's.
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) return usageError(`unknown command "${name}"`, usage());
-  const run = await command.load();
-  return run(rest);
+  try {
+    const run = await command.load();
+    return await run(rest);
+  } catch (error) {
+    if (!isMissingApiServer(error)) throw error;
+    process.stderr.write(
+      `lbipam ${name}: the embedded API server is not installed here (the controller image carries \`lbipam controller\` only); run it from the repository\n`,
+    );
+    return 1;
+  }
+}
+
+/** The embedded API server is a development dependency: production installs leave it out. */
+function isMissingApiServer(error: unknown): boolean {
+  return (
+    (error as { code?: unknown } | null)?.code === "ERR_MODULE_NOT_FOUND" &&
+    String((error as Error).message).includes("@lbipam/apiserver")
+  );
 }

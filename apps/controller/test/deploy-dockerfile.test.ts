@@ -1,10 +1,21 @@
 // The Dockerfile, without a Docker engine: every path it copies exists after `npm ci` and the
-// build and is not left out by .dockerignore, every workspace npm needs is copied, and the
-// runtime stage rebuilt in a temporary directory (its COPY and RUN lines, production
-// dependencies only) starts the controller its ENTRYPOINT names.
+// build and is not left out by .dockerignore, every workspace npm needs is copied, every base
+// is pinned by digest, and the production and runtime stages rebuilt in a temporary directory
+// (their COPY and RUN lines, production dependencies only) start the controller its ENTRYPOINT
+// names, with neither npm nor corepack nor the embedded API server's code in the image.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  cpSync,
+  type Dirent,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
 import { after, before, it } from "node:test";
@@ -13,7 +24,11 @@ import { loadYaml } from "@kubernetes/client-node";
 import { type ApiServer, startApiServer } from "@lbipam/apiserver";
 
 const repository = fileURLToPath(new URL("../../../../", import.meta.url));
-const IMAGES = ["node:22-slim", "node:24-slim"];
+/** Node's active LTS (Node 20 reached end of life in April 2026, 22 is in maintenance). */
+const NODE_IMAGE = "node:24-slim";
+const PINNED = /^(?<name>[a-z0-9./-]+:[\w.-]+)@sha256:[0-9a-f]{64}$/;
+/** What a stage may take from the Node image beside its own work: the node binary, found here at. */
+const FROM_NODE_IMAGE: Record<string, string> = { "/usr/local/bin/node": process.execPath };
 
 interface Instruction {
   op: string;
@@ -150,6 +165,7 @@ const dockerignore = readFileSync(join(repository, ".dockerignore"), "utf8")
   .map((line) => line.trim())
   .filter((line) => line !== "" && !line.startsWith("#"));
 const buildStage = stages.find((s) => s.name === "build")!;
+const productionStage = stages.find((s) => s.name === "production")!;
 const runtimeStage = stages.at(-1)!;
 const copies = (stage: Stage) =>
   stage.instructions.filter((i) => i.op === "COPY").map((i) => parseCopy(i.args));
@@ -167,16 +183,25 @@ after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-it("builds on an active Node LTS in two stages, and runs as a numeric non-root user", () => {
+it("builds on the active Node LTS, every base pinned by digest, and runs as a numeric non-root user", () => {
   assert.deepEqual(
     stages.map((s) => s.name),
-    ["build", "runtime"],
+    ["build", "production", "runtime"],
   );
-  for (const stage of stages) assert.ok(IMAGES.includes(stage.image), `${stage.image} is one of ${IMAGES}`);
+  for (const stage of stages) assert.match(stage.image, PINNED, `${stage.name}'s base is pinned by digest`);
+  for (const stage of [buildStage, productionStage])
+    assert.equal(PINNED.exec(stage.image)?.groups?.name, NODE_IMAGE, `${stage.name} runs on ${NODE_IMAGE}`);
+  // The runtime's base is no Node image (those carry npm and corepack): it takes the node binary alone.
+  assert.doesNotMatch(runtimeStage.image, /^node:/);
+  const fromNode = copies(runtimeStage).flatMap((copy) =>
+    copy.sources.filter((source) => source.startsWith("/usr/")),
+  );
+  assert.deepEqual(fromNode, ["/usr/local/bin/node"]);
   const runs = (stage: Stage) => stage.instructions.filter((i) => i.op === "RUN").map((i) => i.args);
   assert.ok(runs(buildStage).some((r) => /\bnpm ci\b/.test(r)));
   assert.ok(runs(buildStage).some((r) => /\bturbo run build\b/.test(r)));
-  assert.ok(runs(runtimeStage).some((r) => /\bnpm ci\b.*--omit=dev/.test(r)));
+  assert.ok(runs(productionStage).some((r) => /\bnpm ci\b.*--omit=dev/.test(r)));
+  assert.deepEqual(runs(runtimeStage), [], "the runtime stage runs nothing (it has no shell tools to trust)");
   const user = runtimeStage.instructions.findLast((i) => i.op === "USER")?.args ?? "";
   const [uid] = user.split(":");
   assert.match(user, /^\d+(:\d+)?$/, "numeric, so the kubelet can check runAsNonRoot");
@@ -203,6 +228,7 @@ it("copies only paths that exist after the build and that .dockerignore keeps in
         } else {
           const from = stages.find((s) => s.name === copy.from);
           assert.ok(from, `stage ${copy.from}`);
+          if (Object.hasOwn(FROM_NODE_IMAGE, source)) continue;
           const relative = posix.relative(from.workdir, source);
           assert.ok(!relative.startsWith(".."), `${source} is under ${from.workdir}`);
           assert.ok(existsSync(join(repository, relative)), `${relative} exists after the build`);
@@ -227,7 +253,7 @@ it("copies every workspace manifest npm ci needs, and the build of every workspa
         return { source: base, destination: posix.resolve(stage.workdir, copy.destination) };
       }),
     );
-  for (const stage of stages) {
+  for (const stage of [buildStage, productionStage]) {
     const copied = destinations(stage);
     for (const workspace of workspaces()) {
       assert.ok(
@@ -241,12 +267,13 @@ it("copies every workspace manifest npm ci needs, and the build of every workspa
       );
     }
   }
-  for (const workspace of runtimeWorkspaces("@lbipam/controller")) {
-    assert.ok(
-      destinations(runtimeStage).some((c) => c.source === `${workspace}/dist/src`),
-      `the runtime copies ${workspace}/dist/src`,
-    );
-  }
+  const built = destinations(productionStage).filter((c) => c.source.endsWith("/dist/src"));
+  assert.deepEqual(
+    built.map((c) => c.source.slice(0, -"/dist/src".length)).sort(),
+    runtimeWorkspaces("@lbipam/controller"),
+    "production copies the build of exactly the workspaces the controller runs",
+  );
+  assert.ok(!runtimeWorkspaces("@lbipam/controller").includes("packages/apiserver"));
 });
 
 it("names an entrypoint that starts, from the repository", async () => {
@@ -257,20 +284,34 @@ it("names an entrypoint that starts, from the repository", async () => {
   assert.match(result.stdout, /^usage: lbipam controller/);
 });
 
-/** The runtime stage, rebuilt in `root`: its COPY lines from the repository, its RUN lines in a shell. */
-async function assembleRuntime(root: string): Promise<void> {
-  const resolve = (path: string) => join(root, posix.resolve(runtimeStage.workdir, path));
+/**
+ * A stage rebuilt in `root`: its COPY lines from the repository (the build stage's output is the
+ * repository after its build), from a stage assembled before it, or from the Node image; its RUN
+ * lines in a shell.
+ */
+async function assembleStage(stage: Stage, root: string, assembled: Map<string, string>): Promise<void> {
+  const resolve = (path: string) => join(root, posix.resolve(stage.workdir, path));
   mkdirSync(resolve("."), { recursive: true });
-  for (const instruction of runtimeStage.instructions) {
+  for (const instruction of stage.instructions) {
     if (instruction.op === "COPY") {
       const copy = parseCopy(instruction.args);
-      const from = copy.from ? stages.find((s) => s.name === copy.from)!.workdir : "/";
+      const from = copy.from ? stages.find((s) => s.name === copy.from)! : undefined;
+      const fromRoot = from && assembled.get(from.name);
       for (const source of copy.sources) {
-        const path = join(repository, posix.relative(from, posix.resolve(from, source)));
-        const target =
-          copy.destination.endsWith("/") || copy.sources.length > 1
-            ? join(resolve(copy.destination), posix.basename(source))
-            : resolve(copy.destination);
+        const path = Object.hasOwn(FROM_NODE_IMAGE, source)
+          ? FROM_NODE_IMAGE[source]!
+          : fromRoot
+            ? join(fromRoot, posix.resolve(from.workdir, source))
+            : join(
+                repository,
+                posix.relative(from?.workdir ?? "/", posix.resolve(from?.workdir ?? "/", source)),
+              );
+        // As Docker copies: a directory's contents, a file into a destination ending in "/".
+        const intoDirectory =
+          !statSync(path).isDirectory() && (copy.destination.endsWith("/") || copy.sources.length > 1);
+        const target = intoDirectory
+          ? join(resolve(copy.destination), posix.basename(source))
+          : resolve(copy.destination);
         mkdirSync(dirname(target), { recursive: true });
         cpSync(path, target, { recursive: true });
       }
@@ -285,6 +326,16 @@ async function assembleRuntime(root: string): Promise<void> {
       assert.equal(result.code, 0, `RUN ${command}:\n${result.stdout}\n${result.stderr}`);
     }
   }
+  assembled.set(stage.name, root);
+}
+
+/** Every path under `root` whose name is one of `names`. */
+function findNamed(root: string, names: string[]): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true }) as Dirent[]) {
+    if (names.includes(entry.name)) found.push(join(entry.parentPath, entry.name));
+  }
+  return found;
 }
 
 function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
@@ -304,14 +355,29 @@ function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
 }
 
 it("runs the controller from the runtime stage alone, with production dependencies only", async () => {
+  const assembled = new Map<string, string>();
+  await assembleStage(productionStage, join(dir, "production"), assembled);
   const root = join(dir, "image");
-  await assembleRuntime(root);
+  await assembleStage(runtimeStage, root, assembled);
   const app = join(root, runtimeStage.workdir);
   for (const tool of ["typescript", "turbo", "@biomejs/biome", "fast-check"])
     assert.ok(!existsSync(join(app, "node_modules", tool)), `${tool} is not in the image`);
+  assert.deepEqual(
+    findNamed(root, ["npm", "npx", "corepack"]),
+    [],
+    "neither npm nor corepack is in the image",
+  );
+  assert.ok(existsSync(join(root, "usr/local/bin/node")), "the node binary is");
+  // The embedded API server's code, or anything only it needs, is not.
+  assert.ok(!existsSync(join(app, "packages/apiserver/dist")));
+  assert.ok(!existsSync(join(app, "node_modules/@lbipam/apiserver/dist")));
   const [, ...args] = entrypoint();
   const help = await run(process.execPath, [...args, "--help"], { cwd: app });
   assert.equal(help.code, 0, help.stderr);
+  const cli = args.find((arg) => arg.endsWith("lbipam.js"))!;
+  const apiserver = await run(process.execPath, [cli, "apiserver", "--crds", app], { cwd: app });
+  assert.equal(apiserver.code, 1);
+  assert.match(apiserver.stderr, /^lbipam apiserver: the embedded API server is not installed here/);
 
   // And it works as deployed: against an API server, it serves /metrics over HTTPS with the
   // certificate it makes (the image has what that takes), syncs its caches and says so.
