@@ -266,4 +266,31 @@ describe("ServiceReconciler", () => {
       },
     ]);
   });
+
+  it("members of one sharing key reconciled at once share one address (the second waits for the first's allocation)", async () => {
+    world = newWorld([pool("a", "10.0.0.0/28")]);
+    const member = (key: string, port: number) => ({
+      ...service(key, "2026-01-01T00:00:01Z", { ports: [{ port, protocol: "TCP" }] }),
+      metadata: {
+        ...service(key, "2026-01-01T00:00:01Z").metadata,
+        annotations: { "lbipam.io/sharing-key": "web" },
+      },
+    });
+    world.services.set("ns/http", member("ns/http", 80));
+    world.services.set("ns/https", member("ns/https", 443));
+    world.services.set("ns/other", service("ns/other", "2026-01-01T00:00:02Z"));
+    // All three decide before any allocation batch has run: without turns per key, https
+    // finds no address of "web" yet and takes one of its own.
+    const results = await Promise.all(
+      ["ns/http", "ns/https", "ns/other"].map((k) => world.reconciler.reconcile(k)),
+    );
+    assert.deepEqual(
+      results.map((r) => r.state),
+      ["allocated", "allocated", "allocated"],
+    );
+    const shown = Object.fromEntries(statusWrites().map((w) => [w.key, w.ips]));
+    assert.deepEqual(shown["ns/https"], shown["ns/http"]);
+    assert.notDeepEqual(shown["ns/other"], shown["ns/http"]);
+    assert.equal(new Set(Object.values(shown).flat()).size, 2);
+  });
 });

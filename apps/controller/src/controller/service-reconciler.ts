@@ -3,6 +3,7 @@
 // only if it changed. Level-triggered: running it again changes nothing.
 import { type Address, type Family, parseAddress } from "@lbipam/allocator";
 import {
+  ANNOTATION_SHARING_KEY,
   type Decision,
   decide,
   EventReason,
@@ -36,6 +37,7 @@ import type { EventRecorder, InvolvedObject } from "./event-recorder.js";
 import type { ControllerMetrics } from "./metrics.js";
 import type { ReadCache } from "./read-cache.js";
 import { type ServiceStatusPatch, statusChanged } from "./service-status.js";
+import { SharingTurns } from "./sharing-turns.js";
 import type { WaitingServices } from "./waiting-services.js";
 
 export interface ReconcileResult {
@@ -71,7 +73,18 @@ const FAMILY_NAME: Record<Family, string> = { 4: "IPv4", 6: "IPv6" };
 export class ServiceReconciler {
   constructor(private readonly deps: ServiceReconcilerDeps) {}
 
-  async reconcile(key: string): Promise<ReconcileResult> {
+  private readonly sharingTurns = new SharingTurns();
+
+  /** Reconciles one Service; members of one sharing key take turns (sharing-turns.ts). */
+  reconcile(key: string): Promise<ReconcileResult> {
+    const { namespace, name } = splitServiceKey(key);
+    const sharingKey = this.deps.services.get(name, namespace)?.metadata.annotations?.[
+      ANNOTATION_SHARING_KEY
+    ];
+    return this.sharingTurns.run(sharingKey, () => this.reconcileNow(key));
+  }
+
+  private async reconcileNow(key: string): Promise<ReconcileResult> {
     const { services, namespaces, registry, ledger, waiting } = this.deps;
     const { namespace, name } = splitServiceKey(key);
     const service = services.get(name, namespace);
