@@ -31,6 +31,11 @@ export class ApiRequestError extends ControllerError {
   get notFound(): boolean {
     return this.status === 404;
   }
+
+  /** The resourceVersion (or a list's continue token) asked for is older than the server keeps: list again. */
+  get expired(): boolean {
+    return this.status === 410;
+  }
 }
 
 /** A flag or option has a value the controller cannot use. */

@@ -1,5 +1,7 @@
-// The informer wrapper over the embedded API server and the real client-node:
-// list + watch, resume after dropped watches, relist after 410, restart after
+// The informer over the embedded API server and the real client-node watch:
+// a list a page at a time (continue tokens, a token that expires, turns of
+// the event loop between pages), then the watch: resume after dropped
+// watches, list again after 410 and reconcile the cache, restart after
 // errors, and restart of a silent watch.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -12,18 +14,22 @@ import {
 } from "@kubernetes/client-node";
 import { type ApiServer, startApiServer } from "@lbipam/apiserver";
 import { Informer } from "../src/controller/informer.js";
+import { RestClient } from "../src/controller/rest-client.js";
 
 let server: ApiServer;
 let kubeconfig: KubeConfig;
 let core: CoreV1Api;
+let rest: RestClient;
 
 before(async () => {
   server = await startApiServer({ port: 0, bookmarkIntervalMs: 3_600_000 });
   kubeconfig = new KubeConfig();
   kubeconfig.loadFromString(server.kubeconfig());
   core = kubeconfig.makeApiClient(CoreV1Api);
+  rest = new RestClient(kubeconfig, 4);
 });
 after(async () => {
+  rest.close();
   await server.stop();
 });
 
@@ -44,31 +50,50 @@ async function eventually(condition: () => boolean, what: string): Promise<void>
 
 function recordingInformer(
   namespace: string,
-  options: { silenceLimitMs?: number; onRestart?: () => void } = {},
+  options: {
+    silenceLimitMs?: number;
+    pageSize?: number;
+    onRestart?: () => void;
+    /** Runs after each add is recorded. */
+    afterAdd?: () => void;
+  } = {},
 ) {
   const seen: string[] = [];
-  const informer = new Informer<V1Service>(kubeconfig, {
+  const { afterAdd, ...informerOptions } = options;
+  const informer = new Informer<V1Service>(kubeconfig, rest, {
     resource: "services",
     path: `/api/v1/namespaces/${namespace}/services`,
-    list: () => core.listNamespacedService({ namespace }),
     logger: quietLogger,
     backoffMs: { base: 20, max: 200 },
-    ...options,
-    onAdd: (s) => seen.push(`add ${s.metadata?.name}`),
+    ...informerOptions,
+    onAdd: (s) => {
+      seen.push(`add ${s.metadata?.name}`);
+      afterAdd?.();
+    },
     onUpdate: (s) => seen.push(`update ${s.metadata?.name}`),
     onDelete: (s) => seen.push(`delete ${s.metadata?.name}`),
   });
   return { informer, seen };
 }
 
-async function createNamespace(name: string): Promise<void> {
-  await core.createNamespace({ body: { metadata: { name } } });
+/** A namespace holding ClusterIP Services of the given names. */
+async function createNamespace(namespace: string, services: string[] = []): Promise<void> {
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  for (const name of services) await core.createNamespacedService({ namespace, body: service(name) });
 }
+
+/** List requests for Services the server answered with `code`. */
+const serviceLists = (code: number) => server.counters.total({ verb: "list", resource: "services", code });
+
+const names = (informer: Informer<V1Service>) =>
+  informer
+    .list()
+    .map((s) => s.metadata?.name ?? "")
+    .sort();
 
 describe("Informer", () => {
   it("lists, then follows every write", async () => {
-    await createNamespace("inf-a");
-    await core.createNamespacedService({ namespace: "inf-a", body: service("one") });
+    await createNamespace("inf-a", ["one"]);
     const { informer, seen } = recordingInformer("inf-a");
     informer.start();
     await informer.synced;
@@ -103,11 +128,80 @@ describe("Informer", () => {
     assert.deepEqual(seen, []);
   });
 
-  it("resumes after the server drops its watches, missing nothing", async () => {
+  it("lists a page at a time, with a turn of the event loop between pages", async () => {
+    await createNamespace("inf-pages", ["p1", "p2", "p3", "p4", "p5"]);
+    let addsWhenTheLoopTurned: number | undefined;
+    const { informer, seen } = recordingInformer("inf-pages", {
+      pageSize: 2,
+      afterAdd: () => {
+        if (seen.length === 1) setImmediate(() => (addsWhenTheLoopTurned = seen.length));
+      },
+    });
+    const listsBefore = serviceLists(200);
+    informer.start();
+    await informer.synced;
+    assert.equal(serviceLists(200) - listsBefore, 3, "five Services in pages of two: three requests");
+    assert.equal(addsWhenTheLoopTurned, 2, "the loop turned after the first page, before the second");
+    assert.deepEqual(seen, ["add p1", "add p2", "add p3", "add p4", "add p5"]);
+    await informer.stop();
+  });
+
+  it("starts the list again from its first page when a continue token has expired", async () => {
+    await createNamespace("inf-expired", ["e1", "e2", "e3", "e4", "e5"]);
+    const { informer, seen } = recordingInformer("inf-expired", {
+      pageSize: 2,
+      // The first page is in: the server has compacted past its version by the second.
+      afterAdd: () => {
+        if (seen.length === 1)
+          server.faults.failNext({ verb: "list", resource: "services", code: 410, count: 1 });
+      },
+    });
+    const [listsBefore, expiredBefore] = [serviceLists(200), serviceLists(410)];
+    informer.start();
+    await informer.synced;
+    assert.equal(serviceLists(410) - expiredBefore, 1, "the second page was refused");
+    assert.equal(serviceLists(200) - listsBefore, 4, "one page, then the whole list again in three");
+    assert.deepEqual(names(informer), ["e1", "e2", "e3", "e4", "e5"]);
+    assert.deepEqual(
+      seen,
+      ["add e1", "add e2", "add e3", "add e4", "add e5"],
+      "each once: listed again, unchanged",
+    );
+    assert.equal(informer.stats.errors, 0, "an expired token is no error");
+    await informer.stop();
+  });
+
+  it("lists again when its watch is answered with 410, reporting what changed meanwhile", async () => {
+    await createNamespace("inf-gone", ["changes", "goes", "stays"]);
+    const { informer, seen } = recordingInformer("inf-gone");
+    informer.start();
+    await informer.synced;
+    // Down for longer than the server keeps changes: the watch cannot resume where it stopped.
+    await informer.stop();
+    seen.length = 0;
+    await core.deleteNamespacedService({ namespace: "inf-gone", name: "goes" });
+    await core.patchNamespacedService(
+      { namespace: "inf-gone", name: "changes", body: { metadata: { labels: { a: "b" } } } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+    await core.createNamespacedService({ namespace: "inf-gone", body: service("new") });
+    server.faults.failNext({ verb: "watch", resource: "services", code: 410, count: 1 });
+    const listsBefore = serviceLists(200);
+    informer.start();
+    await eventually(() => seen.length === 3, "three changes");
+    assert.deepEqual(seen, ["update changes", "add new", "delete goes"]);
+    assert.equal(serviceLists(200) - listsBefore, 1, "listed again");
+    assert.deepEqual(names(informer), ["changes", "new", "stays"]);
+    assert.equal(informer.get("changes", "inf-gone")?.metadata?.labels?.a, "b");
+    await informer.stop();
+  });
+
+  it("resumes after the server drops its watches, missing nothing and listing nothing again", async () => {
     await createNamespace("inf-b");
     const { informer, seen } = recordingInformer("inf-b");
     informer.start();
     await informer.synced;
+    const listsBefore = serviceLists(200);
     // The watch request may still be on its way to the server: drop it once it is there.
     await eventually(() => server.faults.closeWatches() >= 1, "a watch to drop");
     await core.createNamespacedService({ namespace: "inf-b", body: service("after-drop") });
@@ -116,12 +210,12 @@ describe("Informer", () => {
       "the service created after the drop",
     );
     assert.deepEqual(seen, ["add after-drop"]);
+    assert.equal(serviceLists(200), listsBefore, "the watch resumed from where it stopped");
     await informer.stop();
   });
 
   it("relists after 410 Gone and restarts after server errors", async () => {
-    await createNamespace("inf-c");
-    await core.createNamespacedService({ namespace: "inf-c", body: service("before") });
+    await createNamespace("inf-c", ["before"]);
     const { informer } = recordingInformer("inf-c");
     informer.start();
     await informer.synced;

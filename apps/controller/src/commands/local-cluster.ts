@@ -4,7 +4,6 @@
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
-  CoreV1Api,
   KubeConfig,
   type KubernetesObject,
   KubernetesObjectApi,
@@ -23,6 +22,7 @@ import { pino } from "pino";
 import { Controller } from "../controller/controller.js";
 import { Informer } from "../controller/informer.js";
 import { startMetricsServer } from "../controller/metrics-server.js";
+import { RestClient } from "../controller/rest-client.js";
 import type { ListenAddress } from "./usage.js";
 
 export interface LocalClusterOptions {
@@ -152,8 +152,8 @@ function watchAssignments(
   log: pino.Logger,
   say: (line: string) => void,
   config: () => ManagementConfig,
-): Informer<V1Service> {
-  const core = kubeconfig.makeApiClient(CoreV1Api);
+): { stop(): Promise<void> } {
+  const rest = new RestClient(kubeconfig, 1);
   const shown = new Map<string, string>();
   const show = (service: V1Service) => {
     if (service.spec?.type !== "LoadBalancer") return;
@@ -163,15 +163,19 @@ function watchAssignments(
     shown.set(key, line);
     say(line);
   };
-  const informer = new Informer<V1Service>(kubeconfig, {
+  const informer = new Informer<V1Service>(kubeconfig, rest, {
     resource: "services",
     path: "/api/v1/services",
-    list: () => core.listServiceForAllNamespaces(),
     logger: log,
     onAdd: show,
     onUpdate: show,
     onDelete: (service) => shown.delete(`${service.metadata?.namespace}/${service.metadata?.name}`),
   });
   informer.start();
-  return informer;
+  return {
+    stop: async () => {
+      await informer.stop();
+      rest.close();
+    },
+  };
 }

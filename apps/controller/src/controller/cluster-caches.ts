@@ -15,7 +15,6 @@ import {
 } from "@lbipam/api";
 import { CONFIG_PLURAL } from "./config-sync.js";
 import { Informer, type InformerLogger } from "./informer.js";
-import { listPages } from "./paged-list.js";
 import type { RestClient } from "./rest-client.js";
 
 export type CachedService = Service & KubernetesObject;
@@ -56,7 +55,7 @@ export class ClusterCaches {
       resource: string,
       path: string,
       kind: KeyKind,
-      project: (object: unknown) => T = (object) => object as T,
+      project?: (object: unknown) => T,
     ) => {
       const handler = (object: KubernetesObject) => {
         // Until every cache has synced nothing is worked on, and leading starts from the caches
@@ -66,10 +65,9 @@ export class ClusterCaches {
         const name = kind === "service" ? `${meta.namespace}/${meta.name}` : (meta.name ?? "");
         options.onChange(kind, `${KEY[kind]}${name}`);
       };
-      return new Informer<T>(kubeconfig, {
+      return new Informer<T>(kubeconfig, rest, {
         resource,
         path,
-        list: () => listPages(rest, resource, path, project),
         project,
         logger: options.logger,
         watchTimeoutSeconds: options.watchTimeoutSeconds,

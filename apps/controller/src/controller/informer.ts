@@ -1,15 +1,25 @@
-// A client-node informer (list + watch into a cache) that does not stay
-// down: client-node's ListWatch stops for good on any error but 410, so this
-// restarts it with backoff, asks for bookmarks and a server-side timeout so a
-// healthy watch is never silent for long, and restarts a watch that has been
-// silent longer than that anyway (a dead connection nobody closed).
-import {
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-  ListWatch,
-  Watch,
-} from "@kubernetes/client-node";
+// An informer: a cache of one kind of object, filled by a list, kept up to
+// date by a watch, and never down for long. It follows client-go's reflector
+// (staging/src/k8s.io/client-go/tools/cache/reflector.go):
+// - the list comes a page at a time (list-page.ts); each page's objects enter
+//   the cache and are reported before the next page is asked for, with a turn
+//   of the event loop between pages, so 100,000 objects never hold the loop
+//   in one go;
+// - a continue token that expired mid-list starts the list again from its
+//   first page (client-go's pager, tools/pager/pager.go, falls back to one
+//   unpaged list there; starting over keeps every answer one page long);
+// - the watch starts at the list's resourceVersion and asks for bookmarks and
+//   a server-side timeout, so a healthy watch is never silent for long; one
+//   that ends is reopened where it stopped; one answered with 410 is followed
+//   by a new list, which reconciles the cache: what is gone since is reported
+//   deleted, what changed updated;
+// - any other error restarts it after a backoff, and a watch silent for
+//   longer than the limit (a dead connection nobody closed) is restarted.
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { type KubeConfig, type KubernetesObject, Watch } from "@kubernetes/client-node";
+import { ApiRequestError } from "../errors.js";
+import { LIST_PAGE_SIZE, type ListPage, listPage } from "./list-page.js";
+import type { RestClient } from "./rest-client.js";
 
 export interface InformerLogger {
   info(fields: object, message: string): void;
@@ -19,11 +29,12 @@ export interface InformerLogger {
 export interface InformerOptions<T extends KubernetesObject> {
   /** For logs and metrics, e.g. "services". */
   resource: string;
-  /** The API path to watch, e.g. "/api/v1/services". */
+  /** The API path to list and watch, e.g. "/api/v1/services". */
   path: string;
-  list: () => Promise<KubernetesListObject<T>>;
-  /** What of each watched object is cached (the list should project the same way); default: all of it. */
+  /** What of each listed or watched object is cached; default: all of it. */
   project?: (object: unknown) => T;
+  /** Objects per list page. */
+  pageSize?: number;
   /** Sent as the watch's timeoutSeconds: the server ends the watch then and it is reopened. */
   watchTimeoutSeconds?: number;
   /** A watch with no event (bookmarks count) for this long is restarted. */
@@ -44,81 +55,61 @@ export interface InformerStats {
   lastActivity: number;
 }
 
+/** What a watch's ERROR event carries: a Kubernetes Status. */
+interface WatchStatus {
+  code?: number;
+  message?: string;
+}
+
+const sameVersion = (a: KubernetesObject, b: KubernetesObject) =>
+  a.metadata?.resourceVersion !== undefined && a.metadata.resourceVersion === b.metadata?.resourceVersion;
+
 export class Informer<T extends KubernetesObject> {
-  private readonly listWatch: ListWatch<T>;
-  private readonly options: InformerOptions<T>;
+  /** namespace ("" for cluster-scoped objects) -> name -> object. */
+  private readonly objects = new Map<string, Map<string, T>>();
+  /** Where the next watch starts: "" until a list has completed, and again after a 410. */
+  private resourceVersion = "";
+  /** Bumped by every restart and by stop: a list or watch of an older run ends at its next step. */
+  private run = 0;
+  private watchRequest: AbortController | undefined;
+  private readonly watcher: Watch;
+  private readonly project: (object: unknown) => T;
   private stopping = false;
-  /** Bumped whenever this class aborts a watch, so the abort's report is not taken for a failure. */
-  private watchGeneration = 0;
   private failures = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
-  private syncedFlag = false;
   private resolveSynced!: () => void;
-  /** Resolves once the first list has been loaded into the cache. */
+  /** Resolves once the first list is in the cache. */
   readonly synced: Promise<void>;
   readonly stats: InformerStats = { restarts: 0, errors: 0, lastActivity: Date.now() };
 
-  constructor(kubeconfig: KubeConfig, options: InformerOptions<T>) {
-    this.options = options;
+  constructor(
+    kubeconfig: KubeConfig,
+    private readonly rest: RestClient,
+    private readonly options: InformerOptions<T>,
+  ) {
+    this.watcher = new Watch(kubeconfig);
+    this.project = options.project ?? ((object) => object as T);
     this.synced = new Promise((resolve) => {
       this.resolveSynced = resolve;
     });
-    const timeoutSeconds = options.watchTimeoutSeconds ?? 300;
-    const real = new Watch(kubeconfig);
-    const project = options.project;
-    // ListWatch lists, fills its cache, then opens the watch: the first watch means "synced".
-    const watch = {
-      watch: (
-        path: string,
-        query: Record<string, string | number | boolean | undefined>,
-        callback: (phase: string, object: unknown, watchObject?: unknown) => void,
-        done: (err: unknown) => void,
-      ) => {
-        this.markActive();
-        const generation = this.watchGeneration;
-        if (!this.syncedFlag) {
-          this.syncedFlag = true;
-          this.resolveSynced();
-        }
-        const opening = real.watch(
-          path,
-          { ...query, allowWatchBookmarks: true, timeoutSeconds },
-          (phase, object, watchObject) => {
-            this.markActive();
-            const changed = phase === "ADDED" || phase === "MODIFIED" || phase === "DELETED";
-            callback(phase, changed && project ? project(object) : object, watchObject);
-          },
-          (err) => {
-            if (generation === this.watchGeneration) done(err);
-          },
-        );
-        // ListWatch aborts only a watch that is already open (client-node cache.ts keeps the
-        // request once watch() resolves): one stopped or restarted meanwhile is aborted here.
-        return opening.then((request) => {
-          if (this.stopping || generation !== this.watchGeneration) request.abort();
-          return request;
-        });
-      },
-    } as unknown as Watch;
-    this.listWatch = new ListWatch<T>(options.path, watch, options.list, false);
-    this.listWatch.on("add", (object) => options.onAdd(object));
-    this.listWatch.on("update", (object) => options.onUpdate(object));
-    this.listWatch.on("delete", (object) => options.onDelete(object));
-    this.listWatch.on("error", (error) => this.onError(error));
   }
 
   get(name: string, namespace?: string): T | undefined {
-    return this.listWatch.get(name, namespace);
+    return this.objects.get(namespace ?? "")?.get(name);
   }
 
+  /** The cached objects of one namespace, or of all when none is given. */
   list(namespace?: string): readonly T[] {
-    return this.listWatch.list(namespace);
+    if (namespace) return [...(this.objects.get(namespace)?.values() ?? [])];
+    const all: T[] = [];
+    for (const byName of this.objects.values()) for (const object of byName.values()) all.push(object);
+    return all;
   }
 
   start(): void {
     this.stopping = false;
-    void this.listWatch.start();
+    void this.listAndWatch(++this.run);
     const limit = this.options.silenceLimitMs ?? ((this.options.watchTimeoutSeconds ?? 300) + 60) * 1000;
     this.watchdog = setInterval(() => this.checkSilence(limit), Math.max(50, limit / 4));
     this.watchdog.unref();
@@ -126,10 +117,158 @@ export class Informer<T extends KubernetesObject> {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.watchGeneration++;
+    this.run++;
     clearInterval(this.watchdog);
     clearTimeout(this.restartTimer);
-    await this.listWatch.stop();
+    this.restartTimer = undefined;
+    this.watchRequest?.abort();
+    this.watchRequest = undefined;
+  }
+
+  /** Lists when there is no version to watch from, watches, and again, until this run is replaced. */
+  private async listAndWatch(run: number): Promise<void> {
+    try {
+      while (run === this.run) {
+        if (!this.resourceVersion) await this.listAll(run);
+        if (run !== this.run) return;
+        await this.watch(run);
+      }
+    } catch (error) {
+      if (run === this.run) this.onError(error);
+    }
+  }
+
+  /**
+   * Lists every object into the cache, a page at a time, then sets where the
+   * watch starts. What was cached before the list and is not in it is gone:
+   * removed and reported deleted once the last page is in.
+   */
+  private async listAll(run: number): Promise<void> {
+    const { resource, path, pageSize = LIST_PAGE_SIZE } = this.options;
+    let token = "";
+    let resourceVersion = "";
+    // Only objects cached before this list began can have gone since: a first list tracks nothing.
+    let listed: Set<T> | undefined;
+    for (;;) {
+      if (!token) listed = this.cachedCount() > 0 ? new Set() : undefined;
+      let page: ListPage;
+      try {
+        page = await listPage(this.rest, resource, path, token, pageSize);
+      } catch (error) {
+        if (!(token && error instanceof ApiRequestError && error.expired)) throw error;
+        if (run !== this.run) return;
+        this.options.logger.info(
+          { resource, err: error },
+          "list expired before its last page; listing again from the first",
+        );
+        token = "";
+        continue;
+      }
+      if (run !== this.run) return;
+      this.markActive();
+      if (!token) resourceVersion = page.resourceVersion;
+      for (const item of page.items) {
+        const cached = this.put(this.project(item));
+        listed?.add(cached);
+      }
+      if (!page.continueToken) break;
+      token = page.continueToken;
+      await nextTurn();
+      if (run !== this.run) return;
+    }
+    if (listed) this.removeUnlisted(listed);
+    this.resourceVersion = resourceVersion;
+    // Resolving again after a relist does nothing.
+    this.resolveSynced();
+  }
+
+  /** Follows changes from `resourceVersion` until the watch ends; rejects on an error. */
+  private watch(run: number): Promise<void> {
+    const { resource, path, watchTimeoutSeconds = 300 } = this.options;
+    const query = {
+      resourceVersion: this.resourceVersion,
+      allowWatchBookmarks: true,
+      timeoutSeconds: watchTimeoutSeconds,
+    };
+    return new Promise((resolve, reject) => {
+      // An ERROR event ends this watch at once: nothing it sends later is applied.
+      let ended = false;
+      const opening = this.watcher.watch(
+        path,
+        query,
+        (phase, object) => {
+          if (ended || run !== this.run) return;
+          if (phase === "ERROR") {
+            ended = true;
+            void opening.then((request) => request.abort());
+            const status = (object ?? {}) as WatchStatus;
+            if (status.code !== 410) {
+              reject(
+                new ApiRequestError("watch", resource, status.code ?? 0, status.message ?? "error event"),
+              );
+              return;
+            }
+            // The version it resumed from is older than the server keeps: list again.
+            this.options.logger.info({ resource, err: status.message }, "watch expired; listing again");
+            this.resourceVersion = "";
+            resolve();
+            return;
+          }
+          this.markActive();
+          if (phase === "ADDED" || phase === "MODIFIED") this.put(this.project(object));
+          else if (phase === "DELETED") this.remove(this.project(object));
+          // Every event, bookmarks too, says where to resume.
+          const version = (object as KubernetesObject | undefined)?.metadata?.resourceVersion;
+          if (version) this.resourceVersion = version;
+        },
+        (error) => (error ? reject(error) : resolve()),
+      );
+      opening.then((request) => {
+        // A watch opened after a stop or restart belongs to no one: close it.
+        if (run !== this.run) request.abort();
+        else {
+          this.watchRequest = request;
+          this.stats.lastActivity = Date.now();
+        }
+      }, reject);
+    });
+  }
+
+  /** Caches the object and reports it added, or updated when its version differs; returns what is cached. */
+  private put(object: T): T {
+    const namespace = object.metadata?.namespace ?? "";
+    const name = object.metadata?.name ?? "";
+    let byName = this.objects.get(namespace);
+    if (!byName) {
+      byName = new Map();
+      this.objects.set(namespace, byName);
+    }
+    const cached = byName.get(name);
+    if (cached && sameVersion(cached, object)) return cached;
+    byName.set(name, object);
+    if (cached) this.options.onUpdate(object);
+    else this.options.onAdd(object);
+    return object;
+  }
+
+  private remove(object: T): void {
+    const namespace = object.metadata?.namespace ?? "";
+    const byName = this.objects.get(namespace);
+    if (!byName?.delete(object.metadata?.name ?? "")) return;
+    if (byName.size === 0) this.objects.delete(namespace);
+    this.options.onDelete(object);
+  }
+
+  private removeUnlisted(listed: ReadonlySet<T>): void {
+    for (const byName of this.objects.values()) {
+      for (const object of byName.values()) if (!listed.has(object)) this.remove(object);
+    }
+  }
+
+  private cachedCount(): number {
+    let count = 0;
+    for (const byName of this.objects.values()) count += byName.size;
+    return count;
   }
 
   private markActive(): void {
@@ -164,15 +303,14 @@ export class Informer<T extends KubernetesObject> {
     this.restartTimer.unref();
   }
 
+  /** Ends the current list or watch and starts again: from the last version seen, or with a list. */
   private restart(): void {
     if (this.stopping) return;
     this.stats.restarts++;
     this.options.onRestart?.();
     this.stats.lastActivity = Date.now();
-    // The aborted watch belongs to an old generation: its end is not reported.
-    this.watchGeneration++;
-    void this.listWatch.stop().then(() => {
-      if (!this.stopping) void this.listWatch.start();
-    });
+    this.watchRequest?.abort();
+    this.watchRequest = undefined;
+    void this.listAndWatch(++this.run);
   }
 }

@@ -3,6 +3,7 @@
 // Service was shown with.
 import type { V1Service } from "@kubernetes/client-node";
 import { Informer } from "../../src/controller/informer.js";
+import { RestClient } from "../../src/controller/rest-client.js";
 import { quietLogger, type TestCluster } from "./cluster.js";
 
 export const ipsOf = (service: V1Service): string[] =>
@@ -32,10 +33,10 @@ export async function watchStatuses(cluster: TestCluster, namespace: string): Pr
       }
     }
   };
-  const informer = new Informer<V1Service>(cluster.kubeconfig, {
+  const rest = new RestClient(cluster.kubeconfig, 1);
+  const informer = new Informer<V1Service>(cluster.kubeconfig, rest, {
     resource: "services",
     path: `/api/v1/namespaces/${namespace}/services`,
-    list: () => cluster.core.listNamespacedService({ namespace }),
     logger: quietLogger,
     onAdd: observe,
     onUpdate: observe,
@@ -43,5 +44,12 @@ export async function watchStatuses(cluster: TestCluster, namespace: string): Pr
   });
   informer.start();
   await informer.synced;
-  return { violations, firstSeen, stop: () => informer.stop() };
+  return {
+    violations,
+    firstSeen,
+    stop: async () => {
+      await informer.stop();
+      rest.close();
+    },
+  };
 }
