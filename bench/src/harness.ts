@@ -1,4 +1,5 @@
-// What every suite returns and how results are written to bench/results/<suite>.json.
+// What every suite returns and how results are written to bench/results/<suite>.json,
+// and the statistics suites compute them with.
 import { arch, cpus, platform, release, totalmem } from "node:os";
 
 export interface BenchResult {
@@ -36,4 +37,10 @@ export function machineInfo(): MachineInfo {
     node: process.version,
     os: `${platform()} ${release()} ${arch()}`,
   };
+}
+
+/** The q-quantile (q from 0 to 1): the value at index floor(q × n) of the sorted values. */
+export function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }

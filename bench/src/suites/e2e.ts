@@ -18,7 +18,7 @@ import {
   startIdealController,
   waitUntil,
 } from "../cluster.js";
-import type { BenchResult } from "../harness.js";
+import { type BenchResult, quantile } from "../harness.js";
 
 const SERVICES = 10_000;
 
@@ -141,9 +141,6 @@ async function creationToAddress(kind: "lbipam" | "ideal", rate: number): Promis
     await cluster.stop();
   }
 }
-
-const quantile = (values: number[], q: number) =>
-  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
 
 /** p50, p99 and max creation-to-address at 200/s and 500/s, for lbipam beside the ideal controller. */
 async function latencyResults(): Promise<BenchResult[]> {

@@ -9,7 +9,7 @@ import { delimiter, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { startCluster } from "../cluster.js";
-import type { BenchResult } from "../harness.js";
+import { type BenchResult, quantile } from "../harness.js";
 
 const POOLS = 1_000;
 const SERVICES = 2_000;
@@ -24,9 +24,6 @@ function timed(command: string, args: string[], env: NodeJS.ProcessEnv): Promise
     );
   });
 }
-
-const quantile = (values: number[], q: number) =>
-  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
 
 export async function run(): Promise<BenchResult[]> {
   const cluster = await startCluster(4 * SERVICES);
