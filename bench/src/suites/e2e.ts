@@ -7,10 +7,16 @@
 import { request } from "node:https";
 import { performance } from "node:perf_hooks";
 import {
+  type Burst,
+  type BurstServices,
+  burstResults,
+  idealBurst,
+  measureBurst,
+  untilAssigned,
+} from "../burst.js";
+import {
   apiServerFloor,
   type Cluster,
-  type ControllerProcess,
-  cpuSeconds,
   sampleValue,
   sleep,
   startCluster,
@@ -21,57 +27,40 @@ import {
 import { type BenchResult, quantile } from "../harness.js";
 
 const SERVICES = 10_000;
+const ASSIGNED_LIMIT_MS = 600_000;
 
-interface Stage {
-  cluster: Cluster;
-  startController(): Promise<ControllerProcess>;
-  createServices(): Promise<void>;
-  /** Resolves when every Service has an address; checks they are distinct. */
-  allAssigned(patchesBefore: number): Promise<void>;
-  stop(): Promise<void>;
+const BURST: BurstServices = {
+  count: SERVICES,
+  manifest: (i) => ({
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: `burst-${i}` },
+    spec: { type: "LoadBalancer", allocateLoadBalancerNodePorts: false, ports: [{ port: 80 }] },
+  }),
+};
+
+/** A server with the burst's pool, for one run of it; stopped after `use`. */
+async function onStage<T>(use: (cluster: Cluster) => Promise<T>): Promise<T> {
+  const cluster = await startCluster(6 * SERVICES);
+  try {
+    await cluster.createPool("burst", { cidr: "10.128.0.0/18", allowedUses: ["LoadBalancer"] });
+    return await use(cluster);
+  } finally {
+    await cluster.stop();
+  }
 }
 
-async function stage(): Promise<Stage> {
-  const cluster = await startCluster(6 * SERVICES);
-  await cluster.createPool("burst", { cidr: "10.128.0.0/18", allowedUses: ["LoadBalancer"] });
-  let controller: ControllerProcess | undefined;
-  return {
-    cluster,
-    async startController() {
-      controller = await startController(cluster);
-      await controller.ready(120_000);
-      return controller;
-    },
-    createServices: () =>
-      cluster.createServices(SERVICES, (i) => ({
-        apiVersion: "v1",
-        kind: "Service",
-        metadata: { name: `burst-${i}` },
-        spec: { type: "LoadBalancer", allocateLoadBalancerNodePorts: false, ports: [{ port: 80 }] },
-      })),
-    async allAssigned(patchesBefore: number) {
-      await waitUntil(
-        () => cluster.statusPatches() - patchesBefore >= SERVICES,
-        "every Service to be assigned",
-        600_000,
-      );
-      const list = JSON.parse(
-        (await cluster.api.send("GET", "/api/v1/namespaces/default/services")).body,
-      ) as {
-        items: { status?: { loadBalancer?: { ingress?: { ip?: string }[] } } }[];
-      };
-      const ips = list.items.map((s) => s.status?.loadBalancer?.ingress?.[0]?.ip).filter(Boolean);
-      if (ips.length !== SERVICES || new Set(ips).size !== SERVICES) {
-        throw new Error(
-          `expected ${SERVICES} distinct addresses, found ${ips.length} (${new Set(ips).size} distinct)`,
-        );
-      }
-    },
-    async stop() {
-      await controller?.stop();
-      await cluster.stop();
-    },
+/** Every Service shows an address, no address twice. */
+async function checkDistinctAddresses(cluster: Cluster): Promise<void> {
+  const list = JSON.parse((await cluster.api.send("GET", "/api/v1/namespaces/default/services")).body) as {
+    items: { status?: { loadBalancer?: { ingress?: { ip?: string }[] } } }[];
   };
+  const ips = list.items.map((s) => s.status?.loadBalancer?.ingress?.[0]?.ip).filter(Boolean);
+  if (ips.length !== SERVICES || new Set(ips).size !== SERVICES) {
+    throw new Error(
+      `expected ${SERVICES} distinct addresses, found ${ips.length} (${new Set(ips).size} distinct)`,
+    );
+  }
 }
 
 /** Seconds each Service created at `rate` per second for LATENCY_SECONDS waited for its address, as a watcher saw it. */
@@ -182,102 +171,53 @@ async function latencyResults(): Promise<BenchResult[]> {
   return results;
 }
 
-/** The ideal controller through the same burst: seconds to the last address, CPU seconds it used. */
-async function idealBurst(): Promise<{ seconds: number; cpu: number }> {
-  const burst = await stage();
-  try {
-    const ideal = await startIdealController(burst.cluster, "10.128.0.0");
-    try {
-      const cpuBefore = cpuSeconds(ideal.pid);
-      const before = burst.cluster.statusPatches();
-      const start = performance.now();
-      await burst.createServices();
-      await burst.allAssigned(before);
-      return { seconds: (performance.now() - start) / 1000, cpu: cpuSeconds(ideal.pid) - cpuBefore };
-    } finally {
-      await ideal.stop();
-    }
-  } finally {
-    await burst.stop();
-  }
-}
-
 export async function run(): Promise<BenchResult[]> {
   const { results: floorResults, patchesPerSecond: floor } = await apiServerFloor();
-  const ideal = await idealBurst();
+  const ideal = await onStage((cluster) => idealBurst(cluster, "10.128.0.0", BURST, ASSIGNED_LIMIT_MS));
   const latency = await latencyResults();
 
   // Burst: the controller runs while the Services are created.
-  const burst = await stage();
-  let burstSeconds: number;
-  let writes: number;
-  let delayP99: number;
-  let burstCpu: number;
-  try {
-    const controller = await burst.startController();
-    // A scrape resets the event-loop delay gauge: what the next one shows is the burst's.
-    await controller.metrics();
-    const cpuBefore = cpuSeconds(controller.pid);
-    const before = burst.cluster.statusPatches();
-    const start = performance.now();
-    await burst.createServices();
-    await burst.allAssigned(before);
-    burstSeconds = (performance.now() - start) / 1000;
-    burstCpu = cpuSeconds(controller.pid) - cpuBefore;
-    delayP99 = sampleValue(await controller.metrics(), "lbipam_event_loop_delay_p99_seconds") ?? Number.NaN;
-    // Let any further write land before counting writes per Service.
-    await sleep(2000);
-    writes = burst.cluster.statusPatches() - before;
-  } finally {
-    await burst.stop();
-  }
+  const { lbipam, writes, delayP99 } = await onStage(async (cluster) => {
+    const controller = await startController(cluster);
+    try {
+      await controller.ready(120_000);
+      // A scrape resets the event-loop delay gauge: what the next one shows is the burst's.
+      await controller.metrics();
+      const before = cluster.statusPatches();
+      const lbipam: Burst = await measureBurst(cluster, controller.pid, BURST, ASSIGNED_LIMIT_MS);
+      const delayP99 =
+        sampleValue(await controller.metrics(), "lbipam_event_loop_delay_p99_seconds") ?? Number.NaN;
+      await checkDistinctAddresses(cluster);
+      // Let any further write land before counting writes per Service.
+      await sleep(2000);
+      return { lbipam, writes: cluster.statusPatches() - before, delayP99 };
+    } finally {
+      await controller.stop();
+    }
+  });
 
   // Backlog: the Services exist first; the controller starts and assigns them all.
-  const backlog = await stage();
-  let backlogSeconds: number;
-  try {
-    await backlog.createServices();
-    const before = backlog.cluster.statusPatches();
+  const backlogSeconds = await onStage(async (cluster) => {
+    await cluster.createServices(SERVICES, BURST.manifest);
+    const before = cluster.statusPatches(200);
     const start = performance.now();
-    await backlog.startController();
-    await backlog.allAssigned(before);
-    backlogSeconds = (performance.now() - start) / 1000;
-  } finally {
-    await backlog.stop();
-  }
+    const controller = await startController(cluster);
+    try {
+      await controller.ready(120_000);
+      await untilAssigned(cluster, before, SERVICES, ASSIGNED_LIMIT_MS);
+      const seconds = (performance.now() - start) / 1000;
+      await checkDistinctAddresses(cluster);
+      return seconds;
+    } finally {
+      await controller.stop();
+    }
+  });
 
-  const throughput = SERVICES / burstSeconds;
-  const idealThroughput = SERVICES / ideal.seconds;
   const backlogThroughput = SERVICES / backlogSeconds;
-  const cpuPerService = burstCpu / SERVICES;
-  const idealCpuPerService = ideal.cpu / SERVICES;
   return [
     ...floorResults,
     ...latency,
-    {
-      name: "burst-10k",
-      value: throughput / idealThroughput,
-      unit: "x ideal controller",
-      target: ">= 0.95",
-      pass: throughput / idealThroughput >= 0.95,
-      note: `${Math.round(throughput)} Services assigned/s against the ideal controller's ${Math.round(idealThroughput)}/s, same server, same creations in the window`,
-    },
-    {
-      name: "burst-10k-vs-floor",
-      value: throughput / floor,
-      unit: "x API floor",
-      target: "none (the raw patch floor, for reference)",
-      pass: null,
-      note: `${Math.round(throughput)} Services assigned/s, their creation included, vs ${Math.round(floor)} raw status patches/s`,
-    },
-    {
-      name: "cpu-per-service-10k",
-      value: cpuPerService / idealCpuPerService,
-      unit: "x ideal controller",
-      target: "<= 1.5",
-      pass: cpuPerService / idealCpuPerService <= 1.5,
-      note: `${(cpuPerService * 1e6).toFixed(0)} µs of CPU (user+system) per Service assigned, the ideal controller ${(idealCpuPerService * 1e6).toFixed(0)} µs`,
-    },
+    ...burstResults("10k", SERVICES, lbipam, ideal, floor),
     {
       name: "backlog-10k",
       value: backlogThroughput / floor,
