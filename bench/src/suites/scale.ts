@@ -2,9 +2,11 @@
 // One embedded API server holds them through four scenarios, each controller
 // in a process of its own as in a cluster, with the Node flags the image and
 // the Deployment give it:
-//  - burst: a controller assigns the Services as they are created (compared
-//    with the API server floor, as e2e's burst-10k); the statuses it writes
-//    are the cluster the other scenarios start from;
+//  - burst: a controller assigns the Services as they are created, compared
+//    (as e2e's burst-10k) with the ideal controller through the same burst on
+//    a server of its own (throughput and CPU per Service), and with the API
+//    server floor; the statuses it writes are the cluster the other
+//    scenarios start from;
 //  - cold start: a new controller lists them, rebuilds its state and is ready,
 //    writing nothing; its memory once idle is the rss result;
 //  - failover: two controllers with leader election, the leader SIGKILLed, a
@@ -12,6 +14,7 @@
 // LBIPAM_SCALE_SERVICES=10000 runs it smaller (to try the suite out).
 import { BlockList } from "node:net";
 import { performance } from "node:perf_hooks";
+import { type Burst, type BurstServices, burstResults, idealBurst, measureBurst } from "../burst.js";
 import {
   apiServerFloor,
   type Cluster,
@@ -270,30 +273,58 @@ function progress(what: string): void {
   console.log(`   ${new Date().toISOString().slice(11, 19)} ${what}`);
 }
 
-async function burst(cluster: Cluster, floor: number): Promise<BenchResult[]> {
+const BURST: BurstServices = { count: SERVICES, manifest: (i) => serviceManifest(`svc-${i}`, i) };
+const ASSIGNED_LIMIT_MS = 1_200_000;
+
+/** A server holding the pools; the clusters of the ideal controller's burst and of lbipam's. */
+async function startScaleCluster(): Promise<Cluster> {
+  const cluster = await startCluster(2 * SERVICES);
+  for (const pool of POOLS) {
+    await cluster.createPool(pool.name, { cidr: pool.cidr, allowedUses: ["LoadBalancer"] });
+  }
+  return cluster;
+}
+
+/** Prints how many Services have been created and assigned, every 30 s until stopped. */
+function burstTicker(cluster: Cluster, label: string): () => void {
+  const [created, assigned] = [cluster.writes().get("create services") ?? 0, cluster.statusPatches(200)];
+  const ticker = setInterval(() => {
+    const now = (cluster.writes().get("create services") ?? 0) - created;
+    progress(
+      `${label}: ${now.toLocaleString("en-US")} created, ${(cluster.statusPatches(200) - assigned).toLocaleString("en-US")} assigned`,
+    );
+  }, 30_000);
+  return () => clearInterval(ticker);
+}
+
+/** The ideal controller through the same burst on a server of its own. */
+async function idealBaseline(): Promise<Burst> {
+  const cluster = await startScaleCluster();
+  const stopTicker = burstTicker(cluster, "ideal burst");
+  try {
+    // Any IPv4 addresses: the ideal controller allocates nothing, and no pool checks them.
+    const ideal = await idealBurst(cluster, "10.128.0.0", BURST, ASSIGNED_LIMIT_MS);
+    progress(`ideal burst: done in ${ideal.seconds.toFixed(1)} s`);
+    return ideal;
+  } finally {
+    stopTicker();
+    await cluster.stop();
+  }
+}
+
+async function burst(cluster: Cluster, floor: number, ideal: Burst): Promise<BenchResult[]> {
   const controller = await startController(cluster, { asDeployed: true });
   try {
     await controller.ready(120_000);
     await controller.metrics();
     const writesBefore = cluster.writes();
-    const before = cluster.statusPatches(200);
-    const start = performance.now();
-    const ticker = setInterval(
-      () => progress(`burst: ${(cluster.statusPatches(200) - before).toLocaleString("en-US")} assigned`),
-      30_000,
-    );
+    const stopTicker = burstTicker(cluster, "burst");
+    let lbipam: Burst;
     try {
-      await cluster.createServices(SERVICES, (i) => serviceManifest(`svc-${i}`, i));
-      progress(`burst: all ${SERVICES.toLocaleString("en-US")} created`);
-      await waitUntil(
-        () => cluster.statusPatches(200) - before >= SERVICES,
-        "every Service to be assigned",
-        1_200_000,
-      );
+      lbipam = await measureBurst(cluster, controller.pid, BURST, ASSIGNED_LIMIT_MS);
     } finally {
-      clearInterval(ticker);
+      stopTicker();
     }
-    const burstSeconds = (performance.now() - start) / 1000;
     const delayP99 = sampleValue(await controller.metrics(), "lbipam_event_loop_delay_p99_seconds");
     const held = await checkAssignments(cluster);
     await quiet(cluster, 3000);
@@ -301,21 +332,17 @@ async function burst(cluster: Cluster, floor: number): Promise<BenchResult[]> {
     writes.delete("create services");
     const statusWrites = writes.get("patch services/status") ?? 0;
     const used = await memory(controller);
-    progress(`burst: done in ${burstSeconds.toFixed(1)} s`);
-    const throughput = SERVICES / burstSeconds;
-    return [
-      {
-        name: `burst-${SIZE}`,
-        value: throughput / floor,
-        unit: "x API floor",
-        target: ">= 0.8",
-        pass: throughput / floor >= 0.8,
-        note:
-          `${Math.round(throughput)} Services assigned/s, their creation included, vs ${Math.round(floor)} raw status patches/s; ` +
-          `addresses by pool: ${held}; ${(statusWrites / SERVICES).toFixed(3)} status writes per Service; the controller's writes: ${describeWrites(writes)}; ` +
-          `event-loop p99 ${((delayP99 ?? Number.NaN) * 1000).toFixed(1)} ms; RSS afterwards ${mib(used.rss)}, heap used ${mib(used.heap)}`,
-      },
-    ];
+    progress(`burst: done in ${lbipam.seconds.toFixed(1)} s`);
+    return burstResults(
+      SIZE,
+      SERVICES,
+      lbipam,
+      ideal,
+      floor,
+      `lbipam run as the image runs it (${describeNode()}), the ideal controller with Node's defaults; ` +
+        `addresses by pool: ${held}; ${(statusWrites / SERVICES).toFixed(3)} status writes per Service; the controller's writes: ${describeWrites(writes)}; ` +
+        `event-loop p99 ${((delayP99 ?? Number.NaN) * 1000).toFixed(1)} ms; RSS afterwards ${mib(used.rss)}, heap used ${mib(used.heap)}`,
+    );
   } finally {
     await controller.stop();
   }
@@ -538,12 +565,10 @@ async function failover(cluster: Cluster): Promise<BenchResult[]> {
 export async function run(): Promise<BenchResult[]> {
   const { results: floorResults, patchesPerSecond: floor } = await apiServerFloor();
   progress(`floor: ${Math.round(floor)} status patches/s`);
-  const cluster = await startCluster(2 * SERVICES);
+  const ideal = await idealBaseline();
+  const cluster = await startScaleCluster();
   try {
-    for (const pool of POOLS) {
-      await cluster.createPool(pool.name, { cidr: pool.cidr, allowedUses: ["LoadBalancer"] });
-    }
-    const results = [...floorResults, ...(await burst(cluster, floor))];
+    const results = [...floorResults, ...(await burst(cluster, floor, ideal))];
     results.push(...(await coldStart(cluster)));
     results.push(...(await failover(cluster)));
     return results;
