@@ -429,8 +429,8 @@ async function coldStart(cluster: Cluster): Promise<BenchResult[]> {
         name: `cold-start-${SIZE}-event-loop-p99`,
         value: worstP99,
         unit: "ms",
-        target: "<= 50",
-        pass: worstP99 <= 50,
+        target: "<= 20",
+        pass: worstP99 <= 20,
         note:
           `lbipam_event_loop_delay_p99_seconds, scraped once a second from the spawn on: the worst of the ${after.length} scrapes covering the list's completion until every Service was reconciled; ` +
           `the longest single delay meanwhile (nodejs_eventloop_lag_max_seconds) ${longest(after)} ms (${longest(metrics.scrapes)} ms from the spawn on); ` +
