@@ -173,6 +173,18 @@ describe("EventRecorder", () => {
     assert.equal(event.source?.component, "lbipam");
   });
 
+  it("names an Event after its object and the time in nanoseconds, never the same name twice", async () => {
+    const writer = new RecordingWriter();
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    const recorder = new EventRecorder(writer, "lbipam", "test", quiet, () => new Date(now));
+    recorder.record(object, "Normal", "IPAllocated", "Assigned 10.0.0.1");
+    recorder.record(object, "Normal", "IPReleased", "Released 10.0.0.1");
+    await recorder.flush();
+    const names = writer.of("event").map((w) => (w.body as CoreV1Event).metadata.name);
+    const time = BigInt(now) * 1_000_000n;
+    assert.deepEqual(names, [`s.${time.toString(16)}`, `s.${(time + 1n).toString(16)}`]);
+  });
+
   it("starts a new Event when the one it would bump is gone, and never throws", async () => {
     const writer = new RecordingWriter();
     const recorder = new EventRecorder(writer, "lbipam", "test", quiet);
