@@ -85,11 +85,28 @@ export type AllocatorResult = AllocateResult | RebuildResult | ScanResult;
 function allocate(task: AllocateTask): AllocateResult {
   const pools = task.pools.map((shared) => AddressPool.attach(shared));
   const total = task.groups.reduce((sum, group) => sum + group.count, 0);
-  const { pool, handle } = allocationResults(task.results, total);
+  return {
+    kind: "allocate",
+    served: allocateGroups(pools, task.groups, allocationResults(task.results, total)),
+  };
+}
+
+/**
+ * An allocate task's work on pools at hand: a worker runs it on the pools it
+ * attached, the main thread on its own (attaching each batch's pools again,
+ * checking their definitions, cost more than small batches' allocations).
+ * Returns how many requests were served.
+ */
+export function allocateGroups(
+  pools: readonly AddressPool[],
+  groups: readonly AllocateGroup[],
+  results: AllocationResults,
+): number {
+  const { pool, handle } = results;
   pool.fill(-1);
   let at = 0;
   let served = 0;
-  for (const group of task.groups) {
+  for (const group of groups) {
     let done = 0;
     for (const index of group.preferences) {
       const candidate = pools[index];
@@ -101,7 +118,7 @@ function allocate(task: AllocateTask): AllocateResult {
     served += done;
     at += group.count;
   }
-  return { kind: "allocate", served };
+  return served;
 }
 
 function rebuild(task: RebuildTask): RebuildResult {

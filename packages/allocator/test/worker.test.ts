@@ -6,6 +6,7 @@ import {
   ALLOCATOR_WORKER_URL,
   type AllocatorResult,
   type AllocatorTask,
+  allocateGroups,
   createAllocationResults,
   runAllocatorTask,
 } from "../src/index.js";
@@ -34,6 +35,33 @@ describe("allocator worker tasks", () => {
       p < 0 ? null : pools[p]!.format(pools[p]!.valueOfHandle(results.handle[i]!)),
     );
     assert.deepEqual(got, ["10.0.0.0", "10.0.0.1", "10.0.0.2", "10.0.0.3", null, "2001:db8::", null]);
+  });
+
+  it("allocates on pools at hand as the task does on the pools it attaches", () => {
+    const groups = [
+      { preferences: [0, 1], count: 3 },
+      { preferences: [1], count: 2 },
+    ];
+    const make = () => [
+      AddressPool.create({ name: "a", cidr: "10.0.0.0/31", blockSize: 31 }),
+      AddressPool.create({ name: "b", cidr: "10.0.1.0/24" }),
+    ];
+    const [attached, atHand] = [make(), make()];
+    const viaTask = createAllocationResults(5);
+    runAllocatorTask({
+      kind: "allocate",
+      results: viaTask.buffer,
+      pools: attached.map((p) => p.shared()),
+      groups,
+    });
+    const direct = createAllocationResults(5);
+    assert.equal(allocateGroups(atHand, groups, direct), 5);
+    assert.deepEqual([...direct.pool], [...viaTask.pool]);
+    assert.deepEqual([...direct.handle], [...viaTask.handle]);
+    assert.deepEqual(
+      atHand.map((pool) => pool.counts().allocated),
+      [2, 3],
+    );
   });
 
   it("rebuilds a pool from addresses in use and reports duplicates and strays", () => {

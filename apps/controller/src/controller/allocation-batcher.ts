@@ -8,6 +8,7 @@ import {
   ALLOCATOR_WORKER_URL,
   type AllocatorResult,
   type AllocatorTask,
+  allocateGroups,
   createAllocationResults,
   type RebuildResult,
   type RebuildTask,
@@ -121,17 +122,12 @@ export class AllocationBatcher {
       previous = signature;
     }
     const results = createAllocationResults(batch.length);
-    const task: AllocatorTask = {
-      kind: "allocate",
-      results: results.buffer,
-      pools: pools.map((p) => p.shared()),
-      groups,
-    };
     if (this.workers && batch.length >= this.minBatch) {
-      await this.onWorker(this.workers, task);
+      const shared = pools.map((pool) => pool.shared());
+      await this.onWorker(this.workers, { kind: "allocate", results: results.buffer, pools: shared, groups });
       this.metrics.workerTasks.inc({ kind: "allocate", outcome: "worker" });
     } else {
-      runAllocatorTask(task);
+      allocateGroups(pools, groups, results);
       this.metrics.workerTasks.inc({ kind: "allocate", outcome: "inline" });
     }
     batch.forEach((request, i) => {
