@@ -11,6 +11,10 @@
 //    writing nothing; its memory once idle is the rss result;
 //  - failover: two controllers with leader election, the leader SIGKILLed, a
 //    Service created; how long until the standby writes.
+// Then the sharing variant (issue 14), on a server of its own: the same
+// Services, half of them sharing an address in pairs (one lbipam.io/sharing-key
+// per pair, disjoint ports), through the burst and the cold start; its cold
+// start, RSS and writes per Service are reported over the plain run's.
 // LBIPAM_SCALE_SERVICES=10000 runs it smaller (to try the suite out).
 import { BlockList } from "node:net";
 import { performance } from "node:perf_hooks";
@@ -21,6 +25,7 @@ import {
   type ControllerProcess,
   deployedNode,
   describeWrites,
+  IN_FLIGHT,
   sampleValue,
   sleep,
   startCluster,
@@ -48,26 +53,88 @@ const POOLS = [
   { name: "v6", cidr: "fd00:1b::/108", family: "ipv6" },
 ] as const;
 
+/** One Service's side of a pair sharing an address: the pair's key and this side's ports. */
+interface PairSide {
+  key: string;
+  ports: { port: number; protocol: string }[];
+}
+
 /**
  * The i-th Service: 20% RequireDualStack, 10% PreferDualStack (IPv6 first),
  * 10% IPv6 only, 10% IPv4 asking for pool v4-b, 50% plain IPv4.
- * Addresses: 0.9 IPv4 and 0.4 IPv6 per Service.
+ * Addresses: 0.9 IPv4 and 0.4 IPv6 per Service (fewer when some share).
  */
-function serviceManifest(name: string, i: number): object {
+function serviceManifest(name: string, i: number, pair?: PairSide): object {
   const spec: Record<string, unknown> = {
     type: "LoadBalancer",
     allocateLoadBalancerNodePorts: false,
-    ports: [{ port: 80 }],
+    ports: pair?.ports ?? [{ port: 80 }],
   };
-  const metadata: Record<string, unknown> = { name };
+  const annotations: Record<string, string> = {};
   const kind = i % 10;
   if (kind <= 1) Object.assign(spec, { ipFamilyPolicy: "RequireDualStack", ipFamilies: ["IPv4", "IPv6"] });
   else if (kind === 2)
     Object.assign(spec, { ipFamilyPolicy: "PreferDualStack", ipFamilies: ["IPv6", "IPv4"] });
   else if (kind === 3) Object.assign(spec, { ipFamilyPolicy: "SingleStack", ipFamilies: ["IPv6"] });
-  else if (kind === 4) metadata.annotations = { "projectcalico.org/ipv4pools": '["v4-b"]' };
+  else if (kind === 4) annotations["projectcalico.org/ipv4pools"] = '["v4-b"]';
+  if (pair) annotations["lbipam.io/sharing-key"] = pair.key;
+  const metadata = Object.keys(annotations).length > 0 ? { name, annotations } : { name };
   return { apiVersion: "v1", kind: "Service", metadata, spec };
 }
+
+/**
+ * The sharing variant's pairs: in each run of 40 Services, the first ten
+ * share with the next ten (i with i + 10: the same kind, so the same
+ * families and pools), the other twenty hold addresses of their own.
+ */
+function sharingPartner(i: number): number | undefined {
+  const run = Math.floor(i / 10) % 4;
+  if (run === 0) return i + 10 < SERVICES ? i + 10 : undefined;
+  return run === 1 ? i - 10 : undefined;
+}
+
+/** Half the pairs share as TCP 80 and TCP 443, the other half as TCP 53 and UDP 53. */
+function sharingSide(i: number): PairSide | undefined {
+  const partner = sharingPartner(i);
+  if (partner === undefined) return undefined;
+  const first = Math.min(i, partner);
+  const sides =
+    first % 2 === 0
+      ? [
+          { port: 80, protocol: "TCP" },
+          { port: 443, protocol: "TCP" },
+        ]
+      : [
+          { port: 53, protocol: "TCP" },
+          { port: 53, protocol: "UDP" },
+        ];
+  return { key: `pair-${first}`, ports: [sides[i === first ? 0 : 1]!] };
+}
+
+/** The Services of a run of the suite. */
+interface Variant {
+  /** For the progress lines. */
+  label: string;
+  /** What its results' names start with. */
+  prefix: string;
+  services: BurstServices;
+  /** The Service that shows the same addresses as the i-th, if any. */
+  partner(i: number): number | undefined;
+}
+
+const PLAIN: Variant = {
+  label: "plain",
+  prefix: "",
+  services: { count: SERVICES, manifest: (i) => serviceManifest(`svc-${i}`, i) },
+  partner: () => undefined,
+};
+
+const SHARING: Variant = {
+  label: "sharing",
+  prefix: "sharing-",
+  services: { count: SERVICES, manifest: (i) => serviceManifest(`svc-${i}`, i, sharingSide(i)) },
+  partner: sharingPartner,
+};
 
 function familiesOf(i: number): number {
   return i % 10 <= 2 ? 2 : 1;
@@ -77,11 +144,22 @@ interface ServiceList {
   items: { metadata: { name: string }; status?: { loadBalancer?: { ingress?: { ip?: string }[] } } }[];
 }
 
+/** What the Services showed after a burst. */
+interface Assignments {
+  /** How many addresses each pool gave, and how many are shown by two Services. */
+  note: string;
+  pairs: number;
+  /** Pairs whose two Services show addresses of their own, each its own; the first of them. */
+  pairsApart: number;
+  firstApart: string;
+}
+
 /**
  * Every Service holds one address per family it asks for, each in the pool
- * of its family, no address twice; the note says how many each pool gave.
+ * of its family; no address is shown twice but by the two Services of a
+ * pair. Pairs that did not share are counted, not refused: that is a result.
  */
-async function checkAssignments(cluster: Cluster): Promise<string> {
+async function checkAssignments(cluster: Cluster, variant: Variant): Promise<Assignments> {
   const reply = await cluster.api.send("GET", "/api/v1/namespaces/default/services");
   const list = JSON.parse(reply.body) as ServiceList;
   const pools = POOLS.map((pool) => {
@@ -90,26 +168,46 @@ async function checkAssignments(cluster: Cluster): Promise<string> {
     block.addSubnet(network, Number(prefix), pool.family);
     return { ...pool, block, held: 0 };
   });
-  const seen = new Set<string>();
-  let services = 0;
+  /** Each address shown, and the Service that showed it first. */
+  const shownBy = new Map<string, number>();
+  const shown = new Map<number, string>();
+  let shared = 0;
   for (const item of list.items) {
     if (!item.metadata.name.startsWith("svc-")) continue;
     const i = Number(item.metadata.name.slice("svc-".length));
-    services++;
     const ips = (item.status?.loadBalancer?.ingress ?? []).map((entry) => entry.ip ?? "");
+    shown.set(i, ips.join(","));
     if (ips.length !== familiesOf(i)) {
       throw new Error(`${item.metadata.name} shows ${ips.length} addresses, not ${familiesOf(i)}`);
     }
     for (const ip of ips) {
-      if (seen.has(ip)) throw new Error(`${ip} is shown by two Services`);
-      seen.add(ip);
+      const first = shownBy.get(ip);
+      if (first !== undefined && first !== variant.partner(i)) {
+        throw new Error(`${ip} is shown by svc-${first} and ${item.metadata.name}, which do not share`);
+      }
+      if (first !== undefined) {
+        shared++;
+        continue;
+      }
+      shownBy.set(ip, i);
       const pool = pools.find((p) => p.block.check(ip, ip.includes(":") ? "ipv6" : "ipv4"));
       if (!pool) throw new Error(`${item.metadata.name} holds ${ip}, in no pool`);
       pool.held++;
     }
   }
-  if (services !== SERVICES) throw new Error(`expected ${SERVICES} Services, found ${services}`);
-  return pools.map((p) => `${p.name} ${p.held.toLocaleString("en-US")}`).join(", ");
+  if (shown.size !== SERVICES) throw new Error(`expected ${SERVICES} Services, found ${shown.size}`);
+  let [pairs, pairsApart, firstApart] = [0, 0, ""];
+  for (const [i, ips] of shown) {
+    const partner = variant.partner(i);
+    if (partner === undefined || partner < i) continue;
+    pairs++;
+    if (shown.get(partner) === ips) continue;
+    if (pairsApart++ === 0) firstApart = `svc-${i} (${ips}) and svc-${partner} (${shown.get(partner)})`;
+  }
+  const byPool = pools.map((p) => `${p.name} ${p.held.toLocaleString("en-US")}`).join(", ");
+  const note =
+    shared === 0 ? byPool : `${byPool}, ${shared.toLocaleString("en-US")} of them shown by two Services`;
+  return { note, pairs, pairsApart, firstApart };
 }
 
 /** What one scrape of the controller's /metrics showed. */
@@ -273,16 +371,19 @@ function progress(what: string): void {
   console.log(`   ${new Date().toISOString().slice(11, 19)} ${what}`);
 }
 
-const BURST: BurstServices = { count: SERVICES, manifest: (i) => serviceManifest(`svc-${i}`, i) };
 const ASSIGNED_LIMIT_MS = 1_200_000;
 
-/** A server holding the pools; the clusters of the ideal controller's burst and of lbipam's. */
-async function startScaleCluster(): Promise<Cluster> {
+/** Runs `scenarios` on a server of its own holding the pools. */
+async function onScaleCluster<T>(scenarios: (cluster: Cluster) => Promise<T>): Promise<T> {
   const cluster = await startCluster(2 * SERVICES);
-  for (const pool of POOLS) {
-    await cluster.createPool(pool.name, { cidr: pool.cidr, allowedUses: ["LoadBalancer"] });
+  try {
+    for (const pool of POOLS) {
+      await cluster.createPool(pool.name, { cidr: pool.cidr, allowedUses: ["LoadBalancer"] });
+    }
+    return await scenarios(cluster);
+  } finally {
+    await cluster.stop();
   }
-  return cluster;
 }
 
 /** Prints how many Services have been created and assigned, every 30 s until stopped. */
@@ -297,58 +398,72 @@ function burstTicker(cluster: Cluster, label: string): () => void {
   return () => clearInterval(ticker);
 }
 
-/** The ideal controller through the same burst on a server of its own. */
+/** The ideal controller through the plain burst on a server of its own. */
 async function idealBaseline(): Promise<Burst> {
-  const cluster = await startScaleCluster();
-  const stopTicker = burstTicker(cluster, "ideal burst");
-  try {
-    // Any IPv4 addresses: the ideal controller allocates nothing, and no pool checks them.
-    const ideal = await idealBurst(cluster, "10.128.0.0", BURST, ASSIGNED_LIMIT_MS);
-    progress(`ideal burst: done in ${ideal.seconds.toFixed(1)} s`);
-    return ideal;
-  } finally {
-    stopTicker();
-    await cluster.stop();
-  }
+  return onScaleCluster(async (cluster) => {
+    const stopTicker = burstTicker(cluster, "ideal burst");
+    try {
+      // Any IPv4 addresses: the ideal controller allocates nothing, and no pool checks them.
+      const ideal = await idealBurst(cluster, "10.128.0.0", PLAIN.services, ASSIGNED_LIMIT_MS);
+      progress(`ideal burst: done in ${ideal.seconds.toFixed(1)} s`);
+      return ideal;
+    } finally {
+      stopTicker();
+    }
+  });
 }
 
-async function burst(cluster: Cluster, floor: number, ideal: Burst): Promise<BenchResult[]> {
+/** lbipam through a burst: how long, its writes per Service (a result), and what else it showed. */
+interface LbipamBurst {
+  burst: Burst;
+  writesPerService: BenchResult;
+  assignments: Assignments;
+  note: string;
+}
+
+async function lbipamBurst(cluster: Cluster, variant: Variant): Promise<LbipamBurst> {
   const controller = await startController(cluster, { asDeployed: true });
   try {
     await controller.ready(120_000);
     await controller.metrics();
-    const writesBefore = cluster.writes();
-    const stopTicker = burstTicker(cluster, "burst");
-    let lbipam: Burst;
+    const writesBefore = work(cluster);
+    const stopTicker = burstTicker(cluster, `${variant.label} burst`);
+    let burst: Burst;
     try {
-      lbipam = await measureBurst(cluster, controller.pid, BURST, ASSIGNED_LIMIT_MS);
+      burst = await measureBurst(cluster, controller.pid, variant.services, ASSIGNED_LIMIT_MS);
     } finally {
       stopTicker();
     }
     const delayP99 = sampleValue(await controller.metrics(), "lbipam_event_loop_delay_p99_seconds");
-    const held = await checkAssignments(cluster);
+    const assignments = await checkAssignments(cluster, variant);
     await quiet(cluster, 3000);
-    const writes = writesSince(writesBefore, cluster.writes());
+    const writes = writesSince(writesBefore, work(cluster));
     writes.delete("create services");
+    const writeCount = [...writes.values()].reduce((sum, n) => sum + n, 0);
     const statusWrites = writes.get("patch services/status") ?? 0;
     const used = await memory(controller);
-    progress(`burst: done in ${lbipam.seconds.toFixed(1)} s`);
-    return burstResults(
-      SIZE,
-      SERVICES,
-      lbipam,
-      ideal,
-      floor,
-      `lbipam run as the image runs it (${describeNode()}), the ideal controller with Node's defaults; ` +
-        `addresses by pool: ${held}; ${(statusWrites / SERVICES).toFixed(3)} status writes per Service; the controller's writes: ${describeWrites(writes)}; ` +
+    progress(`${variant.label} burst: done in ${burst.seconds.toFixed(1)} s`);
+    return {
+      burst,
+      assignments,
+      writesPerService: {
+        name: `${variant.prefix}writes-per-service-${SIZE}`,
+        value: writeCount / SERVICES,
+        unit: "writes/Service",
+        target: "none (reported)",
+        pass: null,
+        note: `every write the controller made from the burst's first creation until writes stopped, Lease renewals aside: ${describeWrites(writes)}`,
+      },
+      note:
+        `addresses by pool: ${assignments.note}; ${(statusWrites / SERVICES).toFixed(3)} status writes per Service; ` +
         `event-loop p99 ${((delayP99 ?? Number.NaN) * 1000).toFixed(1)} ms; RSS afterwards ${mib(used.rss)}, heap used ${mib(used.heap)}`,
-    );
+    };
   } finally {
     await controller.stop();
   }
 }
 
-async function coldStart(cluster: Cluster): Promise<BenchResult[]> {
+async function coldStart(cluster: Cluster, variant: Variant): Promise<BenchResult[]> {
   const before = cluster.writes();
   // The controller lists Services a page at a time, then watches from the list's version:
   // the list is complete when the server has answered the last page before that watch.
@@ -396,10 +511,10 @@ async function coldStart(cluster: Cluster): Promise<BenchResult[]> {
     const longest = (scrapes: Scrape[]) => Math.round(Math.max(...scrapes.map((scrape) => scrape.max)));
     const slowest = (from: number) =>
       Math.round(Math.max(...answers.filter((a) => a.asked + a.ms >= from).map((a) => a.ms)));
-    progress(`cold start: ready ${seconds(readyAt - started)} after start`);
+    progress(`${variant.label} cold start: ready ${seconds(readyAt - started)} after start`);
     return [
       {
-        name: `cold-start-${SIZE}`,
+        name: `${variant.prefix}cold-start-${SIZE}`,
         value: fromList,
         unit: "s",
         target: "<= 5",
@@ -410,7 +525,7 @@ async function coldStart(cluster: Cluster): Promise<BenchResult[]> {
           `every Service reconciled ${seconds(caughtUpAt - readyAt)} after ready`,
       },
       {
-        name: `cold-start-${SIZE}-from-start`,
+        name: `${variant.prefix}cold-start-${SIZE}-from-start`,
         value: (readyAt - started) / 1000,
         unit: "s",
         target: "none (reported)",
@@ -418,7 +533,7 @@ async function coldStart(cluster: Cluster): Promise<BenchResult[]> {
         note: `from spawning the controller process to /readyz 200; the server answered the list's first page ${seconds(list.first - started)} after the spawn and its last (page ${list.pages}) ${seconds(listAnswered - started)} after it`,
       },
       {
-        name: `cold-start-${SIZE}-writes`,
+        name: `${variant.prefix}cold-start-${SIZE}-writes`,
         value: writeCount,
         unit: "writes",
         target: "= 0",
@@ -426,7 +541,7 @@ async function coldStart(cluster: Cluster): Promise<BenchResult[]> {
         note: `every write request the API server saw from start until 3 s after every Service was reconciled: ${describeWrites(writes)}`,
       },
       {
-        name: `cold-start-${SIZE}-event-loop-p99`,
+        name: `${variant.prefix}cold-start-${SIZE}-event-loop-p99`,
         value: worstP99,
         unit: "ms",
         target: "<= 20",
@@ -437,7 +552,7 @@ async function coldStart(cluster: Cluster): Promise<BenchResult[]> {
           `/healthz, asked every 250 ms, took up to ${slowest(listAnswered)} ms to answer from the list's completion on (${slowest(0)} ms from the spawn on)`,
       },
       {
-        name: `rss-${SIZE}`,
+        name: `${variant.prefix}rss-${SIZE}`,
         value: used.rss / MiB,
         unit: "MiB",
         target: "<= 400",
@@ -562,17 +677,60 @@ async function failover(cluster: Cluster): Promise<BenchResult[]> {
   }
 }
 
+/** The sharing variant's figures issue 14 holds within 10% of the plain run's. */
+const BESIDE_PLAIN = [`cold-start-${SIZE}`, `rss-${SIZE}`, `writes-per-service-${SIZE}`];
+const BESIDE_PLAIN_LIMIT = 1.1;
+
+/** The variant's results, those of BESIDE_PLAIN as ratios to the plain run's. */
+function besidePlain(plain: BenchResult[], variant: Variant, results: BenchResult[]): BenchResult[] {
+  const figure = (result: BenchResult) => `${result.value.toPrecision(4)} ${result.unit}`;
+  return results.map((result) => {
+    const base = BESIDE_PLAIN.find((name) => result.name === variant.prefix + name);
+    if (base === undefined) return result;
+    const reference = plain.find((r) => r.name === base);
+    if (reference === undefined) throw new Error(`the plain run has no ${base} to set ${result.name} beside`);
+    const ratio = result.value / reference.value;
+    return {
+      name: result.name,
+      value: ratio,
+      unit: "x plain run",
+      target: `<= ${BESIDE_PLAIN_LIMIT}`,
+      pass: ratio <= BESIDE_PLAIN_LIMIT,
+      note: `${figure(result)} against the plain run's ${figure(reference)} (${reference.name}) in this run; ${result.note ?? ""}`,
+    };
+  });
+}
+
 export async function run(): Promise<BenchResult[]> {
   const { results: floorResults, patchesPerSecond: floor } = await apiServerFloor();
   progress(`floor: ${Math.round(floor)} status patches/s`);
   const ideal = await idealBaseline();
-  const cluster = await startScaleCluster();
-  try {
-    const results = [...floorResults, ...(await burst(cluster, floor, ideal))];
-    results.push(...(await coldStart(cluster)));
-    results.push(...(await failover(cluster)));
-    return results;
-  } finally {
-    await cluster.stop();
-  }
+  const plain = await onScaleCluster(async (cluster) => {
+    const lbipam = await lbipamBurst(cluster, PLAIN);
+    const note = `lbipam run as the image runs it (${describeNode()}), the ideal controller with Node's defaults; ${lbipam.note}`;
+    return [
+      ...burstResults(SIZE, SERVICES, lbipam.burst, ideal, floor, note),
+      lbipam.writesPerService,
+      ...(await coldStart(cluster, PLAIN)),
+      ...(await failover(cluster)),
+    ];
+  });
+  const sharing = await onScaleCluster(async (cluster) => {
+    const lbipam = await lbipamBurst(cluster, SHARING);
+    const { writesPerService } = lbipam;
+    writesPerService.note = `the burst: ${Math.round(SERVICES / lbipam.burst.seconds)} Services assigned/s; ${lbipam.note}; ${writesPerService.note}`;
+    const { pairs, pairsApart, firstApart } = lbipam.assignments;
+    const apart: BenchResult = {
+      name: `sharing-pairs-apart-${SIZE}`,
+      value: pairsApart,
+      unit: "pairs",
+      target: "= 0",
+      pass: pairsApart === 0,
+      note:
+        `of the ${pairs.toLocaleString("en-US")} pairs (one sharing key, disjoint ports, created 10 apart with ${IN_FLIGHT} creations in flight), ` +
+        `those whose two Services each hold addresses of their own after the burst${pairsApart > 0 ? `, such as ${firstApart}` : ""}`,
+    };
+    return [apart, writesPerService, ...(await coldStart(cluster, SHARING))];
+  });
+  return [...floorResults, ...plain, ...besidePlain(plain, SHARING, sharing)];
 }
