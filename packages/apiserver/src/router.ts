@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { adminPrefix, handleAdmin } from "./admin.js";
 import type { RequestCounters } from "./counters.js";
-import { MethodNotSupportedError, PathNotFoundError, UnauthorizedError } from "./errors.js";
+import { BadRequestError, MethodNotSupportedError, PathNotFoundError, UnauthorizedError } from "./errors.js";
 import { parseResourceRequest, type ResourceRequest } from "./http/request-info.js";
 import { addWarnings, writeError, writeJson } from "./http/respond.js";
 import { serveNonResource } from "./non-resource.js";
@@ -18,6 +18,7 @@ import {
 import { patchObject } from "./operations/patch.js";
 import { getObject, listObjects } from "./operations/read.js";
 import { watchObjects } from "./operations/watch.js";
+import { nameIsPathSegment } from "./validation/names.js";
 import type { VersionInfo } from "./version.js";
 
 export interface RouterConfig {
@@ -34,6 +35,32 @@ const publicPaths = new Set(["/healthz", "/readyz", "/livez", "/version"]);
 
 function authorized(req: IncomingMessage, token: string): boolean {
   return req.headers.authorization === `Bearer ${token}`;
+}
+
+/**
+ * The request's path as sent, without its query. WHATWG URL parsing would resolve `..` and
+ * `%2e%2e` segments (so `services/%2e%2e` became the namespace itself); Go's net/url, which
+ * kube-apiserver routes on, keeps them as names.
+ */
+function requestPath(rawUrl: string): string {
+  const raw = rawUrl.split("?", 1)[0] ?? "";
+  const path = raw.startsWith("/") ? raw : new URL(rawUrl, "https://apiserver").pathname;
+  return path.length > 1 ? path.replace(/\/+$/, "") : path;
+}
+
+/**
+ * A name in the path of a get, update, patch or delete must be usable as one storage key
+ * segment: not `.` or `..`, no `/` or `%` (apiserver/pkg/registry/generic/registry/store.go
+ * NamespaceKeyFunc, with apimachinery/pkg/api/validation/path/name.go IsValidPathSegmentName).
+ * A watch of one object selects by field instead and never builds that key.
+ */
+function checkNameParameter(request: ResourceRequest): void {
+  if (!request.name || request.verb === "watch") return;
+  const problems = nameIsPathSegment(request.name, false);
+  if (problems.length > 0)
+    throw new BadRequestError(
+      `Name parameter invalid: ${JSON.stringify(request.name)}: ${problems.join(";")}`,
+    );
 }
 
 function sleep(ms: number): Promise<void> {
@@ -87,6 +114,7 @@ async function serveResource(
   // A cluster-scoped resource under /namespaces/<ns>/ does not exist (the namespace itself aside).
   if (!type.namespaced && request.namespace && request.resource !== "namespaces")
     throw new PathNotFoundError();
+  checkNameParameter(request);
   // Watches take their injected faults as ERROR events in the stream (see watchObjects).
   const injected =
     request.verb === "watch"
@@ -103,7 +131,7 @@ async function serveResource(
 export function createRouter(config: RouterConfig) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "https://apiserver");
-    const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, "") : url.pathname;
+    const path = requestPath(req.url ?? "/");
     let request: ResourceRequest | undefined;
     let code = 500;
     try {

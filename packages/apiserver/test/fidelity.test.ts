@@ -153,3 +153,54 @@ test("a subresource the kind does not serve is 404, as a path with no route (a L
   assert.equal((await api.patch(`${services}/web/status`, { status: {} })).status, 200, "a Service has one");
   assert.equal((await api.post(`${services}/web/status`, {})).status, 405, "which takes no POST");
 });
+
+/** A request sent with its path exactly as given: `new URL` would resolve `..` and `%2e%2e` first. */
+function rawRequest(
+  method: string,
+  path: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const { hostname, port } = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        hostname,
+        port,
+        path,
+        method,
+        ca: server.caPem,
+        headers: { Authorization: `Bearer ${server.token}` },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+test("a name of . or .., or with % in it, is 400 and never the parent (registry/generic/registry/store.go NamespaceKeyFunc, path.IsValidPathSegmentName)", async () => {
+  const cases: [string, string, string][] = [
+    ["GET", "/api/v1/namespaces/default/services/%2e%2e", `Name parameter invalid: "..": may not be '..'`],
+    ["GET", "/api/v1/namespaces/default/services/%2E%2E", `Name parameter invalid: "..": may not be '..'`],
+    ["GET", "/api/v1/namespaces/default/services/..", `Name parameter invalid: "..": may not be '..'`],
+    ["GET", `${leases}/%2e`, `Name parameter invalid: ".": may not be '.'`],
+    ["GET", `${leases}/a%25b`, `Name parameter invalid: "a%b": may not contain '%'`],
+    ["DELETE", `${leases}/%2e%2e`, `Name parameter invalid: "..": may not be '..'`],
+    ["GET", "/api/v1/namespaces/%2e%2e", `Name parameter invalid: "..": may not be '..'`],
+  ];
+  for (const [method, path, message] of cases) {
+    const reply = await rawRequest(method, path);
+    assert.equal(reply.status, 400, path);
+    assert.equal(reply.body.reason, "BadRequest", path);
+    assert.equal(reply.body.message, message, path);
+  }
+  // %2F splits the path, as Go's decoded URL.Path does: a name and a subresource no kind has.
+  assert.equal((await rawRequest("GET", `${leases}/one%2Fx`)).status, 404);
+  assert.equal((await rawRequest("GET", `${leases}/one`)).body.kind, "Lease");
+});

@@ -65,12 +65,15 @@ function verbFor(method: string, hasName: boolean, watch: boolean): Verb {
   }
 }
 
-function decodeSegment(segment: string): string {
+/** The path decoded whole and then split, as requestinfo.go splits Go's decoded URL.Path: `%2F` splits too. */
+function pathSegments(path: string): string[] {
+  let decoded: string;
   try {
-    return decodeURIComponent(segment);
+    decoded = decodeURIComponent(path);
   } catch {
-    throw new BadRequestError(`malformed path segment: ${segment}`);
+    throw new BadRequestError(`malformed path: ${path}`);
   }
+  return decoded.split("/").filter((p) => p.length > 0);
 }
 
 /** Parses /api/v1/... and /apis/<group>/<version>/...; undefined for any other path. */
@@ -79,10 +82,7 @@ export function parseResourceRequest(
   path: string,
   query: URLSearchParams,
 ): ResourceRequest | undefined {
-  const parts = path
-    .split("/")
-    .filter((p) => p.length > 0)
-    .map(decodeSegment);
+  const parts = pathSegments(path);
   let group: string;
   let rest: string[];
   if (parts[0] === "api" && parts.length >= 3) {
