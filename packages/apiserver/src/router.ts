@@ -16,7 +16,7 @@ import {
   subresourceOf,
 } from "./operations/mutate.js";
 import { patchObject } from "./operations/patch.js";
-import { getObject, listObjects } from "./operations/read.js";
+import { getObject, listObjectsWhenFresh } from "./operations/read.js";
 import { watchObjects } from "./operations/watch.js";
 import { nameIsPathSegment } from "./validation/names.js";
 import type { VersionInfo } from "./version.js";
@@ -82,7 +82,7 @@ async function runOperation(
       subresourceOf(ctx);
       return getObject(ctx);
     case "list":
-      return listObjects(ctx);
+      return listObjectsWhenFresh(ctx);
     case "watch":
       watchObjects(ctx, res);
       return "streamed";

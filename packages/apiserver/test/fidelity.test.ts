@@ -204,3 +204,36 @@ test("a name of . or .., or with % in it, is 400 and never the parent (registry/
   assert.equal((await rawRequest("GET", `${leases}/one%2Fx`)).status, 404);
   assert.equal((await rawRequest("GET", `${leases}/one`)).body.kind, "Lease");
 });
+
+async function currentRv(): Promise<number> {
+  const listed = await api.get(leases);
+  return Number((listed.body.metadata as { resourceVersion: string }).resourceVersion);
+}
+
+test("a list at a resourceVersion still to come waits for it, then is 504 Timeout: Too large resource version (cacher.go GetList, watch_cache.go waitUntilFreshAndBlock, storage/errors.go)", {
+  timeout: 20_000,
+}, async () => {
+  const next = (await currentRv()) + 1;
+  const waiting = api.get(`${leases}?resourceVersion=${next}`);
+  await api.patch(`${leases}/two`, { metadata: { labels: { waited: "yes" } } });
+  const listed = await waiting;
+  assert.equal(listed.status, 200, listed.text);
+  assert.ok(Number((listed.body.metadata as { resourceVersion: string }).resourceVersion) >= next);
+  const waitedFor = (
+    listed.body.items as { metadata: { name: string; labels?: Record<string, string> } }[]
+  ).find((item) => item.metadata.name === "two");
+  assert.equal(waitedFor?.metadata.labels?.waited, "yes", "the list shows the write it waited for");
+
+  const far = (await currentRv()) + 1000;
+  const tooLarge = await api.get(`${leases}?resourceVersion=${far}`);
+  assert.equal(tooLarge.status, 504);
+  assert.equal(tooLarge.body.reason, "Timeout");
+  assert.match(
+    String(tooLarge.body.message),
+    new RegExp(`^Timeout: Too large resource version: ${far}, current: \\d+$`),
+  );
+  assert.deepEqual(tooLarge.body.details, {
+    causes: [{ reason: "ResourceVersionTooLarge", message: "Too large resource version" }],
+    retryAfterSeconds: 1,
+  });
+});

@@ -3,6 +3,7 @@ import { BadRequestError, GoneError, NotFoundError } from "../errors.js";
 import { queryInteger } from "../http/request-info.js";
 import { groupVersion, type ResourceType } from "../registry/resource-type.js";
 import { firstAfter, type ListSnapshot, listOrderKey, type SnapshotView } from "../storage/list-snapshots.js";
+import { FRESHNESS_TIMEOUT_MS, tooLargeResourceVersion } from "../storage/store.js";
 import type { KubeObject } from "../types.js";
 import type { OperationContext, OperationResult } from "./context.js";
 import { matchEverything, type ObjectFilter, selectionFilter } from "./selection.js";
@@ -85,6 +86,25 @@ function snapshotFor(
     };
   }
   return state.store.sortedListAt(type.storeKey, namespace, at, view);
+}
+
+/**
+ * A list "not older than" a resourceVersion this store has not reached waits for it, and is
+ * 504 Too large resource version if it does not come (storage/cacher/cacher.go GetList, then
+ * watch_cache.go waitUntilFreshAndBlock). An Exact list, or one with a continue token, is
+ * answered at once (cacher.go shouldDelegateList hands those to etcd3 storage).
+ */
+export async function listObjectsWhenFresh(ctx: OperationContext): Promise<OperationResult> {
+  const { query, state } = ctx;
+  const rvParam = query.get("resourceVersion") ?? "";
+  const waits =
+    /^\d+$/.test(rvParam) && query.get("resourceVersionMatch") !== "Exact" && !query.get("continue");
+  const requested = waits ? Number(rvParam) : 0;
+  if (requested > state.store.resourceVersion) {
+    const fresh = await state.store.waitForResourceVersion(requested, FRESHNESS_TIMEOUT_MS);
+    if (!fresh) throw tooLargeResourceVersion(requested, state.store.resourceVersion);
+  }
+  return listObjects(ctx);
 }
 
 export function listObjects(ctx: OperationContext): OperationResult {

@@ -22,6 +22,25 @@ function withResourceVersion(object: KubeObject, rv: number): KubeObject {
   return { ...object, metadata: { ...object.metadata, resourceVersion: String(rv) } };
 }
 
+/** How long a read waits for a resourceVersion still to come (cacher/watch_cache.go blockTimeout). */
+export const FRESHNESS_TIMEOUT_MS = 3000;
+
+/**
+ * 504 for a resourceVersion the store has not reached: storage.NewTooLargeResourceVersionError
+ * (apiserver/pkg/storage/errors.go), a Timeout Status with a ResourceVersionTooLarge cause.
+ */
+export function tooLargeResourceVersion(requested: number, current: number): StatusError {
+  return new StatusError(
+    504,
+    "Timeout",
+    `Timeout: Too large resource version: ${requested}, current: ${current}`,
+    {
+      causes: [{ reason: "ResourceVersionTooLarge", message: "Too large resource version" }],
+      retryAfterSeconds: 1,
+    },
+  );
+}
+
 export class Store {
   private rv: number;
   private readonly buckets = new Map<string, Map<string, KubeObject>>();
@@ -115,15 +134,29 @@ export class Store {
     return this.snapshots.size;
   }
 
+  /**
+   * Resolves true once this store has reached resourceVersion `rv`, false when `timeoutMs`
+   * passes first: the watch cache's waitUntilFreshAndBlock (apiserver/pkg/storage/cacher/watch_cache.go).
+   */
+  waitForResourceVersion(rv: number, timeoutMs: number): Promise<boolean> {
+    if (rv <= this.rv) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const finish = (fresh: boolean): void => {
+        clearTimeout(timer);
+        stop();
+        resolve(fresh);
+      };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      const stop = this.onChange(() => {
+        if (this.rv >= rv) finish(true);
+      });
+    });
+  }
+
   /** Throws what a list at resourceVersion `at` answers when the store cannot serve it. */
   private checkListable(at: number): void {
     if (at === this.rv) return;
-    if (at > this.rv) {
-      throw new StatusError(504, "Timeout", `Too large resource version: ${at}, current: ${this.rv}`, {
-        causes: [{ reason: "ResourceVersionTooLarge", message: "Too large resource version" }],
-        retryAfterSeconds: 1,
-      });
-    }
+    if (at > this.rv) throw tooLargeResourceVersion(at, this.rv);
     if (this.isExpired(at))
       throw new GoneError(`too old resource version: ${at} (${this.log.oldestResumableRv})`);
   }
