@@ -237,3 +237,74 @@ test("a list at a resourceVersion still to come waits for it, then is 504 Timeou
     retryAfterSeconds: 1,
   });
 });
+
+test("forged continue tokens are 400 as storage.DecodeContinue refuses them (apiserver/pkg/storage/continue.go, etcd3/store.go GetList)", async () => {
+  const token = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const v = "meta.k8s.io/v1";
+  const invalid = "invalid continue token: continue key is not valid";
+  const cases: [string, string][] = [
+    ["ab!cd", `${invalid}: illegal base64 data at input byte 2`],
+    ["abcde", `${invalid}: illegal base64 data at input byte 4`],
+    [token({ rv: 5, start: "default/one" }), `${invalid}: server does not recognize this encoded version `],
+    [
+      token({ v: "meta.k8s.io/v2", rv: 5, start: "default/one" }),
+      `${invalid}: server does not recognize this encoded version meta.k8s.io/v2`,
+    ],
+    [
+      token({ v, rv: 0, start: "default/one" }),
+      `${invalid}: incorrect encoded start resourceVersion (version meta.k8s.io/v1)`,
+    ],
+    [token({ v, rv: 5, start: "" }), `${invalid}: encoded start key empty (version meta.k8s.io/v1)`],
+    [token({ v, rv: 5, start: "default/../kube-system/x" }), `${invalid}: default/../kube-system/x`],
+    [token({ v, rv: 5, start: "default/one/" }), `${invalid}: default/one/`],
+    [
+      token({ v, rv: "5", start: "default/one" }),
+      `${invalid}: json: cannot unmarshal string into Go struct field continueToken.rv of type int64`,
+    ],
+    [
+      token({ v, rv: 1.5, start: "default/one" }),
+      `${invalid}: json: cannot unmarshal number 1.5 into Go struct field continueToken.rv of type int64`,
+    ],
+    [token([1]), `${invalid}: json: cannot unmarshal array into Go value of type storage.continueToken`],
+  ];
+  for (const [value, message] of cases) {
+    const reply = await api.get(`${leases}?limit=1&continue=${value}`);
+    assert.equal(reply.status, 400, value);
+    assert.equal(reply.body.reason, "BadRequest", value);
+    assert.equal(reply.body.message, message, value);
+  }
+  // Not JSON: kube's prefix, then the parser's own words.
+  const garbled = await api.get(`${leases}?limit=1&continue=${Buffer.from("{rv").toString("base64url")}`);
+  assert.equal(garbled.status, 400);
+  assert.match(String(garbled.body.message), new RegExp(`^${invalid}: `));
+  // A negative rv asks for the latest version: the rest after "default/one".
+  const latest = await api.get(`${leases}?limit=5&continue=${token({ v, rv: -1, start: "default/one" })}`);
+  assert.equal(latest.status, 200, latest.text);
+  assert.deepEqual(
+    (latest.body.items as { metadata: { name: string } }[]).map((i) => i.metadata.name),
+    ["two"],
+  );
+});
+
+test("resourceVersionMatch without resourceVersion or with continue is 422 ListOptions Invalid; a continue with a resourceVersion is 400 (internalversion/validation ValidateListOptions, etcd3/store.go GetList)", async () => {
+  const first = await api.get(`${leases}?limit=1`);
+  const next = (first.body.metadata as { continue: string }).continue;
+  const withRv = await api.get(`${leases}?limit=1&continue=${next}&resourceVersion=1`);
+  assert.equal(withRv.status, 400);
+  assert.equal(withRv.body.message, "specifying resource version is not allowed when using continue");
+  assert.equal((await api.get(`${leases}?limit=1&continue=${next}&resourceVersion=0`)).status, 200);
+  const forbidden =
+    'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden';
+  const withMatch = await api.get(
+    `${leases}?limit=1&continue=${next}&resourceVersion=1&resourceVersionMatch=NotOlderThan`,
+  );
+  assert.equal(withMatch.status, 422);
+  assert.equal(withMatch.body.reason, "Invalid");
+  assert.equal(withMatch.body.message, `${forbidden} when continue is provided`);
+  const withoutRv = await api.get(`${leases}?resourceVersionMatch=Exact`);
+  assert.equal(withoutRv.status, 422);
+  assert.equal(withoutRv.body.message, `${forbidden} unless resourceVersion is provided`);
+  const both = await api.get(`${leases}?limit=1&continue=${next}&resourceVersionMatch=Exact`);
+  assert.equal(both.status, 422);
+  assert.equal((both.body.details as { causes: unknown[] }).causes.length, 2, both.text);
+});

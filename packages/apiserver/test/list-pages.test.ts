@@ -78,9 +78,9 @@ function model(store: Store, type: ResourceType, namespace: string, query: URLSe
   const limit = Number(query.get("limit") ?? 0);
   const metadata: Record<string, unknown> = { resourceVersion: String(at) };
   if (limit > 0 && items.length > limit) {
-    metadata.continue = Buffer.from(JSON.stringify({ rv: at, start: keyOf(items[limit - 1]!) })).toString(
-      "base64url",
-    );
+    metadata.continue = Buffer.from(
+      JSON.stringify({ v: "meta.k8s.io/v1", rv: at, start: keyOf(items[limit - 1]!) }),
+    ).toString("base64url");
     metadata.remainingItemCount = items.length - limit;
     items = items.slice(0, limit);
   }

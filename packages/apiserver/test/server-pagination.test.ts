@@ -152,17 +152,17 @@ test("continue tokens carry the list's resourceVersion and the last key; the las
   const first = await api.get(`${leasesIn("pg-token")}?limit=2`);
   const meta = metaOf(first.body);
   const token = JSON.parse(Buffer.from(meta.continue!, "base64url").toString("utf8"));
-  assert.deepEqual(token, { rv: Number(meta.resourceVersion), start: "pg-token/l-01" });
+  assert.deepEqual(token, { v: "meta.k8s.io/v1", rv: Number(meta.resourceVersion), start: "pg-token/l-01" });
   const exact = await api.get(`${leasesIn("pg-token")}?limit=3`);
   assert.deepEqual(names(itemsOf(exact.body)), ["l-00", "l-01", "l-02"]);
   assert.equal(metaOf(exact.body).continue, undefined);
   assert.equal(metaOf(exact.body).remainingItemCount, undefined);
   const bad = await api.get(`${leasesIn("pg-token")}?limit=2&continue=not-a-token`);
   assert.equal(bad.status, 400);
-  assert.match(String(bad.body.message), /^continue key is not valid/);
-  const future = Buffer.from(JSON.stringify({ rv: Number(meta.resourceVersion) + 1000, start: "" })).toString(
-    "base64url",
-  );
+  assert.match(String(bad.body.message), /^invalid continue token: continue key is not valid/);
+  const future = Buffer.from(
+    JSON.stringify({ v: "meta.k8s.io/v1", rv: Number(meta.resourceVersion) + 1000, start: "pg-token/l-01" }),
+  ).toString("base64url");
   const tooNew = await api.get(`${leasesIn("pg-token")}?limit=2&continue=${future}`);
   assert.equal(tooNew.status, 504);
 });
