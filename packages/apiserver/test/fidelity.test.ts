@@ -308,3 +308,45 @@ test("resourceVersionMatch without resourceVersion or with continue is 422 ListO
   assert.equal(both.status, 422);
   assert.equal((both.body.details as { causes: unknown[] }).causes.length, 2, both.text);
 });
+
+test("a watch from a resourceVersion still to come waits for it, and sends only later changes (cacher/watch_cache.go getAllEventsSinceLocked, cache_watcher.go processInterval)", {
+  timeout: 10_000,
+}, async () => {
+  const future = (await currentRv()) + 2;
+  const stream = await api.watch(`${leases}?watch=1&resourceVersion=${future}`);
+  for (let i = 0; i < 3; i++) await api.patch(`${leases}/one`, { metadata: { labels: { step: String(i) } } });
+  const first = await stream.next();
+  assert.equal(first.type, "MODIFIED", JSON.stringify(first.object));
+  const meta = first.object.metadata as { resourceVersion: string; labels: Record<string, string> };
+  assert.equal(Number(meta.resourceVersion), future + 1);
+  assert.equal(meta.labels.step, "2");
+  stream.close();
+});
+
+test("a watch with initial events at a resourceVersion still to come waits for it, then ends with a 504 ERROR event (cacher.go waitUntilWatchCacheFreshAndForceAllEvents, newErrWatcher)", {
+  timeout: 20_000,
+}, async () => {
+  const next = (await currentRv()) + 1;
+  const query = "watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan";
+  const waiting = await api.watch(`${leases}?${query}&resourceVersion=${next}`);
+  await api.patch(`${leases}/two`, { metadata: { labels: { initial: "waited" } } });
+  const seen: { type: string; object: Record<string, unknown> }[] = [];
+  for (let event = await waiting.next(); event.type !== "BOOKMARK"; event = await waiting.next())
+    seen.push(event);
+  const two = seen.find((e) => nameOf(e) === "two");
+  assert.ok(two, "the initial events list every lease");
+  assert.equal((two.object.metadata as { labels: Record<string, string> }).labels.initial, "waited");
+  waiting.close();
+
+  const far = (await currentRv()) + 1000;
+  const stream = await api.watch(`${leases}?${query}&resourceVersion=${far}`);
+  const error = await stream.next();
+  assert.equal(error.type, "ERROR");
+  assert.equal(error.object.code, 504);
+  assert.equal(error.object.reason, "Timeout");
+  assert.match(
+    String(error.object.message),
+    new RegExp(`^Timeout: Too large resource version: ${far}, current: \\d+$`),
+  );
+  await stream.ended;
+});

@@ -8,6 +8,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 import { groupVersion } from "../registry/resource-type.js";
 import type { Change } from "../storage/changelog.js";
+import { FRESHNESS_TIMEOUT_MS, tooLargeResourceVersion } from "../storage/store.js";
 import type { KubeObject } from "../types.js";
 import type { OperationContext } from "./context.js";
 import { matchEverything, selectionFilter } from "./selection.js";
@@ -52,6 +53,7 @@ export function watchObjects(ctx: OperationContext, res: ServerResponse): void {
     throw new BadRequestError(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
   const bookmarks = queryFlag(query, "allowWatchBookmarks");
   const sendInitialEvents = queryFlag(query, "sendInitialEvents");
+  const startAtCurrent = !rvParam || rvParam === "0" || sendInitialEvents;
   const timeoutSeconds = queryInteger(query, "timeoutSeconds") ?? 0;
   const table = wantsTable(ctx.req);
   const include = table ? includeObjectParam(query) : "Object";
@@ -88,8 +90,8 @@ export function watchObjects(ctx: OperationContext, res: ServerResponse): void {
         cachedLine(change, `${groupVersion(type)} ${eventType}`, () => eventLine(eventType, object())),
       );
   };
-  const bookmark = (annotations?: Record<string, string>): void => {
-    const metadata: Record<string, unknown> = { resourceVersion: String(state.store.resourceVersion) };
+  const bookmark = (rv: number, annotations?: Record<string, string>): void => {
+    const metadata: Record<string, unknown> = { resourceVersion: String(rv) };
     if (annotations) metadata.annotations = annotations;
     write("BOOKMARK", { kind: type.kind, apiVersion: groupVersion(type), metadata });
   };
@@ -108,8 +110,15 @@ export function watchObjects(ctx: OperationContext, res: ServerResponse): void {
     res.end();
   };
 
+  // Only changes after this version are sent: after the initial objects, or after the version
+  // asked for, even one the store has not reached yet, which the watch cache simply waits for
+  // (storage/cacher/watch_cache.go getAllEventsSinceLocked, cache_watcher.go processInterval).
+  const from = rvParam && !startAtCurrent ? Number(rvParam) : undefined;
+  let after = from ?? state.store.resourceVersion;
+
   const deliver = (change: Change): void => {
     if (change.resourceKey !== type.storeKey || (namespace && change.namespace !== namespace)) return;
+    if (change.rv <= after) return;
     const served = () => type.fromStored(change.object);
     if (filter === matchEverything) {
       writeChange(change.type, change, served);
@@ -137,33 +146,60 @@ export function watchObjects(ctx: OperationContext, res: ServerResponse): void {
     close();
     return;
   }
-  const startAtCurrent = !rvParam || rvParam === "0" || sendInitialEvents;
-  if (startAtCurrent) {
+  const startBookmarks = (): void => {
+    if (!bookmarks || closed) return;
+    // A watch from a version still to come gets no bookmark older than that version.
+    const periodic = () => {
+      if (state.store.resourceVersion >= after) bookmark(state.store.resourceVersion);
+    };
+    timers.push(setInterval(periodic, state.bookmarkIntervalMs));
+  };
+
+  /**
+   * The current objects as ADDED events, then changes. With sendInitialEvents the objects are
+   * those at the version asked for or later: one still to come is waited for, and if it does
+   * not come the watch gets the 504 as an ERROR event (cacher.go
+   * waitUntilWatchCacheFreshAndForceAllEvents, then newErrWatcher).
+   */
+  const startWithInitialEvents = async (): Promise<void> => {
+    const requested = rvParam ? Number(rvParam) : 0;
+    if (sendInitialEvents && requested > state.store.resourceVersion) {
+      const fresh = await state.store.waitForResourceVersion(requested, FRESHNESS_TIMEOUT_MS);
+      if (closed) return;
+      if (!fresh) {
+        write("ERROR", tooLargeResourceVersion(requested, state.store.resourceVersion).toStatus());
+        close();
+        return;
+      }
+    }
+    after = state.store.resourceVersion;
     for (const stored of state.store.list(type.storeKey, namespace)) {
       const object = type.fromStored(stored);
       if (filter(object)) write("ADDED", object);
     }
-    if (sendInitialEvents && bookmarks) bookmark({ [initialEventsEndAnnotation]: "true" });
-  } else {
-    const from = Number(rvParam);
-    if (state.store.isExpired(from)) {
-      const gone = new GoneError(
-        `too old resource version: ${from} (${state.store.changes.oldestResumableRv})`,
-      );
-      write("ERROR", gone.toStatus());
-      close();
-      return;
-    }
-    for (const change of state.store.changes.since(from)) deliver(change);
+    if (sendInitialEvents && bookmarks) bookmark(after, { [initialEventsEndAnnotation]: "true" });
+    unsubscribe = state.store.onChange(deliver);
+    startBookmarks();
+  };
+
+  if (from !== undefined && from <= state.store.resourceVersion && state.store.isExpired(from)) {
+    const gone = new GoneError(
+      `too old resource version: ${from} (${state.store.changes.oldestResumableRv})`,
+    );
+    write("ERROR", gone.toStatus());
+    close();
+    return;
   }
-  unsubscribe = state.store.onChange(deliver);
   untrack = state.faults.trackWatch(close);
   ctx.req.on("close", close);
   res.on("close", close);
   // Node fires a timer of more than 2^31 - 1 ms at once: a longer timeout ends then instead (24.8 days).
   if (timeoutSeconds > 0) timers.push(setTimeout(close, Math.min(timeoutSeconds * 1000, MAX_TIMER_MS)));
-  if (bookmarks) {
-    const interval = setInterval(() => bookmark(), state.bookmarkIntervalMs);
-    timers.push(interval);
+  if (from === undefined) {
+    void startWithInitialEvents();
+    return;
   }
+  for (const change of state.store.changes.since(from)) deliver(change);
+  unsubscribe = state.store.onChange(deliver);
+  startBookmarks();
 }
