@@ -350,3 +350,10 @@ test("a watch with initial events at a resourceVersion still to come waits for i
   );
   await stream.ended;
 });
+
+test("a negative timeoutSeconds ends a watch at once, as kube-apiserver's expired watch timer does (handlers/get.go ListResource, handlers/watch.go serveWatch)", {
+  timeout: 10_000,
+}, async () => {
+  const stream = await api.watch(`${leases}?watch=1&timeoutSeconds=-1`);
+  await stream.ended;
+});

@@ -193,6 +193,12 @@ export function watchObjects(ctx: OperationContext, res: ServerResponse): void {
   untrack = state.faults.trackWatch(close);
   ctx.req.on("close", close);
   res.on("close", close);
+  // A negative timeout has passed already: kube-apiserver's watch context and timer expire at
+  // once (handlers/get.go ListResource takes any timeoutSeconds, handlers/watch.go serveWatch).
+  if (timeoutSeconds < 0) {
+    close();
+    return;
+  }
   // Node fires a timer of more than 2^31 - 1 ms at once: a longer timeout ends then instead (24.8 days).
   if (timeoutSeconds > 0) timers.push(setTimeout(close, Math.min(timeoutSeconds * 1000, MAX_TIMER_MS)));
   if (from === undefined) {
