@@ -357,3 +357,18 @@ test("a negative timeoutSeconds ends a watch at once, as kube-apiserver's expire
   const stream = await api.watch(`${leases}?watch=1&timeoutSeconds=-1`);
   await stream.ended;
 });
+
+test("a watch of one object whose field selector asks for another name is 400 (handlers/get.go ListResource, fields RequiresExactMatch)", {
+  timeout: 10_000,
+}, async () => {
+  const one = "/apis/coordination.k8s.io/v1/watch/namespaces/default/leases/one";
+  for (const selector of ["metadata.name%3Dtwo", "metadata.name!%3Done", "metadata.namespace%3Ddefault"]) {
+    const reply = await api.get(`${one}?fieldSelector=${selector}`);
+    assert.equal(reply.status, 400, selector);
+    assert.equal(reply.body.message, "fieldSelector metadata.name doesn't match requested name", selector);
+  }
+  const stream = await api.watch(`${one}?fieldSelector=metadata.namespace%3Ddefault,metadata.name%3D%3Done`);
+  const first = await stream.next();
+  assert.equal(nameOf(first), "one");
+  stream.close();
+});

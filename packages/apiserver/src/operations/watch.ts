@@ -7,11 +7,12 @@ import { queryFlag, queryInteger } from "../http/request-info.js";
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 import { groupVersion } from "../registry/resource-type.js";
+import { parseFieldSelector } from "../selectors/index.js";
 import type { Change } from "../storage/changelog.js";
 import { FRESHNESS_TIMEOUT_MS, tooLargeResourceVersion } from "../storage/store.js";
 import type { KubeObject } from "../types.js";
 import type { OperationContext } from "./context.js";
-import { matchEverything, selectionFilter } from "./selection.js";
+import { matchEverything, type ObjectFilter, selectionFilter } from "./selection.js";
 import { includeObjectParam, toTable, wantsTable } from "./table.js";
 
 type EventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
@@ -38,16 +39,31 @@ function cachedLine(change: Change, key: string, make: () => string): string {
   return line;
 }
 
+/**
+ * What a watch selects. A watch of one object (/watch/.../NAME) selects metadata.name=NAME, and a
+ * field selector of its own must ask for exactly that name (handlers/get.go ListResource, with
+ * fields.Selector RequiresExactMatch).
+ */
+function watchFilter(ctx: OperationContext): ObjectFilter {
+  const selected = selectionFilter(ctx.type, ctx.query);
+  const name = ctx.request.name;
+  if (name === "") return selected;
+  const fieldSelector = ctx.query.get("fieldSelector") ?? "";
+  if (fieldSelector !== "") {
+    const exactName = parseFieldSelector(fieldSelector).find(
+      (r) => r.field === "metadata.name" && r.operator !== "!=",
+    );
+    if (exactName?.value !== name)
+      throw new BadRequestError("fieldSelector metadata.name doesn't match requested name");
+  }
+  return (object: KubeObject) => object.metadata?.name === name && selected(object);
+}
+
 /** Streams events until the client goes away, the timeout passes or a fault closes it. */
 export function watchObjects(ctx: OperationContext, res: ServerResponse): void {
   const { type, request, state, query } = ctx;
   const namespace = type.namespaced ? request.namespace : "";
-  const selected = selectionFilter(type, query);
-  // A watch of one object (/watch/.../NAME): kube-apiserver adds metadata.name=NAME to the field selector.
-  const filter =
-    request.name === ""
-      ? selected
-      : (object: KubeObject) => object.metadata?.name === request.name && selected(object);
+  const filter = watchFilter(ctx);
   const rvParam = query.get("resourceVersion") ?? "";
   if (rvParam && !/^\d+$/.test(rvParam))
     throw new BadRequestError(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
