@@ -39,6 +39,23 @@ function cachedLine(change: Change, key: string, make: () => string): string {
   return line;
 }
 
+/** Initial events go out in writes of about this many characters. */
+export const INITIAL_CHUNK_BYTES = 64 * 1024;
+
+/** Resolves when the response takes more data again (at once, after other I/O, when it does), or has gone away. */
+function drained(res: ServerResponse): Promise<void> {
+  if (!res.writableNeedDrain) return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
 /**
  * What a watch selects. A watch of one object (/watch/.../NAME) selects metadata.name=NAME, and a
  * field selector of its own must ask for exactly that name (handlers/get.go ListResource, with
@@ -89,15 +106,16 @@ export function watchObjects(ctx: OperationContext, res: ServerResponse): void {
     if (pending.length === 0) setImmediate(flush);
     pending.push(line);
   };
-  const write = (eventType: EventType, object: unknown): void => {
+  const lineFor = (eventType: EventType, object: unknown): string => {
     let payload = object;
     if (table && (eventType === "ADDED" || eventType === "MODIFIED" || eventType === "DELETED")) {
       const rv = (object as KubeObject).metadata?.resourceVersion ?? "";
       payload = toTable(type, [object as KubeObject], { resourceVersion: rv }, include, !sentColumns);
       sentColumns = true;
     }
-    writeLine(eventLine(eventType, payload));
+    return eventLine(eventType, payload);
   };
+  const write = (eventType: EventType, object: unknown): void => writeLine(lineFor(eventType, object));
   /** Writes a change's event; without tables the line is shared by every watcher of the resource. */
   const writeChange = (eventType: EventType, change: Change, object: () => KubeObject): void => {
     if (table) write(eventType, object());
@@ -172,6 +190,28 @@ export function watchObjects(ctx: OperationContext, res: ServerResponse): void {
   };
 
   /**
+   * Writes the objects' ADDED events a chunk at a time, each once the socket has taken the last,
+   * so a watch holds about one chunk of its initial events, not all of them serialized at once.
+   * False when the watch closed meanwhile.
+   */
+  const streamInitialEvents = async (objects: readonly KubeObject[]): Promise<boolean> => {
+    let chunk = "";
+    for (const stored of objects) {
+      if (closed) return false;
+      const object = type.fromStored(stored);
+      if (!filter(object)) continue;
+      chunk += lineFor("ADDED", object);
+      if (chunk.length < INITIAL_CHUNK_BYTES) continue;
+      res.write(chunk);
+      chunk = "";
+      await drained(res);
+    }
+    if (closed) return false;
+    if (chunk) res.write(chunk);
+    return true;
+  };
+
+  /**
    * The current objects as ADDED events, then changes. With sendInitialEvents the objects are
    * those at the version asked for or later: one still to come is waited for, and if it does
    * not come the watch gets the 504 as an ERROR event (cacher.go
@@ -189,11 +229,16 @@ export function watchObjects(ctx: OperationContext, res: ServerResponse): void {
       }
     }
     after = state.store.resourceVersion;
-    for (const stored of state.store.list(type.storeKey, namespace)) {
-      const object = type.fromStored(stored);
-      if (filter(object)) write("ADDED", object);
+    if (!(await streamInitialEvents(state.store.list(type.storeKey, namespace)))) return;
+    // The changes made while the initial events went out come from the change log; a client
+    // too slow for its window is dropped, as the watch cache stops a watcher that cannot keep
+    // up (storage/cacher/cache_watcher.go), and resumes or relists as after any ended watch.
+    if (state.store.changes.isExpired(after)) {
+      close();
+      return;
     }
     if (sendInitialEvents && bookmarks) bookmark(after, { [initialEventsEndAnnotation]: "true" });
+    for (const change of state.store.changes.since(after)) deliver(change);
     unsubscribe = state.store.onChange(deliver);
     startBookmarks();
   };
