@@ -372,3 +372,26 @@ test("a watch of one object whose field selector asks for another name is 400 (h
   assert.equal(nameOf(first), "one");
   stream.close();
 });
+
+test("a JSON patch that does not apply is 422 Invalid with kube's generic message and empty details (handlers/patch.go applyJSPatch, errors.go NewGenericServerResponse)", async () => {
+  const patch = (ops: unknown) =>
+    api.send("PATCH", `${leases}/one`, { body: ops, contentType: "application/json-patch+json" });
+  const failedTest = await patch([{ op: "test", path: "/spec/holderIdentity", value: "nobody" }]);
+  const missingPath = await patch([{ op: "replace", path: "/spec/nothing/here", value: 1 }]);
+  const removeMissing = await patch([{ op: "remove", path: "/metadata/labels/absent" }]);
+  for (const reply of [failedTest, missingPath, removeMissing]) {
+    assert.equal(reply.status, 422, reply.text);
+    assert.deepEqual(reply.body, {
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      message: "the server rejected our request due to an error in our request",
+      reason: "Invalid",
+      details: {},
+      code: 422,
+    });
+  }
+  const undecodable = await patch({ op: "add" });
+  assert.equal(undecodable.status, 400, "a patch that is not a list of operations does not decode");
+});

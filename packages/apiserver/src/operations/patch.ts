@@ -16,7 +16,8 @@ const applyPatch = "application/apply-patch+yaml";
 
 function patchFailure(error: PatchError): StatusError {
   if (error.status === 400) return new BadRequestError(error.message);
-  if (error.status === 422) return new StatusError(422, "Invalid", error.message);
+  // NewGenericServerResponse(422, ...) in handlers/patch.go: the generic message and empty details.
+  if (error.status === 422) return new StatusError(422, "Invalid", error.message, {});
   return new StatusError(500, "InternalError", error.message);
 }
 

@@ -23,7 +23,7 @@ export class PatchError extends ApiServerError {
 
 /**
  * kube-apiserver hides the JSON patch library's error behind this generic 422 message
- * (it builds the Status with NewGenericServerResponse, which drops the detail and the causes).
+ * (it builds the Status with NewGenericServerResponse, which keeps neither the detail nor causes).
  */
 export const JSON_PATCH_REJECTED_MESSAGE = "the server rejected our request due to an error in our request";
 
