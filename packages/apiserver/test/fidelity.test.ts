@@ -395,3 +395,61 @@ test("a JSON patch that does not apply is 422 Invalid with kube's generic messag
   const undecodable = await patch({ op: "add" });
   assert.equal(undecodable.status, 400, "a patch that is not a list of operations does not decode");
 });
+
+/** A CRD as Calico v3.32 publishes its own: apiVersion, kind, metadata and spec required at the top. */
+const gauges = {
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  metadata: { name: "gauges.fidelity.example.com" },
+  spec: {
+    group: "fidelity.example.com",
+    scope: "Namespaced",
+    names: { plural: "gauges", singular: "gauge", kind: "Gauge", listKind: "GaugeList" },
+    versions: [
+      {
+        name: "v1",
+        served: true,
+        storage: true,
+        schema: {
+          openAPIV3Schema: {
+            type: "object",
+            required: ["apiVersion", "kind", "metadata", "spec"],
+            properties: {
+              apiVersion: { type: "string" },
+              kind: { type: "string" },
+              metadata: { type: "object", properties: { name: { type: "string", maxLength: 12 } } },
+              spec: { type: "object", properties: { count: { type: "integer" } } },
+            },
+          },
+        },
+      },
+    ],
+  },
+};
+const gaugesPath = "/apis/fidelity.example.com/v1/namespaces/default/gauges";
+
+function gauge(name: string, spec?: unknown): Record<string, unknown> {
+  return {
+    apiVersion: "fidelity.example.com/v1",
+    kind: "Gauge",
+    metadata: { name },
+    ...(spec ? { spec } : {}),
+  };
+}
+
+test("a CRD schema that requires metadata at the top accepts well-formed objects (apiextensions-apiserver customresource/validator.go validates the whole object)", async () => {
+  const created = await api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", gauges);
+  assert.equal(created.status, 201, created.text);
+  const ok = await api.post(gaugesPath, gauge("g-1", { count: 1 }));
+  assert.equal(ok.status, 201, ok.text);
+  const noSpec = await api.post(gaugesPath, gauge("g-2"));
+  assert.equal(noSpec.status, 422);
+  assert.match(
+    String(noSpec.body.message),
+    /^Gauge.fidelity.example.com "g-2" is invalid: \[spec: Required value, /,
+  );
+  // The schema's restriction on metadata.name still applies.
+  const longName = await api.post(gaugesPath, gauge("g-name-too-long", { count: 1 }));
+  assert.equal(longName.status, 422, longName.text);
+  assert.match(String(longName.body.message), /metadata\.name: Too long/);
+});

@@ -51,14 +51,32 @@ export function admit(schema: JsonSchema, rules: RuleNode, input: AdmitInput): A
   return { object, causes, unknownFields };
 }
 
-/** ObjectMeta is validated by the server core, not by the CRD schema. */
+/**
+ * ObjectMeta is validated by the server core; of it, the CRD schema may only restrict name and
+ * generateName (apiextensions-apiserver/pkg/apis/apiextensions/validation/validation.go allows no
+ * more). kube-apiserver validates the whole object against the schema
+ * (apiextensions-apiserver/pkg/registry/customresource/validator.go), so a schema that lists
+ * `metadata` as required at the top, as Calico's CRDs do, holds for every object.
+ */
+const SCHEMA_METADATA_FIELDS = ["name", "generateName"] as const;
+
 function withoutMetadata(object: KubeObject): JsonObject {
-  const { metadata: _metadata, ...rest } = object;
-  return rest;
+  const { metadata = {}, ...rest } = object;
+  const visible: JsonObject = {};
+  for (const key of SCHEMA_METADATA_FIELDS) {
+    const value = (metadata as JsonObject)[key];
+    if (value !== undefined) visible[key] = value;
+  }
+  return { ...rest, metadata: visible };
 }
 
 function withoutMetadataSchema(schema: JsonSchema): JsonSchema {
-  if (!schema.properties?.metadata) return schema;
-  const { metadata: _metadata, ...properties } = schema.properties;
-  return { ...schema, properties };
+  const metadata = schema.properties?.metadata;
+  if (!metadata) return schema;
+  const properties: Record<string, JsonSchema> = {};
+  for (const key of SCHEMA_METADATA_FIELDS) {
+    const restriction = metadata.properties?.[key];
+    if (restriction) properties[key] = restriction;
+  }
+  return { ...schema, properties: { ...schema.properties, metadata: { type: "object", properties } } };
 }
