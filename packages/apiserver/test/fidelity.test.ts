@@ -453,3 +453,19 @@ test("a CRD schema that requires metadata at the top accepts well-formed objects
   assert.equal(longName.status, 422, longName.text);
   assert.match(String(longName.body.message), /metadata\.name: Too long/);
 });
+
+test("a patch of a built-in kind without a patch Content-Type is go-restful's 415; a custom resource's names the accepted types (server/handler.go serviceErrorHandler, handlers/patch.go PatchResource)", async () => {
+  for (const contentType of ["text/plain", "application/json"]) {
+    const reply = await api.send("PATCH", `${leases}/one`, { body: { spec: {} }, contentType });
+    assert.equal(reply.status, 415, contentType);
+    assert.equal(reply.body.reason, "UnsupportedMediaType");
+    assert.equal(reply.body.message, "415: Unsupported Media Type");
+    assert.deepEqual(reply.body.details, {});
+  }
+  const custom = await api.send("PATCH", `${gaugesPath}/g-1`, {
+    body: { spec: {} },
+    contentType: "text/plain",
+  });
+  assert.equal(custom.status, 415);
+  assert.match(String(custom.body.message), /accepted media types include: application\/json-patch\+json/);
+});

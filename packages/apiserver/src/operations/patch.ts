@@ -21,13 +21,24 @@ function patchFailure(error: PatchError): StatusError {
   return new StatusError(500, "InternalError", error.message);
 }
 
+/**
+ * A patch of a type the route does not consume. Built-in kinds are routed by go-restful, whose
+ * refusal kube-apiserver wraps as NewGenericServerResponse(415, ...) with go-restful's text
+ * (server/handler.go serviceErrorHandler); custom resources reach the patch handler itself,
+ * which names the accepted types (handlers/patch.go PatchResource).
+ */
+function unsupportedPatchType(ctx: OperationContext, accepted: string[]): StatusError {
+  if (ctx.type.custom) return new UnsupportedMediaTypeError(accepted);
+  return new StatusError(415, "UnsupportedMediaType", "415: Unsupported Media Type", {});
+}
+
 export async function patchObject(ctx: OperationContext): Promise<OperationResult> {
   const { type, request, state } = ctx;
   const subresource = subresourceOf(ctx);
   const options = writeOptions(ctx.query);
   const contentType = mediaType(ctx.req.headers["content-type"]);
   const accepted = [jsonPatch, mergePatch, ...(type.strategicSchema ? [strategicPatch] : []), applyPatch];
-  if (!accepted.includes(contentType)) throw new UnsupportedMediaTypeError(accepted);
+  if (!accepted.includes(contentType)) throw unsupportedPatchType(ctx, accepted);
   const patch = decodeBody(await readBody(ctx.req), ctx.req.headers["content-type"], "error decoding patch");
   const namespace = type.namespaced ? request.namespace : "";
   const stored = state.store.get(type.storeKey, namespace, request.name);
