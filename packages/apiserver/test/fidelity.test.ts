@@ -469,3 +469,101 @@ test("a patch of a built-in kind without a patch Content-Type is go-restful's 41
   assert.equal(custom.status, 415);
   assert.match(String(custom.body.message), /accepted media types include: application\/json-patch\+json/);
 });
+
+/** Gauges without required fields, with a printer column and a CEL rule over the counted integer. */
+const counters = {
+  ...gauges,
+  metadata: { name: "counters.fidelity.example.com" },
+  spec: {
+    ...gauges.spec,
+    names: { plural: "counters", singular: "counter", kind: "Counter", listKind: "CounterList" },
+    versions: [
+      {
+        name: "v1",
+        served: true,
+        storage: true,
+        additionalPrinterColumns: [
+          { name: "Count", type: "integer", jsonPath: ".spec.count" },
+          { name: "Extra", type: "string", jsonPath: ".spec.extra" },
+        ],
+        schema: {
+          openAPIV3Schema: {
+            type: "object",
+            properties: {
+              spec: {
+                type: "object",
+                "x-kubernetes-validations": [
+                  { rule: "self.count > 9007199254740993", message: "count too small" },
+                ],
+                properties: {
+                  count: { type: "integer" },
+                  ratio: { type: "number" },
+                  extra: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+                },
+              },
+            },
+          },
+        },
+      },
+    ],
+  },
+};
+const countersPath = "/apis/fidelity.example.com/v1/namespaces/default/counters";
+
+test("int64 integers past 2^53 stay exact through create, patch, get, list, watch, tables and CEL (apimachinery/pkg/util/json: integers decode as int64)", {
+  timeout: 10_000,
+}, async () => {
+  const crd = await api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", counters);
+  assert.equal(crd.status, 201, crd.text);
+  // Calico's IPAM block sequenceNumber, for one.
+  const big = "1764493800123456793";
+  const bigger = `${big.slice(0, -1)}9`;
+  const text = `{"apiVersion":"fidelity.example.com/v1","kind":"Counter","metadata":{"name":"g-big"},"spec":{"count":${big},"ratio":${big},"extra":{"nested":[${big},-9223372036854775808]}}}`;
+  const created = await api.post(countersPath, text);
+  assert.equal(created.status, 201, created.text);
+  assert.match(created.text, new RegExp(`"count":${big}[,}]`));
+  const got = await api.get(`${countersPath}/g-big`);
+  assert.match(got.text, new RegExp(`"count":${big}[,}]`));
+  assert.match(got.text, new RegExp(`"nested":\\[${big},-9223372036854775808\\]`));
+  // The decoder does not know the schema: an integer in a field of type number stays int64 too.
+  assert.match(got.text, new RegExp(`"ratio":${big}[,}]`));
+  const table = await api.get(`${countersPath}/g-big`, {
+    accept: "application/json;as=Table;v=v1;g=meta.k8s.io",
+  });
+  assert.equal(table.status, 200, table.text);
+  assert.match(
+    table.text,
+    new RegExp(`"cells":\\["g-big",${big},"\\{\\\\"nested\\\\":\\[${big},-9223372036854775808\\]\\}"`),
+  );
+  const tooSmall = await api.post(
+    countersPath,
+    '{"apiVersion":"fidelity.example.com/v1","kind":"Counter","metadata":{"name":"g-small"},"spec":{"count":9007199254740993}}',
+  );
+  assert.equal(tooSmall.status, 422, "CEL compares the exact value: 2^53 + 1 is not past itself");
+  assert.match(String(tooSmall.body.message), /count too small/);
+  const stream = await api.watch(`${countersPath}?watch=1&fieldSelector=metadata.name%3Dg-big`);
+  await stream.next();
+  const patched = await api.send("PATCH", `${countersPath}/g-big`, {
+    body: `{"spec":{"count":${bigger}}}`,
+    contentType: "application/merge-patch+json",
+  });
+  assert.equal(patched.status, 200, patched.text);
+  assert.match(patched.text, new RegExp(`"count":${bigger}[,}]`));
+  const modified = await stream.next();
+  assert.equal(modified.type, "MODIFIED");
+  assert.match(modified.line, new RegExp(`"count":${bigger}[,}]`));
+  stream.close();
+  const listed = await api.get(countersPath);
+  assert.match(listed.text, new RegExp(`"count":${bigger}[,}]`));
+  const jsonPatch = await api.send("PATCH", `${countersPath}/g-big`, {
+    body: `[{"op":"test","path":"/spec/count","value":${bigger}}]`,
+    contentType: "application/json-patch+json",
+  });
+  assert.equal(jsonPatch.status, 200, "a test op compares the exact value");
+  const applied = await api.send("PATCH", `${countersPath}/g-yaml?fieldManager=test`, {
+    body: `apiVersion: fidelity.example.com/v1\nkind: Counter\nmetadata:\n  name: g-yaml\nspec:\n  count: ${big}\n  ratio: 1\n`,
+    contentType: "application/apply-patch+yaml",
+  });
+  assert.equal(applied.status, 201, applied.text);
+  assert.match(applied.text, new RegExp(`"count":${big},"ratio":1[,}]`), "YAML integers too");
+});

@@ -10,6 +10,8 @@ export function toCelValue(value: unknown, schema: JsonSchema | undefined): CelI
   if (value === null || value === undefined) return null;
   if (typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number") return toCelNumber(value, schema);
+  // An int64 past 2^53, kept exact (http/json.ts): a CEL int, or a double where the schema says number.
+  if (typeof value === "bigint") return schema?.type === "number" ? Number(value) : value;
   if (Array.isArray(value)) return value.map((item) => toCelValue(item, schema?.items));
   if (isJsonObject(value)) {
     const additional =

@@ -1,5 +1,6 @@
 // Table cells of custom resources, computed as kube-apiserver's CRD table convertor does.
 
+import { stringifyJson } from "../http/json.js";
 import type { KubeObject } from "../types.js";
 import { conformsToFormat } from "./formats.js";
 import { isJsonObject } from "./json.js";
@@ -39,8 +40,10 @@ function cell(column: PrinterColumn, object: KubeObject, now: number): unknown {
     case "string":
       return printText(value);
     case "integer":
+      if (typeof value === "bigint") return value;
       return typeof value === "number" ? Math.trunc(value) : null;
     case "number":
+      if (typeof value === "bigint") return Number(value);
       return typeof value === "number" ? value : null;
     case "boolean":
       return typeof value === "boolean" ? value : null;
@@ -67,7 +70,7 @@ function goJson(value: unknown): string {
         .map((key) => [key, sorted(item[key])]),
     );
   };
-  return JSON.stringify(sorted(value))
+  return stringifyJson(sorted(value))
     .replaceAll("<", "\\u003c")
     .replaceAll(">", "\\u003e")
     .replaceAll("&", "\\u0026");

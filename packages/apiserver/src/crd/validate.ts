@@ -29,7 +29,8 @@ export function validateValue(value: unknown, schema: JsonSchema, path: string, 
     return;
   }
   if (typeof value === "string") checkString(value, schema, path, causes);
-  if (typeof value === "number") checkNumber(value, schema, path, causes);
+  if (typeof value === "number" || typeof value === "bigint")
+    checkNumber(Number(value), schema, path, causes);
   if (Array.isArray(value)) checkArray(value, schema, path, causes);
   checkEnum(value, schema, path, causes);
   if (isJsonObject(value)) checkObject(value, schema, path, causes);
@@ -40,6 +41,8 @@ export function jsonTypeOf(value: unknown): string {
   if (value === null || value === undefined) return "null";
   if (Array.isArray(value)) return "array";
   if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
+  // An int64 past 2^53, kept exact by the body decoder (http/json.ts).
+  if (typeof value === "bigint") return "integer";
   return typeof value;
 }
 

@@ -5,6 +5,7 @@ import type { IncomingMessage } from "node:http";
 import { parse as parseYaml } from "yaml";
 import { BadRequestError, StatusError } from "../errors.js";
 import { decodeProtobufBody, protobufMediaType } from "../protobuf/index.js";
+import { narrowIntegers, parseJsonExact } from "./json.js";
 
 const maxBodyBytes = 3 * 1024 * 1024;
 
@@ -27,13 +28,22 @@ export function mediaType(contentType: string | undefined): string {
   return (contentType ?? "application/json").split(";")[0]!.trim().toLowerCase();
 }
 
-/** Decodes a body; `what` names the expected thing in kube's error wording. */
-export function decodeBody(text: string, contentType: string | undefined, what: string): unknown {
+/**
+ * Decodes a body; `what` names the expected thing in kube's error wording. With `exactIntegers`
+ * (custom resources, kept as unstructured JSON) integers past 2^53 stay exact as bigints.
+ */
+export function decodeBody(
+  text: string,
+  contentType: string | undefined,
+  what: string,
+  exactIntegers = false,
+): unknown {
   const type = mediaType(contentType);
   if (type === protobufMediaType) return decodeProtobufBody(Buffer.from(text, "latin1"), what);
   try {
-    if (type.endsWith("yaml")) return parseYaml(text);
-    return JSON.parse(text);
+    if (type.endsWith("yaml"))
+      return exactIntegers ? narrowIntegers(parseYaml(text, { intAsBigInt: true })) : parseYaml(text);
+    return exactIntegers ? parseJsonExact(text) : JSON.parse(text);
   } catch (error) {
     const problem = error instanceof Error ? error.message : String(error);
     throw new BadRequestError(`${what}: error decoding body: ${problem}`);

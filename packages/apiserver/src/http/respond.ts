@@ -1,6 +1,7 @@
 // Writing JSON answers and Status errors.
 import type { ServerResponse } from "node:http";
 import { InternalError, StatusError } from "../errors.js";
+import { stringifyJson } from "./json.js";
 
 export function writeJson(
   res: ServerResponse,
@@ -8,7 +9,7 @@ export function writeJson(
   body: unknown,
   contentType = "application/json",
 ): void {
-  const text = JSON.stringify(body);
+  const text = stringifyJson(body);
   res.writeHead(status, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(text) });
   res.end(text);
 }

@@ -39,7 +39,12 @@ export async function patchObject(ctx: OperationContext): Promise<OperationResul
   const contentType = mediaType(ctx.req.headers["content-type"]);
   const accepted = [jsonPatch, mergePatch, ...(type.strategicSchema ? [strategicPatch] : []), applyPatch];
   if (!accepted.includes(contentType)) throw unsupportedPatchType(ctx, accepted);
-  const patch = decodeBody(await readBody(ctx.req), ctx.req.headers["content-type"], "error decoding patch");
+  const patch = decodeBody(
+    await readBody(ctx.req),
+    ctx.req.headers["content-type"],
+    "error decoding patch",
+    type.custom,
+  );
   const namespace = type.namespaced ? request.namespace : "";
   const stored = state.store.get(type.storeKey, namespace, request.name);
   if (contentType === applyPatch) {

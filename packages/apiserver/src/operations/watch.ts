@@ -1,6 +1,7 @@
 // watch: a chunked stream of JSON events, one per line, as kube-apiserver writes them.
 import type { ServerResponse } from "node:http";
 import { BadRequestError, GoneError } from "../errors.js";
+import { stringifyJson } from "../http/json.js";
 import { queryFlag, queryInteger } from "../http/request-info.js";
 
 /** The longest delay Node's setTimeout keeps (a longer one fires after 1 ms). */
@@ -20,7 +21,7 @@ type EventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
 const initialEventsEndAnnotation = "k8s.io/initial-events-end";
 
 function eventLine(eventType: EventType, object: unknown): string {
-  return `${JSON.stringify({ type: eventType, object })}\n`;
+  return `${stringifyJson({ type: eventType, object })}\n`;
 }
 
 const lineCache = new WeakMap<Change, Map<string, string>>();

@@ -32,6 +32,7 @@ export async function readObject(ctx: OperationContext): Promise<KubeObject> {
     text,
     ctx.req.headers["content-type"],
     `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}`,
+    type.custom,
   );
   if (!isPlainObject(decoded)) {
     throw new BadRequestError(

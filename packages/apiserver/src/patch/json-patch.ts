@@ -1,6 +1,7 @@
 // JSON patch (RFC 6902) with the behaviour and messages of gopkg.in/evanphx/json-patch.v4, which
 // kube-apiserver uses for `application/json-patch+json`, quirks included (e.g. replace of a
 // missing object key adds it; paths are split on "/" without requiring a leading slash).
+import { stringifyJson } from "../http/json.js";
 import { JSON_PATCH_REJECTED_MESSAGE, PatchError } from "./errors.js";
 import { deepCopy, goJsonType, isObject, type JsonObject } from "./json.js";
 
@@ -128,7 +129,7 @@ function equalLikeLibrary(actual: unknown, expected: unknown): boolean {
       actual.every((v, i) => equalLikeLibrary(v, expected[i]))
     );
   }
-  return JSON.stringify(actual) === JSON.stringify(expected);
+  return stringifyJson(actual) === stringifyJson(expected);
 }
 
 function stringField(op: JsonObject, name: "path" | "from"): string | undefined {

@@ -16,9 +16,16 @@ export interface RequestOptions {
   token?: string | null;
 }
 
+export interface WatchEvent {
+  type: string;
+  object: Record<string, unknown>;
+  /** The event's line as the server wrote it. */
+  line: string;
+}
+
 export interface WatchStream {
   /** Resolves with the next event, waiting for it if needed. */
-  next(): Promise<{ type: string; object: Record<string, unknown> }>;
+  next(): Promise<WatchEvent>;
   /** Resolves when the server ends the stream. */
   ended: Promise<void>;
   close(): void;
@@ -80,8 +87,8 @@ export class ApiClient {
 
   watch(path: string, options: RequestOptions = {}): Promise<WatchStream> {
     return new Promise((resolve, reject) => {
-      const queue: { type: string; object: Record<string, unknown> }[] = [];
-      const waiters: ((e: { type: string; object: Record<string, unknown> }) => void)[] = [];
+      const queue: WatchEvent[] = [];
+      const waiters: ((e: WatchEvent) => void)[] = [];
       let endStream = () => {};
       const ended = new Promise<void>((done) => {
         endStream = done;
@@ -96,10 +103,8 @@ export class ApiClient {
             buffer += chunk;
             let newline = buffer.indexOf("\n");
             while (newline >= 0) {
-              const event = JSON.parse(buffer.slice(0, newline)) as {
-                type: string;
-                object: Record<string, unknown>;
-              };
+              const line = buffer.slice(0, newline);
+              const event = { ...(JSON.parse(line) as Omit<WatchEvent, "line">), line };
               buffer = buffer.slice(newline + 1);
               const waiter = waiters.shift();
               if (waiter) waiter(event);
