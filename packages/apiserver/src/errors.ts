@@ -162,6 +162,20 @@ export class BadRequestError extends StatusError {
   }
 }
 
+/**
+ * A body whose JSON the kind's Go struct refuses (a time Go cannot parse), worded as
+ * handlers/rest.go transformDecodeError words it; `problem` is the decoder's own message.
+ */
+export class ObjectDecodeError extends BadRequestError {
+  constructor(
+    kind: string,
+    version: string,
+    readonly problem: string,
+  ) {
+    super(`${kind} in version "${version}" cannot be handled as a ${kind}: ${problem}`);
+  }
+}
+
 export class UnauthorizedError extends StatusError {
   constructor() {
     super(401, "Unauthorized", "Unauthorized");

@@ -11,6 +11,7 @@ import {
   InvalidOptionError,
   MethodNotSupportedError,
   NotFoundError,
+  ObjectDecodeError,
   PathNotFoundError,
   ResourceVersionOnCreateError,
   type StatusError,
@@ -84,6 +85,13 @@ const statusCases: { error: StatusError; code: string; http: number; reason: str
     http: 400,
     reason: "BadRequest",
     message: "bad",
+  },
+  {
+    error: new ObjectDecodeError("Lease", "v1", "parsing time"),
+    code: "LBIPAM_APISERVER_BAD_REQUEST",
+    http: 400,
+    reason: "BadRequest",
+    message: 'Lease in version "v1" cannot be handled as a Lease: parsing time',
   },
   {
     error: new UnauthorizedError(),

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { serviceFields } from "../src/builtin/fields/kinds.js";
-import { pruneUnknownFields } from "../src/builtin/fields/tree.js";
+import { readAsStructs } from "../src/builtin/fields/tree.js";
 
 const cases: { name: string; input: unknown; pruned: unknown; unknown: string[] }[] = [
   {
@@ -48,7 +48,7 @@ const cases: { name: string; input: unknown; pruned: unknown; unknown: string[] 
 
 for (const c of cases) {
   test(`Service fields: ${c.name}`, () => {
-    const result = pruneUnknownFields(c.input, serviceFields);
+    const result = readAsStructs(c.input, serviceFields);
     assert.deepEqual(result.value, c.pruned);
     assert.deepEqual(result.unknown, c.unknown);
   });
@@ -56,6 +56,6 @@ for (const c of cases) {
 
 test("the input is not modified", () => {
   const input = { spec: { foo: 1 } };
-  pruneUnknownFields(input, serviceFields);
+  readAsStructs(input, serviceFields);
   assert.deepEqual(input, { spec: { foo: 1 } });
 });

@@ -1,13 +1,8 @@
 // The protobuf wire format reader and the schema-driven decoder.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  decodeMessage,
-  formatTime,
-  ProtobufDecodeError,
-  WireReader,
-  WireType,
-} from "../src/protobuf/index.js";
+import { formatTime } from "../src/operations/timestamp.js";
+import { decodeMessage, ProtobufDecodeError, WireReader, WireType } from "../src/protobuf/index.js";
 import { always, field, message, pointer, repeated } from "../src/protobuf/schema.js";
 import { toInt32, toInt64, toUint32, zigZag32, zigZag64 } from "../src/protobuf/wire.js";
 import { proto } from "./helpers/protobuf-writer.js";

@@ -188,11 +188,6 @@ function immutable(field: string, next: unknown, prev: unknown): FieldCause[] {
     : [invalid(field, next ?? null, "field is immutable")];
 }
 
-/** Drops digits below the microsecond, which clients may round differently. */
-function microseconds(time: unknown): string {
-  return typeof time === "string" ? time.replace(/(\.\d{6})\d+/, "$1") : "";
-}
-
 /** Validation of an Event update (both in core form). */
 export function validateEventUpdate(next: KubeObject, prev: KubeObject, apiVersion: string): FieldCause[] {
   const causes = legacyChecks(next, apiVersion);
@@ -210,11 +205,10 @@ export function validateEventUpdate(next: KubeObject, prev: KubeObject, apiVersi
     "count",
     "reason",
     "type",
+    // Decoded as MicroTime already, so equal moments are equal strings.
+    "eventTime",
   ];
   for (const field of fields) causes.push(...immutable(field, next[field], prev[field]));
-  if (microseconds(next.eventTime) !== microseconds(prev.eventTime)) {
-    causes.push(...immutable("eventTime", next.eventTime, prev.eventTime));
-  }
   causes.push(
     ...immutable("action", next.action, prev.action),
     ...immutable("related", next.related, prev.related),

@@ -1,5 +1,6 @@
 // Namespaces: the `kubernetes` finalizer, the phase, the `kubernetes.io/metadata.name` label,
 // and their validation, as kube-apiserver's namespace registry handles them.
+import { kubeTimestamp } from "../operations/timestamp.js";
 import type { FieldCause, KubeObject } from "../types.js";
 import { invalid, invalidEach } from "../validation/field.js";
 import {
@@ -73,7 +74,7 @@ export function markNamespaceTerminating(stored: Namespace, now: Date): Namespac
     ...structuredClone(stored),
     metadata: {
       ...stored.metadata,
-      deletionTimestamp: stored.metadata?.deletionTimestamp ?? now.toISOString().replace(/\.\d{3}Z$/, "Z"),
+      deletionTimestamp: stored.metadata?.deletionTimestamp ?? kubeTimestamp(now),
     },
     status: { ...stored.status, phase: "Terminating" },
   };

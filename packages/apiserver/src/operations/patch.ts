@@ -1,9 +1,18 @@
 // patch: JSON patch, JSON merge patch, strategic merge patch (built-in kinds only) and a
 // minimal apply patch; the result goes through the same update path as PUT.
-import { BadRequestError, NotFoundError, StatusError, UnsupportedMediaTypeError } from "../errors.js";
+import {
+  BadRequestError,
+  InvalidError,
+  NotFoundError,
+  ObjectDecodeError,
+  StatusError,
+  UnsupportedMediaTypeError,
+} from "../errors.js";
 import { decodeBody, isPlainObject, mediaType, readBody } from "../http/body.js";
+import { stringifyJson } from "../http/json.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from "../patch/index.js";
 import type { KubeObject } from "../types.js";
+import { invalid } from "../validation/field.js";
 import type { OperationContext, OperationResult } from "./context.js";
 import { subresourceOf } from "./mutate.js";
 import { writeOptions } from "./write-request.js";
@@ -76,6 +85,13 @@ export async function patchObject(ctx: OperationContext): Promise<OperationResul
     if (error instanceof PatchError) throw patchFailure(error);
     throw error;
   }
-  const result = update(state, type, namespace, request.name, patched, subresource, options);
-  return { status: 200, body: result.object, warnings: result.warnings };
+  try {
+    const result = update(state, type, namespace, request.name, patched, subresource, options);
+    return { status: 200, body: result.object, warnings: result.warnings };
+  } catch (error) {
+    // The patched object does not decode: NewInvalid on the field "patch" with the patched JSON
+    // (handlers/patch.go applyPatchToCurrentObject), not the 400 of a body that does not.
+    if (!(error instanceof ObjectDecodeError)) throw error;
+    throw new InvalidError("", "", "", [invalid("patch", stringifyJson(patched), error.problem)]);
+  }
 }

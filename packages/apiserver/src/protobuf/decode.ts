@@ -1,5 +1,6 @@
 // Decoding a protobuf message with a schema into the JSON object Go's encoding/json would
 // write for the same Go value (see schema.ts for the presence rules).
+import { formatTime } from "../operations/timestamp.js";
 import type { FieldSchema, MessageSchema, ScalarType } from "./schema.js";
 import {
   type FieldTag,
@@ -106,16 +107,9 @@ function readTimestamp(reader: WireReader, micro: boolean): JsonValue | undefine
     else if (tag.field === 2 && tag.wireType === WireType.varint) nanos = toInt32(inner.varint());
     else inner.skip(tag);
   }
-  return formatTime(seconds, micro ? nanos : 0, micro);
-}
-
-export function formatTime(seconds: number, nanos: number, micro: boolean): string {
-  const date = new Date(seconds * 1000);
-  if (Number.isNaN(date.getTime())) throw new ProtobufDecodeError(`time out of range: ${seconds}s`);
-  const whole = date.toISOString().replace(/\.\d{3}Z$/, "");
-  if (!micro) return `${whole}Z`;
-  const micros = Math.floor(Math.max(0, Math.min(nanos, 999_999_999)) / 1000);
-  return `${whole}.${String(micros).padStart(6, "0")}Z`;
+  const text = formatTime(seconds, micro ? nanos : 0, micro);
+  if (text === undefined) throw new ProtobufDecodeError(`time out of range: ${seconds}s`);
+  return text;
 }
 
 function readIntOrString(reader: WireReader): JsonValue {

@@ -8,7 +8,7 @@ import { objectSchemas, optionsSchemas } from "./kinds.js";
 import type { MessageSchema } from "./schema.js";
 import { ProtobufDecodeError } from "./wire.js";
 
-export { decodeMessage, formatTime } from "./decode.js";
+export { decodeMessage } from "./decode.js";
 export { decodeEnvelope, type Envelope, hasProtobufMagic, protobufMagic } from "./envelope.js";
 export * as schemas from "./kinds.js";
 export { ProtobufDecodeError, WireReader, WireType } from "./wire.js";

@@ -4,10 +4,12 @@ import {
   condition,
   type FieldTree,
   kindTree,
+  microTime,
   objectReference,
   scalar,
   stringList,
   stringMap,
+  time,
 } from "./tree.js";
 
 export const serviceFields: FieldTree = kindTree({
@@ -77,7 +79,7 @@ export const namespaceFields: FieldTree = kindTree({
           fields: {
             type: scalar,
             status: scalar,
-            lastTransitionTime: scalar,
+            lastTransitionTime: time,
             reason: scalar,
             message: scalar,
           },
@@ -87,7 +89,7 @@ export const namespaceFields: FieldTree = kindTree({
   },
 });
 
-const eventSeries: FieldTree = { fields: { count: scalar, lastObservedTime: scalar } };
+const eventSeries: FieldTree = { fields: { count: scalar, lastObservedTime: microTime } };
 const eventSource: FieldTree = { fields: { component: scalar, host: scalar } };
 
 export const coreEventFields: FieldTree = kindTree({
@@ -95,11 +97,11 @@ export const coreEventFields: FieldTree = kindTree({
   reason: scalar,
   message: scalar,
   source: eventSource,
-  firstTimestamp: scalar,
-  lastTimestamp: scalar,
+  firstTimestamp: time,
+  lastTimestamp: time,
   count: scalar,
   type: scalar,
-  eventTime: scalar,
+  eventTime: microTime,
   series: eventSeries,
   action: scalar,
   related: objectReference,
@@ -108,7 +110,7 @@ export const coreEventFields: FieldTree = kindTree({
 });
 
 export const eventsV1Fields: FieldTree = kindTree({
-  eventTime: scalar,
+  eventTime: microTime,
   series: eventSeries,
   reportingController: scalar,
   reportingInstance: scalar,
@@ -119,8 +121,8 @@ export const eventsV1Fields: FieldTree = kindTree({
   note: scalar,
   type: scalar,
   deprecatedSource: eventSource,
-  deprecatedFirstTimestamp: scalar,
-  deprecatedLastTimestamp: scalar,
+  deprecatedFirstTimestamp: time,
+  deprecatedLastTimestamp: time,
   deprecatedCount: scalar,
 });
 
@@ -129,8 +131,8 @@ export const leaseFields: FieldTree = kindTree({
     fields: {
       holderIdentity: scalar,
       leaseDurationSeconds: scalar,
-      acquireTime: scalar,
-      renewTime: scalar,
+      acquireTime: microTime,
+      renewTime: microTime,
       leaseTransitions: scalar,
       strategy: scalar,
       preferredHolder: scalar,

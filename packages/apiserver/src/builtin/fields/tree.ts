@@ -1,5 +1,7 @@
 // Built-in kinds are Go structs in kube-apiserver: a field the struct does not have is dropped
-// on decode and reported per fieldValidation. A FieldTree describes those structs' JSON fields.
+// on decode and reported per fieldValidation, and times are parsed into time.Time. A FieldTree
+// describes those structs' JSON fields.
+import { normalizeTime, type TimeKind } from "../../operations/timestamp.js";
 
 export interface FieldTree {
   /** An object with exactly these fields. */
@@ -8,12 +10,16 @@ export interface FieldTree {
   items?: FieldTree;
   /** A map whose values follow this tree. */
   values?: FieldTree;
+  /** A metav1.Time or metav1.MicroTime: a string parsed and written again as Go does. */
+  time?: TimeKind;
 }
 
 /** A leaf (string, number, boolean) or any value the struct keeps as raw JSON. */
 export const scalar: FieldTree = {};
 export const stringList: FieldTree = { items: scalar };
 export const stringMap: FieldTree = { values: scalar };
+export const time: FieldTree = { time: "Time" };
+export const microTime: FieldTree = { time: "MicroTime" };
 
 export const objectMeta: FieldTree = {
   fields: {
@@ -24,8 +30,8 @@ export const objectMeta: FieldTree = {
     uid: scalar,
     resourceVersion: scalar,
     generation: scalar,
-    creationTimestamp: scalar,
-    deletionTimestamp: scalar,
+    creationTimestamp: time,
+    deletionTimestamp: time,
     deletionGracePeriodSeconds: scalar,
     labels: stringMap,
     annotations: stringMap,
@@ -63,7 +69,7 @@ export const condition: FieldTree = {
     type: scalar,
     status: scalar,
     observedGeneration: scalar,
-    lastTransitionTime: scalar,
+    lastTransitionTime: time,
     reason: scalar,
     message: scalar,
   },
@@ -79,12 +85,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Drops the fields `tree` does not know, returning the pruned copy and the paths of what was
- * dropped (`spec.foo`, `spec.ports[0].bar`), in the form kube's strict decoder reports them.
+ * Reads `value` as the structs of `tree`: drops the fields `tree` does not know, returning the
+ * pruned copy and the paths of what was dropped (`spec.foo`, `spec.ports[0].bar`) in the form
+ * kube's strict decoder reports them, and writes each time as Go would after parsing it (throws
+ * TimeParseError for one Go refuses).
  */
-export function pruneUnknownFields<T>(value: T, tree: FieldTree, path = ""): { value: T; unknown: string[] } {
+export function readAsStructs<T>(value: T, tree: FieldTree, path = ""): { value: T; unknown: string[] } {
   const unknown: string[] = [];
   const walk = (node: unknown, at: FieldTree, where: string): unknown => {
+    if (at.time && typeof node === "string") return normalizeTime(node, at.time);
     if (at.fields && isObject(node)) {
       const out: Record<string, unknown> = {};
       for (const [key, child] of Object.entries(node)) {
