@@ -78,23 +78,37 @@ test("the deprecated /watch/ prefix: a collection, and one object by name (reque
   everywhere.close();
 });
 
-test("a named GET with ?watch=true is a plain GET (only a request without a name becomes a watch)", async () => {
+test("a named GET with ?watch=true is a plain GET: only a request without a name becomes a list or a watch (requestinfo.go NewRequestInfo, handlers/get.go GetResource)", async () => {
   const reply = await api.get(`${leases}/one?watch=true`);
   assert.equal(reply.status, 200);
   assert.equal(reply.body.kind, "Lease");
 });
 
-test("limit and timeoutSeconds that are not integers are refused with 400, as ListOptions conversion refuses them", async () => {
-  for (const query of ["limit=abc", "limit=1.5", "timeoutSeconds=abc"]) {
+test("limit and timeoutSeconds are read with strconv.ParseInt and its error is 400 (runtime/conversion.go Convert_Slice_string_To_int64, handlers/get.go ListResource)", async () => {
+  const refused: [string, string][] = [
+    ["limit=abc", 'strconv.ParseInt: parsing "abc": invalid syntax'],
+    ["limit=1.5", 'strconv.ParseInt: parsing "1.5": invalid syntax'],
+    ["limit=", 'strconv.ParseInt: parsing "": invalid syntax'],
+    ["limit=9223372036854775808", 'strconv.ParseInt: parsing "9223372036854775808": value out of range'],
+    ["timeoutSeconds=abc", 'strconv.ParseInt: parsing "abc": invalid syntax'],
+    ["watch=1&timeoutSeconds=soon", 'strconv.ParseInt: parsing "soon": invalid syntax'],
+  ];
+  for (const [query, message] of refused) {
     const reply = await api.get(`${leases}?${query}`);
     assert.equal(reply.status, 400, query);
     assert.equal(reply.body.reason, "BadRequest", query);
+    assert.equal(reply.body.message, message, query);
   }
-  const watch = await api.get(`${leases}?watch=1&timeoutSeconds=soon`);
-  assert.equal(watch.status, 400);
+  // A sign is allowed; a limit not above 0 is no limit (etcd3/store.go GetList, cacher.go shouldDelegateList).
+  const plus = await api.get(`${leases}?limit=%2B1`);
+  assert.equal((plus.body.items as unknown[]).length, 1);
+  assert.ok((plus.body.metadata as { continue?: string }).continue);
+  const minus = await api.get(`${leases}?limit=-1`);
+  assert.equal(minus.status, 200);
+  assert.equal((minus.body.metadata as { continue?: string }).continue, undefined);
 });
 
-test("a watch with a timeout past Node's longest timer stays open (it ended after 1 ms)", {
+test("a watch with a timeout past Node's longest timer stays open: kube takes any timeoutSeconds as a duration (handlers/get.go ListResource); Node's timer ended it after 1 ms", {
   timeout: 10_000,
 }, async () => {
   const stream = await api.watch(
@@ -137,7 +151,7 @@ test("an object sent as text/plain is 415, one sent without a Content-Type is re
   assert.equal(bare, 201);
 });
 
-test("a subresource the kind does not serve is 404, as a path with no route (a Lease has no status)", async () => {
+test("a subresource the kind does not serve is 404, as a path with no route (a Lease has no status; endpoints/installer.go registers status only for a storage with one, go-restful answers 404)", async () => {
   const patched = await api.patch(`${leases}/one/status`, { status: {} });
   assert.equal(patched.status, 404);
   assert.equal(patched.body.reason, "NotFound");

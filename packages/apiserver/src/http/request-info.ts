@@ -1,4 +1,5 @@
 // Splits a resource URL into its parts, the way kube-apiserver's RequestInfo resolver does.
+import { goQuote } from "../crd/field-errors.js";
 import { BadRequestError } from "../errors.js";
 
 export type Verb = "get" | "list" | "watch" | "create" | "update" | "patch" | "delete" | "deletecollection";
@@ -31,19 +32,20 @@ export function queryFlag(query: URLSearchParams, name: string): boolean {
 }
 
 /**
- * An integer query parameter (limit, timeoutSeconds): undefined when absent;
- * kube-apiserver's conversion into ListOptions refuses a value that is not
- * one with 400 BadRequest, so does this.
+ * An integer query parameter (limit, timeoutSeconds): undefined when absent. kube-apiserver
+ * converts it with strconv.ParseInt (apimachinery/pkg/runtime/conversion.go
+ * Convert_Slice_string_To_int64, reached from handlers/get.go ListResource's DecodeParameters)
+ * and answers its error as 400 BadRequest; an empty value is refused too.
  */
 export function queryInteger(query: URLSearchParams, name: string): number | undefined {
   const value = query.get(name);
-  if (value === null || value === "") return undefined;
-  if (!/^-?\d{1,15}$/.test(value)) {
-    throw new BadRequestError(
-      `${name}: Invalid value: ${JSON.stringify(value.slice(0, 64))}: must be an integer`,
-    );
-  }
-  return Number(value);
+  if (value === null) return undefined;
+  const refused = (problem: string) =>
+    new BadRequestError(`strconv.ParseInt: parsing ${goQuote(value)}: ${problem}`);
+  if (!/^[+-]?\d+$/.test(value)) throw refused("invalid syntax");
+  const exact = BigInt(value);
+  if (exact < -(2n ** 63n) || exact >= 2n ** 63n) throw refused("value out of range");
+  return Number(exact);
 }
 
 function verbFor(method: string, hasName: boolean, watch: boolean): Verb {
