@@ -293,10 +293,21 @@ class ServiceDecider {
   /**
    * An address the Service's sharing key already holds in one of the
    * candidate pools that it can join: the first pool in order, then the
-   * lowest address. Why the others cannot be joined is said in the condition.
+   * lowest address. Why the others cannot be joined is said in the
+   * condition; while the Service keeps `held`, only for those ranked before
+   * it, the ones it would have joined: an address after it was never its
+   * choice, and naming it would make the message depend on who came later
+   * (a restart would rewrite it).
    */
-  private joinShared(family: Family, candidates: readonly PoolView[]): FamilyDecision | undefined {
+  private joinShared(
+    family: Family,
+    candidates: readonly PoolView[],
+    held?: Address,
+  ): FamilyDecision | undefined {
     if (!this.profile) return undefined;
+    const heldRank = held ? candidates.indexOf(this.poolOf(held)!) : -1;
+    const ranksBeforeHeld = (rank: number, address: Address) =>
+      !held || rank < heldRank || (rank === heldRank && address.value < held.value);
     let best: { rank: number; address: Address; pool: string; with: string } | undefined;
     let examined = 0;
     const seen = new Set<bigint>();
@@ -312,7 +323,9 @@ class ServiceDecider {
       const why = whyCannotJoin(this.key, this.profile, others);
       const text = formatAddress(family, address.value);
       if (why !== undefined) {
-        this.sharingNotices.add(`${text} of sharing key ${quote(this.profile.key)} is not shared: ${why}`);
+        if (ranksBeforeHeld(rank, address)) {
+          this.sharingNotices.add(`${text} of sharing key ${quote(this.profile.key)} is not shared: ${why}`);
+        }
         continue;
       }
       if (!best || rank < best.rank || (rank === best.rank && address.value < best.address.value)) {
@@ -394,7 +407,11 @@ class ServiceDecider {
     const candidates = named ?? automaticPools(this.context, family);
     const kept = this.keepFirst(held, (view) => candidates.includes(view));
     // An address of its own is kept, never swapped for a shared one; why it is not shared is still said.
-    const joined = this.joinShared(family, candidates);
+    const joined = this.joinShared(
+      family,
+      candidates,
+      kept && "address" in kept ? parseAddress(kept.address) : undefined,
+    );
     if (kept) return kept;
     if (joined) return joined;
     const choice = choosePools(candidates, family, this.context);

@@ -314,6 +314,25 @@ describe("sharing after a restart", () => {
       assert.deepEqual(restarted.services.get(name), first.services.get(name));
   });
 
+  it("rewrites no message at start: a member holding the first address of its key says nothing of a collider that came after it", () => {
+    // As the controller does: each Service reconciled when it changes, until its status stands.
+    const first = new TestCluster([A]);
+    const arrive = (name: string, options: ServiceOptions) => {
+      first.setService(lbService(name, options));
+      while (first.reconcile(name));
+    };
+    arrive("ns/a", { ...key("k"), ports: ["TCP/1"], created: 1 });
+    arrive("ns/collides", { ...key("k"), ports: ["TCP/1"], created: 2 });
+    assert.deepEqual(first.ips("ns/collides"), ["10.0.0.1"]);
+    assert.match(message(first, "ns/collides"), /10\.0\.0\.0 .*not shared: port TCP\/1/);
+
+    const restarted = new TestCluster([A]);
+    for (const service of first.services.values()) restarted.setService(service);
+    restarted.settle();
+    for (const name of first.services.keys())
+      assert.deepEqual(restarted.services.get(name), first.services.get(name), name);
+  });
+
   it("finds a conflict at start only between Services that may not share", () => {
     const registry = new PoolRegistry();
     registry.sync("a-pool", A);
