@@ -136,6 +136,8 @@ export async function createPool(
   name: string,
   spec: Record<string, unknown>,
   api: { group: string; version: string } = { group: "projectcalico.org", version: "v3" },
+  /** Created with the pool, so no Service is decided before the controller sees them. */
+  annotations?: Record<string, string>,
 ): Promise<void> {
   await cluster.custom.createClusterCustomObject({
     ...api,
@@ -143,7 +145,7 @@ export async function createPool(
     body: {
       apiVersion: `${api.group}/${api.version}`,
       kind: "IPPool",
-      metadata: { name },
+      metadata: { name, annotations },
       spec: { allowedUses: ["LoadBalancer"], ...spec },
     },
   });
