@@ -24,10 +24,13 @@ import { boundedMessage, listSome, quote } from "./bounded.js";
 import { type CurrentAddress, currentAddresses, parseIngressAddress } from "./current-addresses.js";
 import { type ManagementConfig, requestedFamilies, type UnmanagedCode, whyUnmanaged } from "./managed.js";
 import {
-  automaticPools,
+  candidatePools,
   choosePools,
   type PoolContext,
   type PoolSetReader,
+  type PoolStanding,
+  poolStandings,
+  servingPoolOf,
   whyCannotKeep,
   whyCannotServe,
 } from "./pool-choice.js";
@@ -99,6 +102,8 @@ export interface Decision {
   requestedPools: string[];
   /** The Service's sharing profile (lbipam.io/sharing-key), recorded with what it holds. */
   sharing?: SharingProfile;
+  /** Per family decided from pools: every pool and where it stood (explain shows what the choice was made from). */
+  poolStandings: Partial<Record<Family, PoolStanding[]>>;
   /** What the condition says after its main text (typo'd keys, missing pools, addresses not shared). */
   notices: string[];
 }
@@ -227,10 +232,12 @@ class ServiceDecider {
     this.context = poolContextOf(input);
   }
 
+  /** Where each pool stood, per family chosen from pools. */
+  private readonly standings: Partial<Record<Family, PoolStanding[]>> = {};
+
   /** The view of the serving pool holding an address, if any. */
   private poolOf(address: Address): PoolView | undefined {
-    const pool = this.input.poolSet.find(address.family, address.value);
-    return pool ? this.input.pools.get(pool.name) : undefined;
+    return servingPoolOf(this.context, address);
   }
 
   private inPoolRange = (address: Address): boolean =>
@@ -337,10 +344,15 @@ class ServiceDecider {
     return { family, action: "share", address, pool: best.pool, with: best.with };
   }
 
-  private decideAddress(wanted: RequestedAddress, held: CurrentAddress[]): FamilyDecision {
+  private decideAddress(
+    wanted: RequestedAddress,
+    held: CurrentAddress[],
+    standings: readonly PoolStanding[],
+  ): FamilyDecision {
     const family = wanted.family;
     const current = held.find((address) => address.value === wanted.value);
-    const view = this.poolOf(wanted);
+    const standing = standings[0]?.order === undefined ? undefined : standings[0];
+    const view = standing?.view;
     const wait = (reason: ServiceReason, why: string): FamilyDecision => ({
       family,
       action: "wait",
@@ -350,10 +362,10 @@ class ServiceDecider {
     const kept =
       current && view && whyCannotKeep(view, this.context) === undefined ? this.hold(current) : undefined;
     if (kept) return kept;
-    if (!view?.loadBalancer) {
+    if (!view) {
       return wait(ServiceReason.RequestedIPNotInPool, "not in any LoadBalancer pool that can serve");
     }
-    const blocked = whyCannotServe(view, this.context);
+    const blocked = standing.blocked;
     if (blocked) return wait(blocked.reason, blocked.message);
     const holder = this.input.holderOf(wanted);
     const others = this.otherMembers(wanted);
@@ -388,8 +400,10 @@ class ServiceDecider {
     held: CurrentAddress[],
   ): FamilyDecision {
     const wanted = request.addresses[family];
-    if (wanted) return this.decideAddress(wanted, held);
     const named = annotated.views[family];
+    const standings = poolStandings(this.context, wanted ? { family, address: wanted } : { family, named });
+    this.standings[family] = standings;
+    if (wanted) return this.decideAddress(wanted, held, standings);
     if (named?.length === 0 && (annotated.missing[family]?.length ?? 0) > 0) {
       // Only missing pools are named: an address the Service has is kept until one exists (a
       // typo in the name must not take it away); without one, the Service waits for the pool.
@@ -404,7 +418,7 @@ class ServiceDecider {
     }
     // Without a pool annotation only Automatic pools qualify, so an address of a
     // Manual pool is released when its annotation goes away.
-    const candidates = named ?? automaticPools(this.context, family);
+    const candidates = candidatePools(standings);
     const kept = this.keepFirst(held, (view) => candidates.includes(view));
     // An address of its own is kept, never swapped for a shared one; why it is not shared is still said.
     const joined = this.joinShared(
@@ -414,7 +428,7 @@ class ServiceDecider {
     );
     if (kept) return kept;
     if (joined) return joined;
-    const choice = choosePools(candidates, family, this.context);
+    const choice = choosePools(standings, family);
     if ("pools" in choice) return { family, action: "allocate", pools: choice.pools };
     return { family, action: "wait", reason: choice.reason, message: choice.message };
   }
@@ -445,6 +459,7 @@ class ServiceDecider {
         misspelled: [],
         requestedPools,
         notices: [],
+        poolStandings: {},
       };
     }
 
@@ -509,6 +524,7 @@ class ServiceDecider {
       misspelled: request.misspelled,
       requestedPools,
       ...(this.profile ? { sharing: this.profile } : {}),
+      poolStandings: this.standings,
     };
   }
 

@@ -33,6 +33,8 @@ export interface PoolView {
   selectorError: string | undefined;
   /** lbipam.io/service-selector over the Service's own labels; undefined: every Service (or it does not parse: annotationError). */
   serviceMatcher: LabelMatcher | undefined;
+  /** lbipam.io/service-selector as written, for messages. */
+  serviceSelector: string | undefined;
   /** lbipam.io/priority: automatic pools with one come first, lower first; undefined: after them. */
   priority: number | undefined;
   /** Why one of lbipam's own pool annotations (lbipam.io/...) is unusable: the pool then serves nothing new. */
@@ -201,6 +203,7 @@ export function toPoolView(pool: IPPool): PoolView {
     namespaceMatcher,
     selectorError,
     serviceMatcher: typeof services === "function" ? services : undefined,
+    serviceSelector: annotations[POOL_SERVICE_SELECTOR_ANNOTATION],
     priority: typeof priority === "number" ? priority : undefined,
     annotationError: annotationErrors.length > 0 ? annotationErrors.join("; ") : undefined,
     terminating: pool.metadata.deletionTimestamp !== undefined,
