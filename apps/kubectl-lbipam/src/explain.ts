@@ -1,24 +1,20 @@
 // `kubectl lbipam explain`: the Service's request, each pool and why it was or
 // was not used, the decision of the SAME `decide` the controller runs, and what
 // would unblock a Service that waits.
-import { cidrContains, type Family, formatCidr, parseAddress } from "@lbipam/allocator";
+import { type Family, formatCidr, parseAddress } from "@lbipam/allocator";
 import {
   type Decision,
   decide,
   exactCount,
   type FamilyDecision,
   listSome,
-  type PoolContext,
   type PoolView,
   parseServiceRequest,
-  poolContextOf,
   requestedFamilies,
   type Service,
   ServiceReason,
-  type ServiceRequest,
   serviceKey,
   shorten,
-  whyCannotServe,
 } from "@lbipam/api";
 import { renderTable } from "./output.js";
 import { type ClusterState, decisionInput } from "./state.js";
@@ -32,10 +28,19 @@ export interface PoolConsideration {
   family: "IPv4" | "IPv6" | null;
   cidr: string;
   mode: string;
+  /** lbipam.io/priority (null: none, after every pool with one). */
+  priority: number | null;
+  /** Where the decision tries the pool for its family, 1 first (null: the request rules it out). */
+  order: number | null;
+  /** The pool could give the Service a new address now. */
+  candidate: boolean;
   free: number | string;
   verdict: PoolVerdict;
   why: string;
-  /** The blocking reason (ServiceReason) when the verdict is `blocked`. */
+  /**
+   * Why not, as a code: a ServiceReason when blocked or full, else what rules
+   * the pool out (NotLoadBalancer, OtherFamily, NotHoldingAddress, NotNamed, NoFamily, Manual).
+   */
   reason?: string;
 }
 
@@ -76,85 +81,102 @@ function poolHolding(state: ClusterState, text: string): string | undefined {
   return state.poolSet.find(address.family, address.value)?.name;
 }
 
-/** Why one LoadBalancer pool was, or was not, used for the Service. */
-function considerPool(
-  view: PoolView,
-  request: ServiceRequest,
-  families: Family[],
-  decision: Decision,
-  state: ClusterState,
-  context: PoolContext,
-): Pick<PoolConsideration, "verdict" | "why" | "reason"> {
-  const family = view.family;
-  if (family === undefined || view.cidr === undefined) {
-    return { verdict: "blocked", why: "the pool is invalid (see `kubectl lbipam pools`)" };
+type Verdict = Pick<PoolConsideration, "verdict" | "why" | "reason" | "candidate" | "order">;
+
+/**
+ * Why one pool was, or was not, used for the Service: where the decision's
+ * own poolStandings put it (the one rule, packages/api pool-choice.ts), and
+ * what the decision did with it.
+ */
+function considerPool(view: PoolView, families: Family[], decision: Decision, state: ClusterState): Verdict {
+  const none = { candidate: false, order: null } as const;
+  if (!view.loadBalancer) {
+    return {
+      ...none,
+      verdict: "not-considered",
+      why: "spec.allowedUses has no LoadBalancer",
+      reason: "NotLoadBalancer",
+    };
   }
-  if (!decision.managed) return { verdict: "not-considered", why: "lbipam does not manage the Service" };
-  if (!families.includes(family)) {
-    return { verdict: "not-considered", why: `the Service is not served for ${FAMILY[family]}` };
+  if (!decision.managed)
+    return { ...none, verdict: "not-considered", why: "lbipam does not manage the Service" };
+  const family = view.family ?? families[0];
+  if (family === undefined || !families.includes(family)) {
+    return {
+      ...none,
+      verdict: "not-considered",
+      why: `the Service is not served for ${FAMILY[family ?? 4]}`,
+      reason: "OtherFamily",
+    };
   }
   const chosen = decision.families.find((d) => d.family === family);
-  if (chosen?.action === "keep" && poolHolding(state, chosen.address) === view.name) {
-    return { verdict: "used", why: `holds ${chosen.address} for the Service (kept)` };
-  }
-  if (chosen?.action === "claim" && chosen.pool === view.name) {
-    return { verdict: "used", why: `would claim ${chosen.address} for the Service` };
-  }
-  if (
-    chosen?.action === "wait" &&
-    (chosen.reason === ServiceReason.InvalidAnnotation || chosen.reason === ServiceReason.ServiceTerminating)
-  ) {
+  const standing = decision.poolStandings[family]?.find((s) => s.view === view);
+  if (standing === undefined) {
+    // The decision chose from no pool: the request is malformed, or the Service is going away.
     return {
+      ...none,
       verdict: "not-considered",
       why:
-        chosen.reason === ServiceReason.InvalidAnnotation
-          ? "the Service's request is malformed: it keeps what it has and gets nothing new"
-          : "the Service is being deleted: it gets nothing new",
+        chosen?.action === "wait" && chosen.reason === ServiceReason.ServiceTerminating
+          ? "the Service is being deleted: it gets nothing new"
+          : "the Service's request is malformed: it keeps what it has and gets nothing new",
     };
   }
-  const blockedBy = (): Pick<PoolConsideration, "verdict" | "why" | "reason"> | undefined => {
-    const blocked = whyCannotServe(view, context);
-    return blocked && { verdict: "blocked", why: blocked.message, reason: blocked.reason };
-  };
-  const wanted = request.addresses[family];
-  if (wanted) {
-    if (!cidrContains(view.cidr, wanted)) {
-      return {
-        verdict: "not-considered",
-        why: `the Service asks for ${wanted.text} (${wanted.source}), not in this pool`,
-      };
-    }
-    return blockedBy() ?? { verdict: "candidate", why: `holds the requested ${wanted.text}` };
-  }
-  const named = request.pools[family];
-  if (named && !named.includes(view.name) && !named.includes(formatCidr(view.cidr))) {
-    return { verdict: "not-considered", why: `not named in projectcalico.org/ipv${family}pools` };
-  }
-  if (!named && view.mode !== "Automatic") {
+  if (standing.notCandidate) {
     return {
+      ...none,
       verdict: "not-considered",
-      why: `Manual pool: serves only Services that name it (projectcalico.org/ipv${family}pools) or one of its addresses`,
+      why: standing.notCandidate.message,
+      reason: standing.notCandidate.code,
     };
   }
-  const blocked = blockedBy();
-  if (blocked) return blocked;
-  const free = state.poolSet.get(view.name)?.counts().free ?? 0n;
-  if (free === 0n) return { verdict: "full", why: "no free address (every address allocated or reserved)" };
+  const order = standing.order ?? null;
+  const candidate = !standing.blocked && !standing.full;
+  const used = (why: string): Verdict => ({
+    verdict: "used",
+    why: standing.blocked ? `${why}; no new addresses: ${standing.blocked.message}` : why,
+    candidate,
+    order,
+  });
+  if (chosen?.action === "keep" && poolHolding(state, chosen.address) === view.name) {
+    return used(`holds ${chosen.address} for the Service (kept)`);
+  }
+  if (chosen?.action === "claim" && chosen.pool === view.name) return used(`would claim ${chosen.address}`);
+  if (chosen?.action === "share" && chosen.pool === view.name) {
+    return used(`shares ${chosen.address} with ${chosen.with} (sharing key)`);
+  }
+  if (standing.blocked) {
+    return {
+      verdict: "blocked",
+      why: standing.blocked.message,
+      reason: standing.blocked.reason,
+      candidate,
+      order,
+    };
+  }
+  if (standing.full) {
+    return {
+      verdict: "full",
+      why: "no free address (every address allocated or reserved)",
+      reason: ServiceReason.PoolExhausted,
+      candidate,
+      order,
+    };
+  }
+  const rank = `order ${order}, ${view.priority === undefined ? "no lbipam.io/priority" : `lbipam.io/priority ${view.priority}`}`;
+  const could = (why: string): Verdict => ({ verdict: "candidate", why, candidate, order });
   if (chosen?.action === "allocate") {
     return chosen.pools[0] === view.name
-      ? {
-          verdict: "used",
-          why: `first candidate (lbipam.io/priority${view.priority === undefined ? " unset" : ` ${view.priority}`}, then name) with a free address: allocates from it`,
-        }
-      : { verdict: "candidate", why: `has free addresses; used once ${chosen.pools[0]} is full` };
+      ? { verdict: "used", why: `first with a free address (${rank}): allocates from it`, candidate, order }
+      : could(`${rank}: used once ${chosen.pools[0]} is full`);
   }
-  if (chosen?.action === "keep" || chosen?.action === "claim") {
-    return { verdict: "candidate", why: `could serve, but the Service keeps ${chosen.address}` };
+  if (chosen?.action === "keep" || chosen?.action === "claim" || chosen?.action === "share") {
+    return could(`could serve (${rank}), but the Service keeps ${chosen.address}`);
   }
   if (chosen?.action === "wait" && chosen.reason === ServiceReason.FamilyPending) {
-    return { verdict: "candidate", why: "could serve, but RequireDualStack waits for the other family" };
+    return could("could serve, but RequireDualStack waits for the other family");
   }
-  return { verdict: "candidate", why: "could serve" };
+  return could(`could serve (${rank})`);
 }
 
 /** What the operator can change so the waiting families get an address. */
@@ -204,6 +226,7 @@ function unblockHints(
       case ServiceReason.PoolDisabled:
       case ServiceReason.PoolNotAllocatable:
       case ServiceReason.NamespaceNotAllowed:
+      case ServiceReason.ServiceNotSelected:
       case ServiceReason.PoolExhausted: {
         if (pools.length === 0) {
           const wanted = explanation.request.pools[family];
@@ -223,6 +246,10 @@ function unblockHints(
           } else if (pool.reason === ServiceReason.NamespaceNotAllowed) {
             add(
               `pool ${pool.name}'s namespaceSelector does not match namespace ${namespace}: change the selector or the namespace's labels`,
+            );
+          } else if (pool.reason === ServiceReason.ServiceNotSelected) {
+            add(
+              `pool ${pool.name}'s lbipam.io/service-selector does not select the Service: change the selector or the Service's labels`,
             );
           } else if (pool.verdict === "blocked") {
             add(`fix pool ${pool.name}: ${pool.why} (see \`kubectl lbipam pools\`)`);
@@ -270,18 +297,24 @@ export function explainService(state: ClusterState, service: Service): Explanati
   const decision = decide(input);
   const request = parseServiceRequest(service);
   const families = requestedFamilies(service);
-  const context = poolContextOf(input);
   const pools = [...state.views.values()]
-    .filter((view) => view.loadBalancer)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map((view) => ({
-      name: view.name,
-      family: view.family === undefined ? null : FAMILY[view.family],
-      cidr: view.cidr ? formatCidr(view.cidr) : "-",
-      mode: view.mode,
-      free: exactCount(state.poolSet.get(view.name)?.counts().free ?? 0n),
-      ...considerPool(view, request, families, decision, state, context),
-    }));
+    .map((view): PoolConsideration => {
+      const { candidate, order, verdict, why, reason } = considerPool(view, families, decision, state);
+      return {
+        name: view.name,
+        family: view.family === undefined ? null : FAMILY[view.family],
+        cidr: view.cidr ? formatCidr(view.cidr) : "-",
+        mode: view.mode,
+        priority: view.priority ?? null,
+        order,
+        candidate,
+        free: exactCount(state.poolSet.get(view.name)?.counts().free ?? 0n),
+        verdict,
+        why,
+        ...(reason === undefined ? {} : { reason }),
+      };
+    });
   const pick = <T>(record: Partial<Record<Family, T>>) => {
     const out: Partial<Record<"IPv4" | "IPv6", T>> = {};
     for (const family of [4, 6] as const) {
@@ -371,18 +404,28 @@ export function renderExplanation(e: Explanation): string {
             pools.map((name) => shorten(name)),
             ", ",
           )} (projectcalico.org/ipv${family === "IPv4" ? 4 : 6}pools)`
-        : "any Automatic LoadBalancer pool";
+        : "any Automatic LoadBalancer pool, by lbipam.io/priority (none last), then name";
     out.push(`  ${`${family}:`.padEnd(16)}${what}`);
   }
   for (const problem of e.request.problems) {
     out.push(`  problem:        ${problem.annotation} ${JSON.stringify(problem.value)}: ${problem.reason}`);
   }
   out.push("", "Pools:");
-  if (e.pools.length === 0) out.push("  no LoadBalancer pool exists");
+  if (e.pools.length === 0) out.push("  no IPPool exists");
   else {
     const table = renderTable(
-      ["NAME", "FAMILY", "CIDR", "MODE", "FREE", "VERDICT", "WHY"],
-      e.pools.map((p) => [p.name, p.family ?? "-", p.cidr, p.mode, String(p.free), p.verdict, p.why]),
+      ["NAME", "FAMILY", "CIDR", "MODE", "PRIORITY", "ORDER", "FREE", "VERDICT", "WHY"],
+      e.pools.map((p) => [
+        p.name,
+        p.family ?? "-",
+        p.cidr,
+        p.mode,
+        p.priority === null ? "-" : String(p.priority),
+        p.order === null ? "-" : String(p.order),
+        String(p.free),
+        p.verdict,
+        p.why,
+      ]),
     );
     out.push(
       ...table

@@ -82,9 +82,134 @@ describe("explain", () => {
     assert.equal(explanation.pools[0]!.free, exact);
     assert.match(
       renderExplanation(explanation),
-      new RegExp(`^ {2}huge +IPv6 +3000::/8 +Automatic +${exact} `, "m"),
+      new RegExp(`^ {2}huge +IPv6 +3000::/8 +Automatic +- +1 +${exact} `, "m"),
     );
     assert.match(JSON.stringify(explanation), new RegExp(`"free":"${exact}"`));
+  });
+
+  describe("every pool, whether it is a candidate and why, from the decision's own poolStandings", () => {
+    const choice = [
+      pool("workloads", { cidr: "10.0.0.0/16", allowedUses: ["Workload"] }),
+      pool("v6", { cidr: "2001:db8::/120" }),
+      pool("manual", { cidr: "198.51.100.0/30", blockSize: 30, assignmentMode: "Manual" }),
+      pool("low", { cidr: "192.0.2.0/31", blockSize: 31 }, { "lbipam.io/priority": "5" }),
+      pool("high", { cidr: "192.0.2.8/30", blockSize: 30 }, { "lbipam.io/priority": "10" }),
+      pool("off", { cidr: "192.0.2.16/30", blockSize: 30, disabled: true }),
+      pool("plain", { cidr: "192.0.2.32/30", blockSize: 30 }),
+      pool(
+        "web-only",
+        { cidr: "192.0.2.64/30", blockSize: 30 },
+        { "lbipam.io/service-selector": "app == 'web'" },
+      ),
+    ];
+    const holders = [
+      service("ns/a", { ingress: ["192.0.2.0"] }),
+      service("ns/b", { ingress: ["192.0.2.1"] }),
+    ];
+    const row = (p: ReturnType<typeof explainService>["pools"][number]) =>
+      [p.name, p.candidate, p.order, p.priority, p.verdict, p.reason ?? null].join(" ");
+
+    it("automatic: by priority (none last), then name; full, disabled, not selected, Manual, other family, not LoadBalancer", () => {
+      const { explanation, state, target } = explain(
+        { pools: choice, services: [...holders, service("ns/api", { labels: { app: "api" } })] },
+        "ns/api",
+      );
+      assert.deepEqual(explanation.pools.map(row), [
+        "high true 2 10 used ",
+        "low false 1 5 full PoolExhausted",
+        "manual false   not-considered Manual",
+        "off false 3  blocked PoolDisabled",
+        "plain true 4  candidate ",
+        "v6 false   not-considered OtherFamily",
+        "web-only false 5  blocked ServiceNotSelected",
+        "workloads false   not-considered NotLoadBalancer",
+      ]);
+      // The pool explain says is used is the one the decision allocates from, in the decision's order.
+      assert.deepEqual(decide(decisionInput(state, target)).families, [
+        { family: 4, action: "allocate", pools: ["high", "plain"] },
+      ]);
+      const why = Object.fromEntries(explanation.pools.map((p) => [p.name, p.why]));
+      assert.equal(why.high, "first with a free address (order 2, lbipam.io/priority 10): allocates from it");
+      assert.equal(why.plain, "order 4, no lbipam.io/priority: used once high is full");
+      assert.equal(
+        why["web-only"],
+        `pool web-only does not select this Service (lbipam.io/service-selector "app == 'web'")`,
+      );
+      assert.match(why.manual!, /^assignmentMode Manual: serves only Services that name it/);
+      const text = renderExplanation(explanation);
+      assert.match(text, /^ {2}NAME +FAMILY +CIDR +MODE +PRIORITY +ORDER +FREE +VERDICT +WHY$/m);
+      assert.match(
+        text,
+        /^ {2}high +IPv4 +192\.0\.2\.8\/30 +Automatic +10 +2 +4 +used +first with a free address/m,
+      );
+      assert.match(text, /^ {2}low +IPv4 +192\.0\.2\.0\/31 +Automatic +5 +1 +0 +full +no free address/m);
+      assert.match(
+        text,
+        /^ {2}workloads +IPv4 +10\.0\.0\.0\/16 +Automatic +- +- +\d+ +not-considered +spec\.allowedUses has no LoadBalancer$/m,
+      );
+      assert.match(JSON.stringify(explanation.pools[0]), /"priority":10,"order":2,"candidate":true/);
+    });
+
+    it("pools named by the annotation: in its order, a Manual one too; the others are not named", () => {
+      const { explanation } = explain(
+        {
+          pools: choice,
+          services: [
+            service("ns/named", { annotations: { "projectcalico.org/ipv4pools": '["plain","manual"]' } }),
+          ],
+        },
+        "ns/named",
+      );
+      assert.deepEqual(explanation.pools.filter((p) => p.order !== null).map(row), [
+        "manual true 2  candidate ",
+        "plain true 1  used ",
+      ]);
+      const others = explanation.pools.filter(
+        (p) => p.order === null && p.family === "IPv4" && p.cidr !== "10.0.0.0/16",
+      );
+      assert.deepEqual([...new Set(others.map((p) => p.reason))], ["NotNamed"]);
+    });
+
+    it("an address asked for: only its pool, no fallback", () => {
+      const { explanation } = explain(
+        {
+          pools: choice,
+          services: [
+            service("ns/pinned", { annotations: { "projectcalico.org/loadBalancerIPs": '["192.0.2.33"]' } }),
+          ],
+        },
+        "ns/pinned",
+      );
+      const rows = explanation.pools.filter((p) => p.family === "IPv4" && p.reason !== "NotLoadBalancer");
+      assert.deepEqual(
+        rows.map((p) => [p.name, p.verdict, p.reason ?? p.why]),
+        [
+          ["high", "not-considered", "NotHoldingAddress"],
+          ["low", "not-considered", "NotHoldingAddress"],
+          ["manual", "not-considered", "NotHoldingAddress"],
+          ["off", "not-considered", "NotHoldingAddress"],
+          ["plain", "used", "would claim 192.0.2.33"],
+          ["web-only", "not-considered", "NotHoldingAddress"],
+        ],
+      );
+    });
+
+    it("a Service no pool selects waits ServiceNotSelected, and the hint names the selector's pool", () => {
+      const only = choice.filter((p) => p.metadata.name === "web-only");
+      const api = explain(
+        { pools: only, services: [service("ns/api", { labels: { app: "api" } })] },
+        "ns/api",
+      );
+      assert.equal(api.explanation.decision.condition?.reason, "ServiceNotSelected");
+      assert.deepEqual(api.explanation.unblock, [
+        "pool web-only's lbipam.io/service-selector does not select the Service: change the selector or the Service's labels",
+      ]);
+      const web = explain(
+        { pools: only, services: [service("ns/web", { labels: { app: "web" } })] },
+        "ns/web",
+      );
+      assert.deepEqual(web.explanation.pools.map(row), ["web-only true 1  used "]);
+    });
   });
 
   it("gives the decision of the controller's own decide", () => {

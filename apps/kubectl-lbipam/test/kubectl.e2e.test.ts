@@ -325,11 +325,37 @@ describe("kubectl lbipam, through kubectl's plugin discovery", () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^Service: +shop\/pending$/m);
     assert.match(run.stdout, /^Addresses: +<pending>$/m);
-    assert.match(run.stdout, /^ {2}edge +IPv4 +192\.0\.2\.0\/30 +Automatic +0 +full +no free address/m);
-    assert.match(run.stdout, /^ {2}standby +.* blocked +pool standby is disabled$/m);
+    assert.match(run.stdout, /^ {2}edge +IPv4 +192\.0\.2\.0\/30 +Automatic +- +1 +0 +full +no free address/m);
+    assert.match(run.stdout, /^ {2}standby +IPv4 .* Automatic +- +2 +8 +blocked +pool standby is disabled$/m);
+    assert.match(run.stdout, /^ {2}v6 +IPv6 .* not-considered +the Service is not served for IPv6$/m);
     assert.match(run.stdout, /^ {2}IPv4: wait \(PoolExhausted\): no free IPv4 address in edge$/m);
     assert.match(run.stdout, /^ {2}- free an address in pool edge/m);
     assert.match(run.stdout, /^ {2}- enable pool standby \(spec.disabled: false\)$/m);
+  });
+
+  it("kubectl lbipam explain -o json: every pool, whether it is a candidate, why not, its priority and the decision's order", async () => {
+    const run = await kubectl("lbipam", "explain", "pending", "-o", "json");
+    assert.equal(run.code, 0, run.stderr);
+    const pools = JSON.parse(run.stdout).pools.map(
+      (p: {
+        name: string;
+        candidate: boolean;
+        reason?: string;
+        priority: number | null;
+        order: number | null;
+      }) => ({
+        name: p.name,
+        candidate: p.candidate,
+        reason: p.reason,
+        priority: p.priority,
+        order: p.order,
+      }),
+    );
+    assert.deepEqual(pools, [
+      { name: "edge", candidate: false, reason: "PoolExhausted", priority: null, order: 1 },
+      { name: "standby", candidate: false, reason: "PoolDisabled", priority: null, order: 2 },
+      { name: "v6", candidate: false, reason: "OtherFamily", priority: null, order: null },
+    ]);
   });
 
   it("kubectl lbipam explain with -n and --context: a Service keeping its address", async () => {

@@ -17,11 +17,15 @@ export function fixtureObjects(...names: string[]): ClusterObjects {
   ).objects;
 }
 
-export function pool(name: string, spec: Partial<IPPool["spec"]> & { cidr: string }): IPPool {
+export function pool(
+  name: string,
+  spec: Partial<IPPool["spec"]> & { cidr: string },
+  annotations?: Record<string, string>,
+): IPPool {
   return {
     apiVersion: "projectcalico.org/v3",
     kind: "IPPool",
-    metadata: { name },
+    metadata: { name, ...(annotations ? { annotations } : {}) },
     spec: { allowedUses: ["LoadBalancer"], ...spec },
   };
 }
@@ -31,6 +35,7 @@ export function service(
   options: {
     created?: string;
     annotations?: Record<string, string>;
+    labels?: Record<string, string>;
     spec?: Service["spec"];
     ingress?: string[];
   } = {},
@@ -44,6 +49,7 @@ export function service(
       namespace,
       creationTimestamp: options.created,
       annotations: options.annotations,
+      ...(options.labels ? { labels: options.labels } : {}),
     },
     spec: { type: "LoadBalancer", ...options.spec },
     status: options.ingress ? { loadBalancer: { ingress: options.ingress.map((ip) => ({ ip })) } } : {},
