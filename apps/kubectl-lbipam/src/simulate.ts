@@ -5,7 +5,14 @@
 // (@lbipam/state carry-out), until a pass changes nothing (a release may
 // serve an older waiting Service).
 import { type Decision, decide, type IPFamily, type Service, serviceKey } from "@lbipam/api";
-import { conflictMessage, olderFirst, reconcileNow, type ServiceState, serviceState } from "@lbipam/state";
+import {
+  conflictMessage,
+  type Ledger,
+  olderFirst,
+  reconcileNow,
+  type ServiceState,
+  serviceState,
+} from "@lbipam/state";
 import { InputError } from "./errors.js";
 import { missingNamespacesProblem } from "./missing-namespaces.js";
 import { type PoolRow, poolRows } from "./pool-report.js";
@@ -42,9 +49,20 @@ export interface SimulatedConfiguration {
   source: "file" | "assumed";
 }
 
+/** An address the simulation leaves held by several Services of one sharing key. */
+export interface SharedAddress {
+  address: string;
+  /** lbipam.io/sharing-key of its members. */
+  key: string;
+  /** Its members, in the order the ledger records them. */
+  services: string[];
+}
+
 export interface SimulationResult {
   configuration: SimulatedConfiguration;
   services: SimulatedService[];
+  /** Addresses shared under a sharing key, in the order of their first member. */
+  shared: SharedAddress[];
   pools: PoolRow[];
   /**
    * Configuration and reservation entries that could not be used, duplicate
@@ -165,5 +183,28 @@ export function simulate(objects: ClusterObjects, options: SimulationOptions = {
     assignIPs: state.config.assignIPs,
     source: objects.configuration ? "file" : "assumed",
   };
-  return { configuration, services: outcomes, pools: poolRows(state, specs), problems };
+  return {
+    configuration,
+    services: outcomes,
+    shared: sharedAddresses(state.ledger, outcomes),
+    pools: poolRows(state, specs),
+    problems,
+  };
+}
+
+/** The addresses several Services hold once the simulation settled, from the ledger the decisions ran on. */
+function sharedAddresses(ledger: Ledger, services: readonly SimulatedService[]): SharedAddress[] {
+  const shared = new Map<string, SharedAddress>();
+  for (const { service } of services) {
+    for (const holding of ledger.holdings(service)) {
+      const members = ledger.membersOf(holding);
+      if (members.length < 2 || shared.has(holding.text)) continue;
+      shared.set(holding.text, {
+        address: holding.text,
+        key: members[0]?.profile?.key ?? "",
+        services: members.map((member) => member.service),
+      });
+    }
+  }
+  return [...shared.values()];
 }

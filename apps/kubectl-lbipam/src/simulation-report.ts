@@ -1,4 +1,5 @@
 // The text form of a simulation: Services, then pools, then problems.
+import { listSome } from "@lbipam/api";
 import { renderTable } from "./output.js";
 import { renderPoolNotes, renderPoolTable } from "./pool-report.js";
 import type { SimulatedConfiguration, SimulationResult } from "./simulate.js";
@@ -29,5 +30,11 @@ export function renderSimulation(result: SimulationResult, wide = false): string
   for (const s of result.services) counts.set(s.outcome, (counts.get(s.outcome) ?? 0) + 1);
   const summary = [...counts].map(([outcome, n]) => `${n} ${outcome}`).join(", ");
   const problems = result.problems.map((p) => `problem: ${p}\n`).join("");
-  return `${configurationLine(result.configuration)}\n\n${services}${summary ? `\n${summary}\n` : ""}\n${renderPoolTable(result.pools, wide)}${renderPoolNotes(result.pools)}${problems ? `\n${problems}` : ""}`;
+  const shared = result.shared
+    .map(
+      ({ address, key, services }) =>
+        `${address} shared by ${listSome(services, ", ")} (sharing key ${JSON.stringify(key)})\n`,
+    )
+    .join("");
+  return `${configurationLine(result.configuration)}\n\n${services}${summary ? `\n${summary}\n` : ""}${shared ? `\n${shared}` : ""}\n${renderPoolTable(result.pools, wide)}${renderPoolNotes(result.pools)}${problems ? `\n${problems}` : ""}`;
 }

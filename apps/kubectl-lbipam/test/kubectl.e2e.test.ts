@@ -467,6 +467,44 @@ describe("kubectl lbipam, through kubectl's plugin discovery", () => {
     assert.match(run.stdout, /^shop\/dual +192\.0\.2\.2,2001:db8:: +- +allocated/m);
   });
 
+  it("kubectl lbipam simulate predicts sharing: TCP and UDP 53 under one sharing key share, a colliding port does not", async () => {
+    const dns = (name: string, created: string, protocol: string) => ({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: {
+        name,
+        namespace: "ns",
+        creationTimestamp: created,
+        annotations: { "lbipam.io/sharing-key": "dns" },
+      },
+      spec: { type: "LoadBalancer", ports: [{ port: 53, protocol }] },
+    });
+    const file = join(dir, "sharing.yaml");
+    writeFileSync(
+      file,
+      [
+        {
+          apiVersion: "projectcalico.org/v3",
+          kind: "IPPool",
+          metadata: { name: "edge" },
+          spec: { cidr: "192.0.2.0/30", blockSize: 30, allowedUses: ["LoadBalancer"] },
+        },
+        dns("tcp", "2026-01-01T00:00:00Z", "TCP"),
+        dns("udp", "2026-01-02T00:00:00Z", "UDP"),
+        dns("clash", "2026-01-03T00:00:00Z", "TCP"),
+      ]
+        .map((object) => stringify(object))
+        .join("---\n"),
+    );
+    const run = await kubectl("lbipam", "simulate", "-f", file);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^ns\/udp +192\.0\.2\.0 +- +allocated/m);
+    assert.match(run.stdout, /^ns\/clash +192\.0\.2\.1 +- +allocated/m);
+    assert.match(run.stdout, /^192\.0\.2\.0 shared by ns\/tcp, ns\/udp \(sharing key "dns"\)$/m);
+    const json = JSON.parse((await kubectl("lbipam", "simulate", "-f", file, "-o", "json")).stdout);
+    assert.deepEqual(json.shared, [{ address: "192.0.2.0", key: "dns", services: ["ns/tcp", "ns/udp"] }]);
+  });
+
   it("simulate says which assignIPs it used, and warns when the files give no configuration", async () => {
     const fixtures = fileURLToPath(new URL("../../test/fixtures", import.meta.url));
     const config = join(dir, "kcc.yaml");

@@ -265,6 +265,41 @@ describe("simulate over the YAML fixtures", () => {
     ]);
   });
 
+  it("predicts sharing: one sharing key and disjoint ports (TCP and UDP 53) share an address, a port collision gets its own", () => {
+    const dns = (key: string, created: string, protocol: "TCP" | "UDP") =>
+      service(key, {
+        created,
+        annotations: { "lbipam.io/sharing-key": "dns" },
+        spec: { type: "LoadBalancer", ports: [{ port: 53, protocol }] },
+      });
+    const result = simulate(
+      objects({
+        pools: [pool("edge", { cidr: "192.0.2.0/30", blockSize: 30 })],
+        services: [
+          dns("ns/tcp", "2026-01-01T00:00:00Z", "TCP"),
+          dns("ns/udp", "2026-01-02T00:00:00Z", "UDP"),
+          dns("ns/clash", "2026-01-03T00:00:00Z", "TCP"),
+        ],
+      }),
+    );
+    assert.deepEqual(assignments(result), {
+      "ns/tcp": "allocated 192.0.2.0",
+      "ns/udp": "allocated 192.0.2.0",
+      "ns/clash": "allocated 192.0.2.1",
+    });
+    assert.deepEqual(result.shared, [{ address: "192.0.2.0", key: "dns", services: ["ns/tcp", "ns/udp"] }]);
+    const clash = result.services.find((s) => s.service === "ns/clash")!;
+    assert.match(
+      clash.message ?? "",
+      /192\.0\.2\.0 of sharing key "dns" is not shared: port TCP\/53 is used by Service ns\/tcp/,
+    );
+    const text = renderSimulation(result);
+    assert.match(text, /^192\.0\.2\.0 shared by ns\/tcp, ns\/udp \(sharing key "dns"\)$/m);
+    assert.doesNotMatch(text, /^192\.0\.2\.1 shared/m);
+    // The pool counts a shared address once.
+    assert.equal(result.pools[0]!.allocated, 2);
+  });
+
   it("an unknown --delete-pool is an error naming the pool", () => {
     assert.throws(
       () => simulate(fixtureObjects("pools.yaml"), { deletePools: ["nope"] }),
