@@ -204,6 +204,54 @@ describe("Calico clusters", () => {
     }
   });
 
+  it("Calico's v1 CRDs: lbipam.io/priority kept in Calico's v3 metadata (the projectcalico.org/metadata annotation) orders the pools, and a change to it counts", async () => {
+    const cluster = await startCluster(calicoV1Crds);
+    const api = { group: "crd.projectcalico.org", version: "v1" };
+    const rest = new RestClient(cluster.kubeconfig, 2);
+    let controller: ReturnType<typeof startController> | undefined;
+    /** What Calico writes for a v3 pool annotated through calicoctl (libcalico-go resources.go). */
+    const calicoMetadata = (priority: string) => ({
+      "projectcalico.org/metadata": JSON.stringify({
+        annotations: { "lbipam.io/priority": priority },
+        creationTimestamp: null,
+      }),
+    });
+    try {
+      await isolatedNamespace(cluster, "shop");
+      await createPool(cluster, "a", { cidr: "10.80.0.0/28", blockSize: 28 }, api);
+      await cluster.custom.createClusterCustomObject({
+        ...api,
+        plural: "ippools",
+        body: {
+          apiVersion: "crd.projectcalico.org/v1",
+          kind: "IPPool",
+          metadata: { name: "b", annotations: calicoMetadata("5") },
+          spec: { cidr: "10.81.0.0/28", blockSize: 28, allowedUses: ["LoadBalancer"] },
+        },
+      });
+      controller = startController(cluster, { shape: await detectClusterShape(rest) });
+      await controller.start();
+      await createService(cluster, "shop", "first");
+      await waitIngress(cluster, "shop", "first", ["10.81.0.0"]);
+      await cluster.custom.patchClusterCustomObject(
+        { ...api, plural: "ippools", name: "a", body: { metadata: { annotations: calicoMetadata("1") } } },
+        mergePatch,
+      );
+      // The pool change reaches the registry before the next Service is decided.
+      await waitFor(
+        async () => controller!.registry.views.get("a")?.priority,
+        (priority) => priority === 1,
+        "pool a's priority from its metadata annotation",
+      );
+      await createService(cluster, "shop", "second");
+      await waitIngress(cluster, "shop", "second", ["10.80.0.0"]);
+    } finally {
+      await controller?.stop();
+      rest.close();
+      await cluster.stop();
+    }
+  });
+
   it("lbipam's own CRDs: found as lbipam, which writes its pools' status and the configuration", async () => {
     const cluster = await startCluster();
     const rest = new RestClient(cluster.kubeconfig, 2);

@@ -17,8 +17,10 @@ export const ANNOTATION_LOADBALANCER_IPS = "projectcalico.org/loadBalancerIPs";
 /** Not an annotation, but reported the same way when its value is bad. */
 export const FIELD_LOADBALANCER_IP = "spec.loadBalancerIP";
 
-export const ANNOTATION_SHARING_KEY = "lbipam.io/sharing-key";
-export const ANNOTATION_SHARING_CROSS_NAMESPACE = "lbipam.io/sharing-cross-namespace";
+/** The prefix of lbipam's own annotations (Services and pools), outside any Calico schema. */
+export const LBIPAM_PREFIX = "lbipam.io/";
+export const ANNOTATION_SHARING_KEY = `${LBIPAM_PREFIX}sharing-key`;
+export const ANNOTATION_SHARING_CROSS_NAMESPACE = `${LBIPAM_PREFIX}sharing-cross-namespace`;
 
 /** Longest sharing key (the length of a DNS subdomain, as names in Kubernetes). */
 export const SHARING_KEY_LENGTH = 253;

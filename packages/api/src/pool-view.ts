@@ -10,7 +10,9 @@ import {
   type PoolDefinition,
   validatePool,
 } from "@lbipam/allocator";
+import { LBIPAM_PREFIX } from "./annotations.js";
 import { listSome, quote } from "./bounded.js";
+import { ownAnnotations } from "./calico-metadata.js";
 import { SelectorSyntaxError } from "./errors.js";
 import { POOL_CONDITION_TYPE, PoolReason } from "./reasons.js";
 import type { AssignmentMode, Condition, IPPool, IPPoolStatus } from "./resources.js";
@@ -93,8 +95,6 @@ function loadBalancerProblems(spec: IPPool["spec"]): FieldProblem[] {
   return problems;
 }
 
-/** The prefix of lbipam's own annotations, outside any Calico schema. */
-export const LBIPAM_PREFIX = "lbipam.io/";
 /** lbipam's own pool annotation (behaviour.md "choosing pools"): lower first; pools without one after all with one. */
 export const POOL_PRIORITY_ANNOTATION = `${LBIPAM_PREFIX}priority`;
 /** A Calico selector over the Service's labels: the pool serves only the Services it selects, on every path. */
@@ -182,12 +182,12 @@ export function toPoolView(pool: IPPool): PoolView {
     }
   }
 
-  const annotations = pool.metadata.annotations ?? {};
+  const { annotations, problem: metadataProblem } = ownAnnotations(pool.metadata);
   const priority = readPriority(annotations[POOL_PRIORITY_ANNOTATION]);
   const avoid = readAvoidBuggyIps(annotations[POOL_AVOID_BUGGY_IPS_ANNOTATION], validated?.cidr);
   if (definition && avoid === true) definition = { ...definition, avoidBuggyIps: true };
   const services = readServiceSelector(annotations[POOL_SERVICE_SELECTOR_ANNOTATION]);
-  const annotationErrors = [priority, avoid, services].filter(
+  const annotationErrors = [metadataProblem, priority, avoid, services].filter(
     (problem): problem is string => typeof problem === "string",
   );
 

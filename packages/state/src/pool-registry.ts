@@ -6,7 +6,7 @@ import { PoolSet } from "@lbipam/allocator";
 import {
   type IPPool,
   type IPReservation,
-  LBIPAM_PREFIX,
+  ownAnnotations,
   type PoolView,
   reservedCidrs,
   toPoolView,
@@ -42,8 +42,8 @@ export class PoolRegistry {
           object.spec,
           object.metadata?.deletionTimestamp ?? null,
           object.metadata?.creationTimestamp,
-          // lbipam's own pool annotations (lbipam.io/...) change how the pool serves too.
-          Object.entries(object.metadata?.annotations ?? {}).filter(([key]) => key.startsWith(LBIPAM_PREFIX)),
+          // lbipam's own pool annotations (lbipam.io/..., also in Calico's v1 metadata) change how the pool serves too.
+          ownAnnotations(object.metadata),
         ])
       : undefined;
     if (fingerprint === this.fingerprints.get(name)) {
