@@ -206,8 +206,18 @@ export class LeaderElector {
       // A lease known to run out before then is asked for as it does (a millisecond after, to be past it).
       if (!this.leadingFlag && this.othersExpiry > 0)
         wait = Math.min(wait, this.othersExpiry + 1 - startedAt);
+      const until = startedAt + wait;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(0, startedAt + wait - Date.now()));
+        // Node can run a timer before Date.now() reaches its end (it dates timers by a loop clock
+        // read once per turn), and a lease asked for before it runs out only reads as held again.
+        let timer: NodeJS.Timeout;
+        const arm = () => {
+          timer = setTimeout(
+            () => (Date.now() >= until ? resolve() : arm()),
+            Math.max(0, until - Date.now()),
+          );
+        };
+        arm();
         this.wake = () => {
           clearTimeout(timer);
           resolve();
