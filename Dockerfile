@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # lbipam controller image. Build from the repository root: `docker build -t lbipam/controller .`
 # Node 24, the active LTS (Node 20 reached end of life in April 2026, 22 is in maintenance);
-# CI does not run on Node 24 yet (.ci/run says why). Bases are pinned by digest (their multi-arch index, as
+# CI runs every test on it too. Bases are pinned by digest (their multi-arch index, as
 # public Dockerfiles pinned them); refresh with `docker buildx imagetools inspect IMAGE`.
 
 # --- build: every dependency, then the controller and the packages it imports -------------
