@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { type ApiServer, type RequestKey, startApiServer } from "@lbipam/apiserver";
 import type { BenchResult } from "./harness.js";
 import { inLanes, type JsonClient, jsonClient } from "./http.js";
-import { run as runApiServerSuite } from "./suites/apiserver.js";
+import { floors } from "./suites/apiserver.js";
 
 export const repository = fileURLToPath(new URL("../../../", import.meta.url));
 /** Requests in flight: the bench's creations, and the controller's workers. */
@@ -46,9 +46,9 @@ export function sampleValue(text: string, name: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(name.length + 1).split(" ")[0]);
 }
 
-/** The API server's raw status-patch throughput, measured now by the apiserver suite. */
+/** The API server's raw status-patch throughput, measured now as the apiserver suite does. */
 export async function apiServerFloor(): Promise<{ results: BenchResult[]; patchesPerSecond: number }> {
-  const results = await runApiServerSuite();
+  const results = await floors();
   const patchesPerSecond = results.find((r) => r.name === "status-patch-throughput")?.value;
   if (!patchesPerSecond) throw new Error("the apiserver suite gave no status-patch-throughput");
   return { results, patchesPerSecond };

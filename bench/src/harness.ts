@@ -13,6 +13,12 @@ export interface BenchResult {
   note?: string;
 }
 
+/** What `npm run bench` passes every suite's `run`; a suite reads the options it knows. */
+export interface SuiteOptions {
+  /** `--against COMMIT`: the apiserver suite also measures that commit's API server, interleaved with this one's. */
+  against?: string;
+}
+
 export interface SuiteReport {
   suite: string;
   date: string;
