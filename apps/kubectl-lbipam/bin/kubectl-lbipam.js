@@ -4,7 +4,7 @@
 // node-fetch of client-node does on every request; the warning is for node-fetch's authors, and an
 // installed plugin (inside node_modules) never shows it. Every other warning still prints.
 const emitWarning = process.emitWarning;
-process.emitWarning = function (warning, ...details) {
+process.emitWarning = (warning, ...details) => {
   const code = typeof details[0] === "object" ? details[0]?.code : details[1];
   if (code !== "DEP0169") emitWarning.call(process, warning, ...details);
 };

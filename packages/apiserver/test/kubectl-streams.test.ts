@@ -1,14 +1,11 @@
 // kubectl commands that follow the server over time, and describe: get -w, delete waiting on a
 // finalizer, describe listing the Events of a Service (written through events.k8s.io/v1).
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type ApiServer, startApiServer } from "../src/index.js";
-import { ApiClient } from "./helpers/api-client.js";
 import { findKubectl, runKubectl, startKubectl } from "./helpers/kubectl.js";
+import { suiteServer } from "./helpers/suite-server.js";
 
 const install = findKubectl();
 const crdDirectory = fileURLToPath(new URL("../../../../deploy/crds/", import.meta.url));
@@ -27,36 +24,22 @@ if (!install) {
   console.log("kubectl stream tests skipped: no kubectl on PATH");
   test("kubectl get -w, delete --wait, describe", { skip: "no kubectl on PATH" }, () => {});
 } else {
-  let server: ApiServer;
-  let api: ApiClient;
-  let dir: string;
-  let kubeconfig: string;
-  const kubectl = (args: string[]) => runKubectl(install.kubectl, kubeconfig, join(dir, "cache"), args);
-  const start = (args: string[]) => startKubectl(install.kubectl, kubeconfig, join(dir, "cache"), args);
-
-  before(async () => {
-    server = await startApiServer({ crdDirectory });
-    api = new ApiClient(server);
-    dir = mkdtempSync(join(tmpdir(), "lbipam-kubectl-streams-"));
-    kubeconfig = join(dir, "kubeconfig");
-    server.writeKubeconfig(kubeconfig);
-  });
-  after(async () => {
-    api.close();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const suite = suiteServer("lbipam-kubectl-streams-", { crdDirectory });
+  const kubectl = (args: string[]) =>
+    runKubectl(install.kubectl, suite.kubeconfig, join(suite.dir, "cache"), args);
+  const start = (args: string[]) =>
+    startKubectl(install.kubectl, suite.kubeconfig, join(suite.dir, "cache"), args);
 
   test("kubectl get -w prints new and changed Services as they happen", { timeout: 30_000 }, async () => {
-    await api.post(services, service("first"));
+    await suite.api.post(services, service("first"));
     const watching = start(["get", "svc", "-w"]);
     try {
       await watching.waitFor(
         /NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE[\s\S]*\nfirst\s+LoadBalancer/,
       );
-      await api.post(services, service("second"));
+      await suite.api.post(services, service("second"));
       await watching.waitFor(/\nsecond\s+LoadBalancer\s+10\.\S+\s+<pending>\s+80:\d+\/TCP/);
-      await api.patch(`${services}/second/status`, {
+      await suite.api.patch(`${services}/second/status`, {
         status: { loadBalancer: { ingress: [{ ip: "192.0.2.7" }] } },
       });
       await watching.waitFor(/\nsecond\s+LoadBalancer\s+10\.\S+\s+192\.0\.2\.7\s+80:\d+\/TCP/);
@@ -77,10 +60,10 @@ if (!install) {
       };
       // kubectl prints nothing until the first object exists, so create it once the watch is open.
       for (;;) {
-        if (server.counters.total({ verb: "watch", resource: "ippools" }) > 0) break;
+        if (suite.server.counters.total({ verb: "watch", resource: "ippools" }) > 0) break;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      assert.equal((await api.post("/apis/projectcalico.org/v3/ippools", pool)).status, 201);
+      assert.equal((await suite.api.post("/apis/projectcalico.org/v3/ippools", pool)).status, 201);
       await watching.waitFor(/\nwatched-pool\s+198\.51\.100\.0\/24\s+\["LoadBalancer"\]\s+Automatic/);
     } finally {
       watching.stop();
@@ -117,25 +100,25 @@ if (!install) {
   });
 
   test("kubectl delete waits until the last finalizer is removed", { timeout: 30_000 }, async () => {
-    await api.post(services, service("held", { finalizers: ["example.com/hold"] }));
+    await suite.api.post(services, service("held", { finalizers: ["example.com/hold"] }));
     const deleting = start(["delete", "svc", "held"]);
     // The server marks the object first; kubectl then waits for it to go away.
     for (;;) {
-      const current = await api.get(`${services}/held`);
+      const current = await suite.api.get(`${services}/held`);
       if ((current.body.metadata as { deletionTimestamp?: string }).deletionTimestamp) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     assert.ok(deleting.running(), "kubectl delete returned while the finalizer was still there");
-    await api.patch(`${services}/held`, { metadata: { finalizers: null } });
+    await suite.api.patch(`${services}/held`, { metadata: { finalizers: null } });
     const result = await deleting.exited;
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /service "held" deleted/);
   });
 
   test("kubectl describe svc and get events show Events written through events.k8s.io/v1", async () => {
-    const svc = await api.get(`${services}/first`);
+    const svc = await suite.api.get(`${services}/first`);
     const uid = (svc.body.metadata as { uid: string }).uid;
-    const event = await api.post("/apis/events.k8s.io/v1/namespaces/default/events", {
+    const event = await suite.api.post("/apis/events.k8s.io/v1/namespaces/default/events", {
       apiVersion: "events.k8s.io/v1",
       kind: "Event",
       metadata: { name: "first.ipallocated" },

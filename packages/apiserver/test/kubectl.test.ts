@@ -1,13 +1,11 @@
 // The real kubectl against the server, for every kubectl version installed beside it: the
 // dispatcher runs kubectl.1.<minor> for a server reporting that minor version.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type ApiServer, startApiServer } from "../src/index.js";
 import { findKubectl, type KubectlResult, runKubectl } from "./helpers/kubectl.js";
+import { suiteServer } from "./helpers/suite-server.js";
 
 const crdDirectory = fileURLToPath(new URL("../../../../deploy/crds/", import.meta.url));
 const install = findKubectl();
@@ -63,22 +61,12 @@ if (!install) {
     console.log("no versioned kubectl.1.<minor> binaries beside kubectl; testing kubectl alone");
   for (const minor of minors.length > 0 ? minors : [32]) {
     describe(`kubectl for a 1.${minor} server`, () => {
-      let server: ApiServer;
-      let dir: string;
-      let kubeconfig: string;
+      const suite = suiteServer(`lbipam-kubectl-${minor}-`, {
+        kubernetesVersion: `1.${minor}.0`,
+        crdDirectory,
+      });
       const kubectl = (args: string[], stdin?: string) =>
-        runKubectl(install.kubectl, kubeconfig, join(dir, "cache"), args, stdin);
-
-      before(async () => {
-        server = await startApiServer({ kubernetesVersion: `1.${minor}.0`, crdDirectory });
-        dir = mkdtempSync(join(tmpdir(), `lbipam-kubectl-${minor}-`));
-        kubeconfig = join(dir, "kubeconfig");
-        server.writeKubeconfig(kubeconfig);
-      });
-      after(async () => {
-        await server.stop();
-        rmSync(dir, { recursive: true, force: true });
-      });
+        runKubectl(install.kubectl, suite.kubeconfig, join(suite.dir, "cache"), args, stdin);
 
       test("the dispatcher runs the matching kubectl", async () => {
         const version = JSON.parse(ok(await kubectl(["version", "-o", "json"]))) as {

@@ -2,13 +2,10 @@
 // (older ones send JSON): the objects they create are checked through the API, and match the
 // objects the JSON path creates from the same command's --dry-run=client -o json.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { type ApiServer, startApiServer } from "../src/index.js";
-import { ApiClient } from "./helpers/api-client.js";
+import { describe, test } from "node:test";
 import { findKubectl, type KubectlResult, runKubectl } from "./helpers/kubectl.js";
+import { suiteServer } from "./helpers/suite-server.js";
 
 const install = findKubectl();
 
@@ -41,12 +38,9 @@ if (!install) {
   const minors = [...install.versioned.keys()].sort((a, b) => a - b);
   for (const minor of minors.length > 0 ? minors : [32]) {
     describe(`kubectl create against a 1.${minor} server`, () => {
-      let server: ApiServer;
-      let api: ApiClient;
-      let dir: string;
-      let kubeconfig: string;
+      const suite = suiteServer(`lbipam-kubectl-pb-${minor}-`, { kubernetesVersion: `1.${minor}.0` });
       const kubectl = (args: string[], stdin?: string) =>
-        runKubectl(install.kubectl, kubeconfig, join(dir, "cache"), args, stdin);
+        runKubectl(install.kubectl, suite.kubeconfig, join(suite.dir, "cache"), args, stdin);
       /** Runs a create command verbosely; from 1.32 on its body must have been protobuf. */
       const create = async (args: string[]) => {
         const result = await kubectl(["-v=8", ...args]);
@@ -56,27 +50,14 @@ if (!install) {
         return stdout;
       };
       const getService = async (name: string): Promise<Service> => {
-        const reply = await api.get(`/api/v1/namespaces/default/services/${name}`);
+        const reply = await suite.api.get(`/api/v1/namespaces/default/services/${name}`);
         assert.equal(reply.status, 200, reply.text);
         return reply.body as unknown as Service;
       };
 
-      before(async () => {
-        server = await startApiServer({ kubernetesVersion: `1.${minor}.0` });
-        api = new ApiClient(server);
-        dir = mkdtempSync(join(tmpdir(), `lbipam-kubectl-pb-${minor}-`));
-        kubeconfig = join(dir, "kubeconfig");
-        server.writeKubeconfig(kubeconfig);
-      });
-      after(async () => {
-        api.close();
-        await server.stop();
-        rmSync(dir, { recursive: true, force: true });
-      });
-
       test("kubectl create namespace", async () => {
         assert.match(await create(["create", "namespace", "foo"]), /namespace\/foo created/);
-        const reply = await api.get("/api/v1/namespaces/foo");
+        const reply = await suite.api.get("/api/v1/namespaces/foo");
         assert.equal(reply.status, 200, reply.text);
         const ns = reply.body as {
           metadata: { name: string; labels: Record<string, string> };
@@ -158,7 +139,7 @@ if (!install) {
           ]),
           /service\/z created/,
         );
-        const reply = await api.get("/api/v1/namespaces/foo/services/z");
+        const reply = await suite.api.get("/api/v1/namespaces/foo/services/z");
         const svc = reply.body as unknown as Service;
         assert.deepEqual(svc.spec.ports, [
           { name: "81-8081", protocol: "TCP", port: 81, targetPort: 8081, nodePort: 30081 },

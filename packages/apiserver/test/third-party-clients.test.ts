@@ -4,13 +4,9 @@
 // kubeconfig and prints what it saw as JSON.
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type ApiServer, startApiServer } from "../src/index.js";
-import { ApiClient } from "./helpers/api-client.js";
+import { suiteServer } from "./helpers/suite-server.js";
 
 const crdDirectory = fileURLToPath(new URL("../../../../deploy/crds/", import.meta.url));
 const script = (name: string) => fileURLToPath(new URL(`../../test/clients/${name}`, import.meta.url));
@@ -29,28 +25,11 @@ function missing(interpreter: string, load: string[], debianPackage: string): st
   }
 }
 
-let server: ApiServer;
-let api: ApiClient;
-let dir: string;
-let kubeconfig: string;
-
-before(async () => {
-  server = await startApiServer({ crdDirectory });
-  api = new ApiClient(server);
-  dir = mkdtempSync(join(tmpdir(), "lbipam-clients-"));
-  kubeconfig = join(dir, "kubeconfig");
-  server.writeKubeconfig(kubeconfig);
-});
-
-after(async () => {
-  api.close();
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const suite = suiteServer("lbipam-clients-", { crdDirectory });
 
 /** Runs a client script after creating a Service its list must show. */
 async function run(interpreter: string, file: string, prefix: string): Promise<Record<string, unknown>> {
-  const listed = await api.post("/api/v1/namespaces/default/services", {
+  const listed = await suite.api.post("/api/v1/namespaces/default/services", {
     apiVersion: "v1",
     kind: "Service",
     metadata: { name: `${prefix}-listed` },
@@ -58,7 +37,7 @@ async function run(interpreter: string, file: string, prefix: string): Promise<R
   });
   assert.equal(listed.status, 201, listed.text);
   return new Promise((resolve, reject) => {
-    execFile(interpreter, [script(file), kubeconfig], { timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(interpreter, [script(file), suite.kubeconfig], { timeout: 60_000 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${file} failed: ${error.message}\n${stderr}`));
       else resolve(JSON.parse(stdout) as Record<string, unknown>);
     });
