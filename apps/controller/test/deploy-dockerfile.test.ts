@@ -22,6 +22,7 @@ import { after, before, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { loadYaml } from "@kubernetes/client-node";
 import { type ApiServer, startApiServer } from "@lbipam/apiserver";
+import { run } from "./helpers/run.js";
 
 const repository = fileURLToPath(new URL("../../../../", import.meta.url));
 /** Node's active LTS (Node 20 reached end of life in April 2026, 22 is in maintenance). */
@@ -130,32 +131,6 @@ function runtimeWorkspaces(name: string): string[] {
   };
   visit(name);
   return [...found].sort();
-}
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(
-  command: string,
-  args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 const dockerfile = readFileSync(join(repository, "Dockerfile"), "utf8");

@@ -106,7 +106,7 @@ after(async () => {
 });
 
 const kubectl = (args: string[], input?: string) =>
-  run("kubectl", ["--kubeconfig", kubeconfigFile, "--cache-dir", join(dir, "cache"), ...args], input);
+  run("kubectl", ["--kubeconfig", kubeconfigFile, "--cache-dir", join(dir, "cache"), ...args], { input });
 
 const find = (kind: string, name?: string): Manifest => {
   const found = documents.filter((d) => d.object.kind === kind && (!name || d.object.metadata.name === name));

@@ -52,7 +52,7 @@ let leaderElection = false;
 let scrapes: { prometheus: Scrape; stranger: Scrape } | undefined;
 
 const kubectl = (args: string[], input?: string) =>
-  run("kubectl", ["--kubeconfig", kubeconfigFile, "--cache-dir", join(dir, "cache"), ...args], input);
+  run("kubectl", ["--kubeconfig", kubeconfigFile, "--cache-dir", join(dir, "cache"), ...args], { input });
 
 async function apply(text: string): Promise<void> {
   const result = await kubectl(["apply", "-f", "-"], text);
@@ -210,7 +210,8 @@ async function calicoV1Scenario(args: string[]): Promise<CounterRow[]> {
     const applied = await run(
       "kubectl",
       ["--kubeconfig", kubeconfig, "--cache-dir", join(dir, "calico-cache"), "apply", "-f", "-"],
-      `
+      {
+        input: `
 apiVersion: v1
 kind: Namespace
 metadata: {name: ${NAMESPACE}}
@@ -229,6 +230,7 @@ kind: Service
 metadata: {name: first, namespace: shop}
 spec: {type: LoadBalancer, ports: [{port: 80}]}
 `,
+      },
     );
     assert.equal(applied.code, 0, applied.stderr);
     calico.counters.reset();

@@ -8,9 +8,16 @@ export interface Run {
   stderr: string;
 }
 
-export function run(command: string, args: string[], input?: string): Promise<Run> {
+export interface RunOptions {
+  /** Written to the command's standard input, which is then closed. */
+  input?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function run(command: string, args: string[], { input, cwd, env }: RunOptions = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => {
