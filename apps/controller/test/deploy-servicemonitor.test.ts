@@ -4,28 +4,23 @@
 // (deploy/rbac.yaml) is scraped, one that is not granted it gets 403. Skipped, with the reason
 // printed, where Prometheus is not installed (.ci/run installs Debian's `prometheus` package).
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { type ApiServer, startApiServer } from "@lbipam/apiserver";
-import { parseAllDocuments, stringify } from "yaml";
+import { parseAllDocuments } from "yaml";
 import { crdDirectory, waitFor } from "./helpers/cluster.js";
+import { type RunningPrometheus, startPrometheus, whyMissing } from "./helpers/prometheus.js";
 import { run } from "./helpers/run.js";
 import { servingOf } from "./helpers/scrape.js";
 
 const repository = fileURLToPath(new URL("../../../../", import.meta.url));
 const bin = join(repository, "apps/controller/bin/lbipam.js");
 
-const prometheusInstalled = await promisify(execFile)("prometheus", ["--version"]).then(
-  () => true,
-  () => false,
-);
-const skip = prometheusInstalled ? false : 'prometheus is not installed (Debian package "prometheus")';
+const skip = (await whyMissing("prometheus")) ?? false;
 if (skip) console.log(`# skipping: ${skip}`);
 
 // biome-ignore lint/suspicious/noExplicitAny: manifests are read field by field below.
@@ -33,16 +28,8 @@ type Manifest = { kind: string; metadata: { name: string }; [field: string]: any
 
 let server: ApiServer;
 let controller: ChildProcess | undefined;
-let prometheus: ChildProcess | undefined;
+let prometheus: RunningPrometheus | undefined;
 let dir: string;
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 interface Target {
   labels: { job: string };
@@ -106,29 +93,13 @@ before(async () => {
       static_configs: [{ targets: [target] }],
     };
   };
-  writeFileSync(
-    join(dir, "prometheus.yml"),
-    stringify({
-      global: { scrape_interval: "1s" },
-      scrape_configs: [job("granted", "prometheus-token"), job("stranger", "stranger-token")],
-    }),
-  );
-  const port = await freePort();
-  prometheus = spawn(
-    "prometheus",
-    [
-      `--config.file=${join(dir, "prometheus.yml")}`,
-      `--storage.tsdb.path=${join(dir, "data")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ],
-    { stdio: "ignore" },
-  );
-  targets = async () => {
-    // Nothing, or 503, until Prometheus is up.
-    const response = await fetch(`http://127.0.0.1:${port}/api/v1/targets`).catch(() => undefined);
-    if (!response?.ok) return [];
-    return ((await response.json()) as { data: { activeTargets: Target[] } }).data.activeTargets;
-  };
+  prometheus = await startPrometheus(dir, {
+    global: { scrape_interval: "1s" },
+    scrape_configs: [job("granted", "prometheus-token"), job("stranger", "stranger-token")],
+  });
+  const running = prometheus;
+  targets = async () =>
+    (await running.api<{ activeTargets: Target[] }>("/api/v1/targets"))?.data?.activeTargets ?? [];
 });
 
 /** Ends a child process and waits for it. */
@@ -140,7 +111,7 @@ async function end(child: ChildProcess | undefined): Promise<void> {
 }
 
 after(async () => {
-  await Promise.all([end(prometheus), end(controller)]);
+  await Promise.all([prometheus?.stop(), end(controller)]);
   await server?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });

@@ -5,9 +5,8 @@
 // controller at work. Skipped, with the reason printed, where Prometheus is
 // not installed (.ci/run installs Debian's `prometheus` package).
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -26,6 +25,7 @@ import {
   type TestCluster,
   waitFor,
 } from "./helpers/cluster.js";
+import { type RunningPrometheus, startPrometheus, whyMissing } from "./helpers/prometheus.js";
 
 const run = promisify(execFile);
 const repository = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -34,21 +34,10 @@ const ruleTests = join(repository, "deploy", "prometheus", "rules.test.yaml");
 const dashboardFile = join(repository, "deploy", "grafana", "lbipam-dashboard.json");
 const operations = join(repository, "docs", "operations.md");
 
-async function tool(name: string): Promise<string | undefined> {
-  try {
-    await run(name, ["--version"]);
-    return name;
-  } catch {
-    return undefined;
-  }
-}
-
-const promtool = await tool("promtool");
-const prometheusBinary = await tool("prometheus");
-const missing = (name: string) =>
-  `${name} is not installed (Debian package "prometheus"; .ci/run installs it)`;
-if (!promtool) console.log(`# skipping promtool checks: ${missing("promtool")}`);
-if (!prometheusBinary) console.log(`# skipping the dashboard check: ${missing("prometheus")}`);
+const promtoolMissing = await whyMissing("promtool");
+const prometheusMissing = await whyMissing("prometheus");
+if (promtoolMissing) console.log(`# skipping promtool checks: ${promtoolMissing}`);
+if (prometheusMissing) console.log(`# skipping the dashboard check: ${prometheusMissing}`);
 
 interface RuleGroup {
   name: string;
@@ -69,7 +58,7 @@ describe("alert rules", () => {
   });
 
   it("pass promtool check rules and their unit tests", {
-    skip: promtool ? false : missing("promtool"),
+    skip: promtoolMissing ?? false,
   }, async () => {
     const dir = mkdtempSync(join(tmpdir(), "lbipam-rules-"));
     writeFileSync(join(dir, "rules.yaml"), stringify({ groups }));
@@ -89,8 +78,7 @@ describe("a controller at work, scraped", () => {
   let cluster: TestCluster;
   let controller: Controller;
   let metrics: ListeningServer;
-  let prometheus: ChildProcess | undefined;
-  let prometheusUrl = "";
+  let prometheus: RunningPrometheus | undefined;
 
   before(async () => {
     cluster = await startCluster();
@@ -100,14 +88,14 @@ describe("a controller at work, scraped", () => {
     metrics = await startMetricsServer("127.0.0.1", 0, controller.metrics.registry, { secure: false });
   });
   after(async () => {
-    prometheus?.kill("SIGTERM");
+    await prometheus?.stop();
     await metrics?.close();
     await controller?.stop();
     await cluster?.stop();
   });
 
   it("serves metrics that pass promtool check metrics", {
-    skip: promtool ? false : missing("promtool"),
+    skip: promtoolMissing ?? false,
   }, async () => {
     await cluster.core.createNamespacedService({ namespace: "default", body: loadBalancer("scraped") });
     await oneAddressOf(cluster, "default", "scraped");
@@ -122,44 +110,21 @@ describe("a controller at work, scraped", () => {
   });
 
   it("answers every dashboard panel's query", {
-    skip: prometheusBinary ? false : missing("prometheus"),
+    skip: prometheusMissing ?? false,
   }, async () => {
     const dir = mkdtempSync(join(tmpdir(), "lbipam-prometheus-"));
     const target = new URL(metrics.url).host;
-    writeFileSync(
-      join(dir, "prometheus.yml"),
-      stringify({
-        global: { scrape_interval: "1s", evaluation_interval: "1s" },
-        scrape_configs: [{ job_name: "lbipam", static_configs: [{ targets: [target] }] }],
-      }),
-    );
-    // A port the system says is free (a random one collided now and then on busy machines).
-    const port = await new Promise<number>((resolve, reject) => {
-      const probe = createServer().once("error", reject);
-      probe.listen(0, "127.0.0.1", () => {
-        const { port } = probe.address() as { port: number };
-        probe.close(() => resolve(port));
-      });
+    prometheus = await startPrometheus(dir, {
+      global: { scrape_interval: "1s", evaluation_interval: "1s" },
+      scrape_configs: [{ job_name: "lbipam", static_configs: [{ targets: [target] }] }],
     });
-    prometheusUrl = `http://127.0.0.1:${port}`;
-    prometheus = spawn(
-      "prometheus",
-      [
-        `--config.file=${join(dir, "prometheus.yml")}`,
-        `--storage.tsdb.path=${join(dir, "data")}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-      ],
-      { stdio: "ignore" },
-    );
+    const running = prometheus;
     const query = async (expr: string) => {
-      const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
-      const body = (await response.json()) as {
-        status: string;
-        data?: { result: unknown[] };
-        error?: string;
-      };
-      assert.equal(body.status, "success", `${expr}: ${body.error}`);
-      return body.data?.result ?? [];
+      const reply = await running.api<{ result: unknown[] }>(
+        `/api/v1/query?query=${encodeURIComponent(expr)}`,
+      );
+      assert.equal(reply?.status, "success", `${expr}: ${reply?.error ?? "no answer"}`);
+      return reply?.data?.result ?? [];
     };
     await waitFor(
       () => query("up").catch(() => []),
