@@ -7,6 +7,7 @@ import {
   LEADER_ELECTION_DEFAULTS,
   type LeaderElectionOptions,
 } from "../controller/leader-election.js";
+import type { RestClient } from "../controller/rest-client.js";
 import { type ListenAddress, parseListen, usageError } from "./usage.js";
 
 /** The probes' listener when /metrics is secure and --health-listen is not given. */
@@ -262,8 +263,14 @@ export async function runController(args: string[]): Promise<number> {
   // Before anything connects: a certificate that cannot be served is the user's to fix.
   const serving = await prepareServing(flags, kubeconfig, log);
   if (serving === undefined) return 1;
-  const shape = await findShape(kubeconfig, log);
-  if (shape === undefined) return 1;
+  // A client of its own reads the cluster's shape, at start and then every --shape-recheck-seconds.
+  const { RestClient } = await import("../controller/rest-client.js");
+  const shapeClient = new RestClient(kubeconfig, 2);
+  const shape = await findShape(shapeClient, log);
+  if (shape === undefined) {
+    shapeClient.close();
+    return 1;
+  }
   const controller = new Controller({
     kubeconfig,
     shape,
@@ -286,7 +293,7 @@ export async function runController(args: string[]): Promise<number> {
     failed = true;
     process.kill(process.pid, "SIGTERM");
   });
-  const shapeWatch = await watchShape(kubeconfig, shape, flags.shapeRecheckSeconds, (now) => {
+  const shapeWatch = await watchShape(shapeClient, shape, flags.shapeRecheckSeconds, (now) => {
     log.error(
       { was: shape.shape, now: now.shape, api: `${now.group}/${now.version}` },
       `the cluster's shape changed from ${shape.shape} to ${now.shape} (IPPool CRDs or Calico's APIService): exiting to start over on it`,
@@ -297,31 +304,22 @@ export async function runController(args: string[]): Promise<number> {
   await stopped;
   log.info({}, "stopping");
   shapeWatch.stop();
+  shapeClient.close();
   await controller.stop();
   await servers.close();
   return failed ? 1 : 0;
 }
 
-/** Reads the shape again every `seconds` (0: never), with a client of its own. */
+/** Reads the shape again every `seconds` (0: never). */
 async function watchShape(
-  kubeconfig: KubeConfig,
+  rest: RestClient,
   shape: ShapeDecision,
   seconds: number,
   changed: (now: ShapeDecision) => void,
 ): Promise<{ stop(): void }> {
   if (seconds === 0) return { stop() {} };
-  const [{ watchClusterShape }, { RestClient }] = await Promise.all([
-    import("../controller/cluster-shape.js"),
-    import("../controller/rest-client.js"),
-  ]);
-  const rest = new RestClient(kubeconfig, 2);
-  const watch = watchClusterShape(rest, shape, seconds * 1000, changed);
-  return {
-    stop() {
-      watch.stop();
-      rest.close();
-    },
-  };
+  const { watchClusterShape } = await import("../controller/cluster-shape.js");
+  return watchClusterShape(rest, shape, seconds * 1000, changed);
 }
 
 /** Tries to find the cluster's shape this many times, a few seconds apart, before giving up. */
@@ -333,30 +331,22 @@ const SHAPE_RETRY_MS = 5000;
  * write what Calico reads, so the controller does not start without it.
  */
 async function findShape(
-  kubeconfig: KubeConfig,
+  rest: RestClient,
   log: { error(fields: object, message: string): void },
 ): Promise<ShapeDecision | undefined> {
-  const [{ detectClusterShape }, { RestClient }] = await Promise.all([
-    import("../controller/cluster-shape.js"),
-    import("../controller/rest-client.js"),
-  ]);
-  const rest = new RestClient(kubeconfig, 2);
-  try {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await detectClusterShape(rest);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        const last = attempt === SHAPE_ATTEMPTS;
-        log.error(
-          { attempt, reason },
-          `cannot tell the cluster's shape (CRDs and APIServices of projectcalico.org): ${reason}${last ? "" : "; retrying"}`,
-        );
-        if (last) return undefined;
-        await new Promise((resolve) => setTimeout(resolve, SHAPE_RETRY_MS));
-      }
+  const { detectClusterShape } = await import("../controller/cluster-shape.js");
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await detectClusterShape(rest);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const last = attempt === SHAPE_ATTEMPTS;
+      log.error(
+        { attempt, reason },
+        `cannot tell the cluster's shape (CRDs and APIServices of projectcalico.org): ${reason}${last ? "" : "; retrying"}`,
+      );
+      if (last) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, SHAPE_RETRY_MS));
     }
-  } finally {
-    rest.close();
   }
 }
