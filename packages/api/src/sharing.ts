@@ -14,6 +14,7 @@ import {
   type SharingRequest,
 } from "./annotations.js";
 import { listSome, quote } from "./bounded.js";
+import { Interned } from "./interned.js";
 import type { Service } from "./resources.js";
 
 /** What of a Service decides whom it may share an address with. */
@@ -65,6 +66,10 @@ function portsOf(service: Service): string[] {
   return [...new Set(named)].sort();
 }
 
+/** Profiles' port and namespace lists: one copy of each, however many Services repeat it. */
+const lists = new Interned<readonly string[]>(10_000);
+const shared = (list: readonly string[]) => lists.of(list.join(" "), list);
+
 /** The Service's sharing profile from its parsed request; undefined when it has no key. */
 export function sharingProfileOf(
   service: Service,
@@ -74,8 +79,8 @@ export function sharingProfileOf(
   return {
     key: request.key,
     namespace: service.metadata.namespace ?? "",
-    crossNamespaces: request.crossNamespaces,
-    ports: portsOf(service),
+    crossNamespaces: shared(request.crossNamespaces),
+    ports: shared(portsOf(service)),
     local: service.spec?.externalTrafficPolicy === "Local",
     selector: canonicalSelector(service.spec?.selector),
   };

@@ -21,6 +21,29 @@ type AddressKey = number | bigint;
 const addressKey = (address: Address): AddressKey =>
   address.family === 4 ? Number(address.value) : address.value;
 
+/**
+ * The Services of one sharing key: a list while short (most keys have two
+ * members, and a Set of two costs about 60 bytes a member more), a Set past
+ * SHORT_MEMBERS so a key with many members still adds and removes in O(1).
+ */
+type KeyMembers = string[] | Set<string>;
+const SHORT_MEMBERS = 16;
+
+function addMember(members: KeyMembers, service: string): KeyMembers {
+  if (members instanceof Set) return members.add(service);
+  if (members.includes(service)) return members;
+  // concat makes a list of the exact length: push (or a spread) leaves room for more.
+  const longer = members.concat(service);
+  return longer.length > SHORT_MEMBERS ? new Set(longer) : longer;
+}
+
+/** Removes the member; true when none is left. */
+function removeMember(members: KeyMembers, service: string): boolean {
+  if (members instanceof Set) members.delete(service);
+  else if (members.includes(service)) members.splice(members.indexOf(service), 1);
+  return (members instanceof Set ? members.size : members.length) === 0;
+}
+
 export class Ledger implements SharingReader {
   private readonly holders: Record<Family, Map<AddressKey, string>> = { 4: new Map(), 6: new Map() };
   /** The members of a shared address besides its first holder, in the order they joined. */
@@ -29,7 +52,7 @@ export class Ledger implements SharingReader {
   /** The sharing profile of each Service with a sharing key, as of its last reconcile. */
   private readonly profiles = new Map<string, SharingProfile>();
   /** The Services with a profile, by sharing key. */
-  private readonly bySharingKey = new Map<string, Set<string>>();
+  private readonly bySharingKey = new Map<string, KeyMembers>();
   private readonly foreignHolders: Record<Family, Map<AddressKey, string>> = { 4: new Map(), 6: new Map() };
   private readonly foreignByKey = new Map<string, Holding[]>();
 
@@ -73,20 +96,14 @@ export class Ledger implements SharingReader {
     const before = this.profiles.get(key);
     if (before !== undefined && before.key !== profile?.key) {
       const members = this.bySharingKey.get(before.key);
-      members?.delete(key);
-      if (members?.size === 0) this.bySharingKey.delete(before.key);
+      if (members && removeMember(members, key)) this.bySharingKey.delete(before.key);
     }
     if (profile === undefined) {
       this.profiles.delete(key);
       return;
     }
     this.profiles.set(key, profile);
-    let members = this.bySharingKey.get(profile.key);
-    if (!members) {
-      members = new Set();
-      this.bySharingKey.set(profile.key, members);
-    }
-    members.add(key);
+    this.bySharingKey.set(profile.key, addMember(this.bySharingKey.get(profile.key) ?? [], key));
   }
 
   profileOf(key: string): SharingProfile | undefined {

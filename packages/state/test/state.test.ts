@@ -65,6 +65,34 @@ describe("Ledger", () => {
     ledger.hold("ns/a", parseAddress("0.0.0.1"));
     assert.equal(ledger.holderOf(parseAddress("::1")), undefined);
   });
+
+  it("finds every address of a sharing key however many Services have it, and forgets the key with its last member", () => {
+    const ledger = new Ledger();
+    const profile = (key: string) => ({
+      key,
+      namespace: "ns",
+      crossNamespaces: [],
+      ports: [],
+      local: false,
+      selector: "",
+    });
+    const addressesOf = (key: string) => [...ledger.addressesOfKey(key)].map((a) => a.value).sort();
+    // 40 members: past the short list a key starts as (ledger.ts, SHORT_MEMBERS), and back.
+    const members = Array.from({ length: 40 }, (_, i) => `ns/s${i}`);
+    members.forEach((member, i) => {
+      ledger.setProfile(member, profile("k"));
+      ledger.setProfile(member, profile("k")); // Recorded again at each reconcile: still one member.
+      ledger.hold(member, parseAddress(`10.0.0.${i}`));
+    });
+    assert.equal(addressesOf("k").length, 40);
+    members.forEach((member, i) => {
+      // Half move to another key, half lose theirs.
+      ledger.setProfile(member, i % 2 === 0 ? profile("other") : undefined);
+      assert.equal(addressesOf("k").length, 39 - i);
+    });
+    assert.equal(addressesOf("other").length, 20);
+    assert.equal(ledger.profileOf("ns/s1"), undefined);
+  });
 });
 
 describe("PoolRegistry", () => {
