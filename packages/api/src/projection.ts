@@ -75,7 +75,19 @@ function requestAnnotations(metadata: Fields): Partial<ObjectMeta> {
   return Object.keys(kept).length > 0 ? { annotations: kept } : {};
 }
 
-const SERVICE_SPEC_KEYS = ["type", "loadBalancerClass", "loadBalancerIP", "ipFamilies", "ipFamilyPolicy"];
+const SERVICE_SPEC_KEYS = ["type", "loadBalancerClass", "loadBalancerIP", "ipFamilyPolicy"];
+
+/** The few family lists there are (["IPv4"], ["IPv6", "IPv4"], ...): one copy of each. */
+const familyLists = new Interned<unknown[]>(100);
+
+function sharedFamilies(spec: Fields, into: Fields): void {
+  const families = spec.ipFamilies;
+  if (!Array.isArray(families)) {
+    if (families !== undefined) into.ipFamilies = families;
+    return;
+  }
+  into.ipFamilies = familyLists.of(JSON.stringify(families), families.map(share));
+}
 /** What sharing an address reads (sharing.ts) besides the ports: kept only for Services with a sharing key. */
 const SHARING_SPEC_KEYS = ["externalTrafficPolicy", "selector"];
 
@@ -93,6 +105,7 @@ function serviceSpec(whole: Fields): Service["spec"] {
   const spec = fields(whole.spec);
   const annotations = fields(fields(whole.metadata).annotations);
   const out = pick<Fields>(spec, SERVICE_SPEC_KEYS);
+  sharedFamilies(spec, out);
   if (annotations[ANNOTATION_SHARING_KEY] === undefined) return out;
   pick(spec, SHARING_SPEC_KEYS, shareWithin, out);
   if (Array.isArray(spec.ports)) out.ports = sharingPorts(spec.ports);
