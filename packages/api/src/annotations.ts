@@ -207,10 +207,14 @@ export interface SharingRequest {
   crossNamespaces: string[];
 }
 
-/** Reads the sharing annotations; undefined when no key is set. Bad values become problems. */
-function parseSharingRequest(
+/**
+ * Reads the sharing annotations; undefined when no key is set. Bad values
+ * become problems (dropped when none are asked for: the start-up rebuild
+ * reads only the request, not the rest of the Service's annotations).
+ */
+export function parseSharingRequest(
   annotations: Readonly<Record<string, string>>,
-  problems: AnnotationProblem[],
+  problems: AnnotationProblem[] = [],
 ): SharingRequest | undefined {
   const key = annotations[ANNOTATION_SHARING_KEY];
   const cross = annotations[ANNOTATION_SHARING_CROSS_NAMESPACE];

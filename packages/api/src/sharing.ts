@@ -10,7 +10,7 @@ import type { Address } from "@lbipam/allocator";
 import {
   ANNOTATION_SHARING_CROSS_NAMESPACE,
   ANNOTATION_SHARING_KEY,
-  parseServiceRequest,
+  parseSharingRequest,
   type SharingRequest,
 } from "./annotations.js";
 import { listSome, quote } from "./bounded.js";
@@ -86,10 +86,11 @@ export function sharingProfileOf(
   };
 }
 
-/** The profile of a Service as it stands, its annotations read afresh (the start-up rebuild). */
+/** The profile of a Service as it stands, its sharing annotations read afresh (the start-up rebuild). */
 export function serviceSharingProfile(service: Service): SharingProfile | undefined {
-  if (service.metadata.annotations?.[ANNOTATION_SHARING_KEY] === undefined) return undefined;
-  return sharingProfileOf(service, parseServiceRequest(service).sharing);
+  const annotations = service.metadata.annotations;
+  if (annotations?.[ANNOTATION_SHARING_KEY] === undefined) return undefined;
+  return sharingProfileOf(service, parseSharingRequest(annotations));
 }
 
 const lets = (profile: SharingProfile, namespace: string) =>

@@ -22,14 +22,17 @@ const addressKey = (address: Address): AddressKey =>
   address.family === 4 ? Number(address.value) : address.value;
 
 /**
- * The Services of one sharing key: a list while short (most keys have two
- * members, and a Set of two costs about 60 bytes a member more), a Set past
- * SHORT_MEMBERS so a key with many members still adds and removes in O(1).
+ * The Services of one sharing key: the one Service while it is alone, a list
+ * while short (most keys have two members; a Set of two costs about 60 bytes
+ * a member more), a Set past SHORT_MEMBERS so a key with many members still
+ * adds and removes in O(1).
  */
-type KeyMembers = string[] | Set<string>;
+type KeyMembers = string | string[] | Set<string>;
 const SHORT_MEMBERS = 16;
 
-function addMember(members: KeyMembers, service: string): KeyMembers {
+function withMember(members: KeyMembers | undefined, service: string): KeyMembers {
+  if (members === undefined || members === service) return service;
+  if (typeof members === "string") return [members, service];
   if (members instanceof Set) return members.add(service);
   if (members.includes(service)) return members;
   // concat makes a list of the exact length: push (or a spread) leaves room for more.
@@ -37,12 +40,16 @@ function addMember(members: KeyMembers, service: string): KeyMembers {
   return longer.length > SHORT_MEMBERS ? new Set(longer) : longer;
 }
 
-/** Removes the member; true when none is left. */
-function removeMember(members: KeyMembers, service: string): boolean {
+/** The members left without `service`; undefined when none is. */
+function withoutMember(members: KeyMembers, service: string): KeyMembers | undefined {
+  if (typeof members === "string") return members === service ? undefined : members;
   if (members instanceof Set) members.delete(service);
   else if (members.includes(service)) members.splice(members.indexOf(service), 1);
-  return (members instanceof Set ? members.size : members.length) === 0;
+  return (members instanceof Set ? members.size : members.length) === 0 ? undefined : members;
 }
+
+const eachMember = (members: KeyMembers | undefined): Iterable<string> =>
+  members === undefined ? [] : typeof members === "string" ? [members] : members;
 
 export class Ledger implements SharingReader {
   private readonly holders: Record<Family, Map<AddressKey, string>> = { 4: new Map(), 6: new Map() };
@@ -88,7 +95,7 @@ export class Ledger implements SharingReader {
   }
 
   *addressesOfKey(sharingKey: string): IterableIterator<Address> {
-    for (const service of this.bySharingKey.get(sharingKey) ?? []) yield* this.holdings(service);
+    for (const service of eachMember(this.bySharingKey.get(sharingKey))) yield* this.holdings(service);
   }
 
   /** Records the Service's sharing profile (undefined: it has no sharing key). */
@@ -96,14 +103,16 @@ export class Ledger implements SharingReader {
     const before = this.profiles.get(key);
     if (before !== undefined && before.key !== profile?.key) {
       const members = this.bySharingKey.get(before.key);
-      if (members && removeMember(members, key)) this.bySharingKey.delete(before.key);
+      const left = members && withoutMember(members, key);
+      if (left === undefined) this.bySharingKey.delete(before.key);
+      else this.bySharingKey.set(before.key, left);
     }
     if (profile === undefined) {
       this.profiles.delete(key);
       return;
     }
     this.profiles.set(key, profile);
-    this.bySharingKey.set(profile.key, addMember(this.bySharingKey.get(profile.key) ?? [], key));
+    this.bySharingKey.set(profile.key, withMember(this.bySharingKey.get(profile.key), key));
   }
 
   profileOf(key: string): SharingProfile | undefined {

@@ -92,6 +92,13 @@ describe("Ledger", () => {
     });
     assert.equal(addressesOf("other").length, 20);
     assert.equal(ledger.profileOf("ns/s1"), undefined);
+    // Down to one member, and none.
+    members.forEach((member, i) => {
+      if (i % 2 === 0) ledger.setProfile(member, undefined);
+    });
+    assert.deepEqual(addressesOf("other"), []);
+    ledger.setProfile("ns/s0", profile("other"));
+    assert.deepEqual(addressesOf("other"), [0x0a000000n]);
   });
 });
 
