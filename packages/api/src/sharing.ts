@@ -55,20 +55,27 @@ function canonicalSelector(selector: unknown): string {
   return entries.length === 0 ? "" : JSON.stringify(entries);
 }
 
-/** The ports of a Service as `PROTOCOL/port` (TCP when no protocol is given). */
-function portsOf(service: Service): string[] {
+/** Profiles' port and namespace lists: one copy of each, however many Services repeat it. */
+const lists = new Interned<readonly string[]>(10_000);
+const shared = (list: readonly string[]) => lists.of(list.join(" "), list);
+/** The profile's port list read from each port list of a Service's spec. */
+const portsRead = new WeakMap<object, readonly string[]>();
+
+/** The ports of a Service as `PROTOCOL/port` (TCP when no protocol is given), sorted. */
+function portsOf(service: Service): readonly string[] {
   const ports = Array.isArray(service.spec?.ports) ? service.spec.ports : [];
+  // Projections share one copy of each port list (projection.ts): each copy is read once.
+  const known = portsRead.get(ports);
+  if (known !== undefined) return known;
   const named = ports.flatMap(({ port, protocol }) =>
     typeof port === "number"
       ? [`${typeof protocol === "string" && protocol !== "" ? protocol : "TCP"}/${port}`]
       : [],
   );
-  return [...new Set(named)].sort();
+  const read = shared([...new Set(named)].sort());
+  portsRead.set(ports, read);
+  return read;
 }
-
-/** Profiles' port and namespace lists: one copy of each, however many Services repeat it. */
-const lists = new Interned<readonly string[]>(10_000);
-const shared = (list: readonly string[]) => lists.of(list.join(" "), list);
 
 /** The Service's sharing profile from its parsed request; undefined when it has no key. */
 export function sharingProfileOf(
@@ -80,7 +87,7 @@ export function sharingProfileOf(
     key: request.key,
     namespace: service.metadata.namespace ?? "",
     crossNamespaces: shared(request.crossNamespaces),
-    ports: shared(portsOf(service)),
+    ports: portsOf(service),
     local: service.spec?.externalTrafficPolicy === "Local",
     selector: canonicalSelector(service.spec?.selector),
   };
