@@ -76,6 +76,8 @@ function requestAnnotations(metadata: Fields): Partial<ObjectMeta> {
 }
 
 const SERVICE_SPEC_KEYS = ["type", "loadBalancerClass", "loadBalancerIP", "ipFamilyPolicy"];
+/** What sharing an address reads (sharing.ts) besides the ports: kept only for Services with a sharing key. */
+const SHARING_SPEC_KEYS = ["externalTrafficPolicy", "selector"];
 
 /** The few family lists there are (["IPv4"], ["IPv6", "IPv4"], ...): one copy of each. */
 const familyLists = new Interned<unknown[]>(100);
@@ -88,8 +90,6 @@ function sharedFamilies(spec: Fields, into: Fields): void {
   }
   into.ipFamilies = familyLists.of(JSON.stringify(families), families.map(share));
 }
-/** What sharing an address reads (sharing.ts) besides the ports: kept only for Services with a sharing key. */
-const SHARING_SPEC_KEYS = ["externalTrafficPolicy", "selector"];
 
 type Ports = NonNullable<NonNullable<Service["spec"]>["ports"]>;
 /** Port lists as sharing reads them (port and protocol only): most Services repeat a few. */

@@ -60,10 +60,12 @@ const lists = new Interned<readonly string[]>(10_000);
 const shared = (list: readonly string[]) => lists.of(list.join(" "), list);
 /** The profile's port list read from each port list of a Service's spec. */
 const portsRead = new WeakMap<object, readonly string[]>();
+/** What a Service without spec.ports is read as: one list, so it is read once too. */
+const NO_PORTS: NonNullable<NonNullable<Service["spec"]>["ports"]> = [];
 
 /** The ports of a Service as `PROTOCOL/port` (TCP when no protocol is given), sorted. */
 function portsOf(service: Service): readonly string[] {
-  const ports = Array.isArray(service.spec?.ports) ? service.spec.ports : [];
+  const ports = Array.isArray(service.spec?.ports) ? service.spec.ports : NO_PORTS;
   // Projections share one copy of each port list (projection.ts): each copy is read once.
   const known = portsRead.get(ports);
   if (known !== undefined) return known;
