@@ -6,17 +6,15 @@
 // nothing Calico owns is ever written: no pool status (a Workload pool in
 // each), no KubeControllersConfiguration created or given a status.
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-import type { ClusterShape } from "@lbipam/api";
-import { parse, stringify } from "yaml";
+import { CALICO_LB_AFFINITY, type ClusterShape, calicoServiceHandle } from "@lbipam/api";
 import { detectClusterShape } from "../src/controller/cluster-shape.js";
 import { RestClient } from "../src/controller/rest-client.js";
+import { calicoNativeV3Crds, calicoV1Crds } from "./helpers/calico-crds.js";
 import {
-  crdDirectory,
   createPool,
   createService,
   ingressOf,
@@ -29,23 +27,41 @@ import {
   waitIngress,
 } from "./helpers/cluster.js";
 
-const calicoV1Crds = fileURLToPath(new URL("../../test/fixtures/calico-v1-crds", import.meta.url));
-
-/** lbipam's CRDs as Calico's native v3 ones would be: the same names, without lbipam's label. */
-function calicoNativeV3Crds(): string {
-  const dir = mkdtempSync(join(tmpdir(), "calico-v3-crds-"));
-  for (const file of readdirSync(crdDirectory).filter((name) => name.endsWith(".yaml"))) {
-    const crd = parse(readFileSync(join(crdDirectory, file), "utf8")) as { metadata: { labels?: object } };
-    delete crd.metadata.labels;
-    writeFileSync(join(dir, file), stringify(crd));
-  }
-  return dir;
+/** A block as Calico's LoadBalancer controller writes it: affinity virtual:load-balancer, one attribute per allocation. */
+function calicoBlock(
+  api: { group: string; version: string },
+  cidr: string,
+  allocations: { ordinal: number; namespace: string; service: string; uid: string }[],
+  size = 4,
+) {
+  return {
+    apiVersion: `${api.group}/${api.version}`,
+    kind: "IPAMBlock",
+    metadata: { name: cidr.replace(/[./]/g, "-") },
+    spec: {
+      cidr,
+      affinity: CALICO_LB_AFFINITY,
+      allocations: Array.from({ length: size }, (_, ordinal) => {
+        const index = allocations.findIndex((a) => a.ordinal === ordinal);
+        return index < 0 ? null : index;
+      }),
+      attributes: allocations.map(({ namespace, service, uid }) => ({
+        handle_id: calicoServiceHandle({ name: service, namespace, uid }),
+        secondary: { namespace, service, type: "LoadBalancer" },
+      })),
+      unallocated: Array.from({ length: size }, (_, i) => i).filter(
+        (ordinal) => !allocations.some((a) => a.ordinal === ordinal),
+      ),
+      sequenceNumber: 1,
+      strictAffinity: false,
+    },
+  };
 }
 
-/** Writes to pools and the configuration the server answered, any verb, any subresource. */
+/** Writes to pools, reservations, the configuration and IPAM blocks the server answered, any verb, any subresource. */
 function calicoWrites(cluster: TestCluster): number {
   let writes = 0;
-  for (const resource of ["ippools", "kubecontrollersconfigurations", "ipreservations"]) {
+  for (const resource of ["ippools", "kubecontrollersconfigurations", "ipreservations", "ipamblocks"]) {
     for (const verb of ["create", "update", "patch", "delete"])
       writes += cluster.server.counters.total({ verb, resource });
   }
@@ -103,6 +119,98 @@ describe("Calico clusters", () => {
         const metrics = await controller.metrics.registry.getSingleMetricAsString("lbipam_cluster_shape");
         assert.match(metrics, new RegExp(`^lbipam_cluster_shape\\{shape="${shape}"\\} 1$`, "m"));
         assert.match(controller.readiness().detail, new RegExp(`cluster ${shape}`));
+      } finally {
+        await controller?.stop();
+        rest.close();
+        await cluster.stop();
+      }
+    });
+  }
+
+  for (const [what, crds, , api] of shapes) {
+    it(`${what}: addresses Calico's own controller recorded in its IPAM blocks stay their Services': kept, given when not shown, never given to another, held while their Service is gone`, async () => {
+      const cluster = await startCluster(crds());
+      const rest = new RestClient(cluster.kubeconfig, 2);
+      let controller: ReturnType<typeof startController> | undefined;
+      const blocks = { ...api, plural: "ipamblocks" };
+      try {
+        await isolatedNamespace(cluster, "shop");
+        await createPool(
+          cluster,
+          "lb",
+          { cidr: "10.80.0.0/30", blockSize: 30, allowedUses: ["LoadBalancer"] },
+          api,
+        );
+        // What Calico's controller left: "kept" shows its address, "unshown" lost its status write,
+        // and the third record names a Service that is gone.
+        await createService(cluster, "shop", "kept");
+        await createService(cluster, "shop", "unshown");
+        const uid = async (name: string) =>
+          (await cluster.core.readNamespacedService({ namespace: "shop", name })).metadata?.uid ?? "";
+        await cluster.core.patchNamespacedServiceStatus(
+          {
+            namespace: "shop",
+            name: "kept",
+            body: { status: { loadBalancer: { ingress: [{ ip: "10.80.0.1" }] } } },
+          },
+          mergePatch,
+        );
+        await cluster.custom.createClusterCustomObject({
+          ...blocks,
+          body: calicoBlock(api, "10.80.0.0/30", [
+            { ordinal: 1, namespace: "shop", service: "kept", uid: await uid("kept") },
+            { ordinal: 2, namespace: "shop", service: "unshown", uid: await uid("unshown") },
+            { ordinal: 0, namespace: "shop", service: "gone", uid: "0e9d5b1c-5a43-4c1e-9d8e-3f1f0f7c2a11" },
+          ]),
+        });
+        const found = await detectClusterShape(rest);
+        assert.deepEqual(found.blocks, api, "the blocks are read where Calico keeps them");
+        // From here on, every request is the controller's (until the block is cleaned below).
+        cluster.server.counters.reset();
+        const keptBefore = await cluster.core.readNamespacedServiceStatus({
+          namespace: "shop",
+          name: "kept",
+        });
+        controller = startController(cluster, { shape: found });
+        await controller.start();
+        await waitIngress(cluster, "shop", "unshown", ["10.80.0.2"]);
+        await createService(cluster, "shop", "new");
+        await waitIngress(cluster, "shop", "new", ["10.80.0.3"]);
+        await createService(cluster, "shop", "waits");
+        await waitFor(
+          async () => controller!.waiting.oldestFirst().includes("shop/waits"),
+          (waiting) => waiting,
+          "the fourth Service to wait: the gone Service's address stays out of use",
+        );
+        const kept = await cluster.core.readNamespacedServiceStatus({ namespace: "shop", name: "kept" });
+        assert.deepEqual(
+          kept.status?.loadBalancer,
+          keptBefore.status?.loadBalancer,
+          "kept keeps its address",
+        );
+        assert.deepEqual(await ingressOf(cluster, "shop", "waits"), []);
+        assert.equal(calicoWrites(cluster), 0, "no write to a pool, reservation, configuration or block");
+
+        // The block cleaned of the gone Service's allocation (docs/migrating.md): its address serves the one waiting.
+        await cluster.custom.replaceClusterCustomObject({
+          ...blocks,
+          name: "10-80-0-0-30",
+          body: {
+            ...calicoBlock(api, "10.80.0.0/30", [
+              { ordinal: 1, namespace: "shop", service: "kept", uid: await uid("kept") },
+              { ordinal: 2, namespace: "shop", service: "unshown", uid: await uid("unshown") },
+            ]),
+            metadata: {
+              name: "10-80-0-0-30",
+              resourceVersion: (
+                (await cluster.custom.getClusterCustomObject({ ...blocks, name: "10-80-0-0-30" })) as {
+                  metadata: { resourceVersion: string };
+                }
+              ).metadata.resourceVersion,
+            },
+          },
+        });
+        await waitIngress(cluster, "shop", "waits", ["10.80.0.0"]);
       } finally {
         await controller?.stop();
         rest.close();

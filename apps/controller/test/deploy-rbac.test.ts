@@ -13,6 +13,7 @@ import { after, before, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { CoreV1Api, KubeConfig, loadYaml, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { type ApiServer, type CounterRow, startApiServer } from "@lbipam/apiserver";
+import { calicoNativeV3Crds, calicoV1Crds } from "./helpers/calico-crds.js";
 import { run } from "./helpers/run.js";
 import { type Scrape, scrape, servingOf } from "./helpers/scrape.js";
 
@@ -46,7 +47,7 @@ let controllerLog = "";
 /** Requests the controller made (the test's own are taken out). */
 let calls: CounterRow[] = [];
 /** Requests the controller made in a cluster of Calico's v1 CRDs. */
-let calicoCalls: CounterRow[] = [];
+let calicoCalls: (CounterRow & { group: string | undefined })[] = [];
 let leaderElection = false;
 /** The controller's /metrics as Prometheus, and as a stranger, scraped it. */
 let scrapes: { prometheus: Scrape; stranger: Scrape } | undefined;
@@ -191,19 +192,26 @@ spec: {type: LoadBalancer, ports: [{port: 80}]}
         : row,
     )
     .filter((row) => row.count > 0);
-  calicoCalls = await calicoV1Scenario(args);
+  calicoCalls = [
+    ...(await calicoScenario(args, calicoV1Crds, "crd.projectcalico.org/v1", "calico-v1")),
+    ...(await calicoScenario(args, calicoNativeV3Crds(), "projectcalico.org/v3", "calico-v3")),
+  ];
 });
 
 /**
  * The same Deployment in a cluster with Calico's v1 CRDs only
- * (test/fixtures/calico-v1-crds): it reads pools there, serves a Service, and
- * writes no Calico object. Its requests, by "group resource verb", join the first scenario's.
+ * (test/fixtures/calico-v1-crds), and in one with Calico's native v3 CRDs:
+ * it reads pools and IPAM blocks there, serves a Service, and writes no
+ * Calico object. Its requests, by "group resource verb" (the Calico
+ * resources in `api`'s group), join the first scenario's.
  */
-async function calicoV1Scenario(args: string[]): Promise<CounterRow[]> {
-  const calico = await startApiServer({
-    port: 0,
-    crdDirectory: join(repository, "apps/controller/test/fixtures/calico-v1-crds"),
-  });
+async function calicoScenario(
+  args: string[],
+  crdDirectory: string,
+  api: string,
+  shape: string,
+): Promise<(CounterRow & { group: string | undefined })[]> {
+  const calico = await startApiServer({ port: 0, crdDirectory });
   try {
     const kubeconfig = join(dir, "calico-kubeconfig");
     calico.writeKubeconfig(kubeconfig);
@@ -220,7 +228,7 @@ apiVersion: v1
 kind: Namespace
 metadata: {name: shop}
 ---
-apiVersion: crd.projectcalico.org/v1
+apiVersion: ${api}
 kind: IPPool
 metadata: {name: rbac-pool}
 spec: {cidr: 10.78.0.0/31, blockSize: 31, allowedUses: [LoadBalancer]}
@@ -259,8 +267,8 @@ spec: {type: LoadBalancer, ports: [{port: 80}]}
     const exited = new Promise((resolve) => child.once("close", resolve));
     child.kill("SIGTERM");
     await exited;
-    assert.match(log, /"shape":"calico-v1"/, "it found Calico's v1 CRDs");
-    for (const resource of CALICO_V1_RESOURCES) {
+    assert.match(log, new RegExp(`"shape":"${shape}"`), `it found ${shape}`);
+    for (const resource of CALICO_RESOURCES) {
       for (const verb of ["create", "patch", "update"]) {
         assert.equal(
           calico.counters.total({ verb, resource }),
@@ -269,13 +277,21 @@ spec: {type: LoadBalancer, ports: [{port: 80}]}
         );
       }
     }
-    return calico.counters.rows();
+    const group = api.split("/")[0]!;
+    return calico.counters
+      .rows()
+      .map((row) => ({ ...row, group: CALICO_RESOURCES.has(row.resource) ? group : undefined }));
   } finally {
     await calico.stop();
   }
 }
 
-const CALICO_V1_RESOURCES = new Set(["ippools", "ipreservations", "kubecontrollersconfigurations"]);
+const CALICO_RESOURCES = new Set([
+  "ippools",
+  "ipreservations",
+  "kubecontrollersconfigurations",
+  "ipamblocks",
+]);
 
 after(async () => {
   controller?.kill("SIGKILL");
@@ -321,9 +337,7 @@ const keyOf = (row: CounterRow, group: string | undefined) => {
 const requested = () =>
   new Set([
     ...calls.map((row) => keyOf(row, groupOf(row.resource))),
-    ...calicoCalls.map((row) =>
-      keyOf(row, CALICO_V1_RESOURCES.has(row.resource) ? "crd.projectcalico.org" : groupOf(row.resource)),
-    ),
+    ...calicoCalls.map((row) => keyOf(row, row.group ?? groupOf(row.resource))),
   ]);
 
 it("grants no wildcard and only the verbs a controller uses", () => {

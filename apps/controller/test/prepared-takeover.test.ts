@@ -6,7 +6,14 @@ import type { Service } from "@lbipam/api";
 import type { LedgerRebuild } from "@lbipam/state";
 import { PREPARED_CHANGE_LIMIT, PreparedTakeover } from "../src/controller/prepared-takeover.js";
 
-const rebuilt: LedgerRebuild = { held: 1, conflicts: [], foreign: 0, foreignConflicts: [], tasks: [] };
+const rebuilt: LedgerRebuild = {
+  held: 1,
+  conflicts: [],
+  recordedConflicts: [],
+  foreign: 0,
+  foreignConflicts: [],
+  tasks: [],
+};
 const svc = (name: string, ips: string[], extra: Partial<Service["metadata"]> = {}): Service => ({
   metadata: { namespace: "ns", name, creationTimestamp: "2026-01-01T00:00:00Z", ...extra },
   spec: { type: "LoadBalancer" },

@@ -130,18 +130,18 @@ export class ClusterReader {
         () => undefined,
       );
     try {
-      const [v3PoolCrd, v1PoolCrd, calicoApiService] = await Promise.all([
-        exists("getting the IPPool CRD", () =>
-          crds.readCustomResourceDefinition({ name: SHAPE_OBJECTS.v3PoolCrd }),
-        ),
-        exists("getting the IPPool CRD", () =>
-          crds.readCustomResourceDefinition({ name: SHAPE_OBJECTS.v1PoolCrd }),
-        ),
+      const crd = (what: string, name: string) =>
+        exists(`getting the ${what} CRD`, () => crds.readCustomResourceDefinition({ name }));
+      const [v3PoolCrd, v1PoolCrd, calicoApiService, v1BlockCrd, v3BlockCrd] = await Promise.all([
+        crd("IPPool", SHAPE_OBJECTS.v3PoolCrd),
+        crd("IPPool", SHAPE_OBJECTS.v1PoolCrd),
         exists("getting Calico's APIService", () =>
           apiServices.readAPIService({ name: SHAPE_OBJECTS.calicoApiService }),
         ),
+        crd("IPAMBlock", SHAPE_OBJECTS.v1BlockCrd),
+        crd("IPAMBlock", SHAPE_OBJECTS.v3BlockCrd),
       ]);
-      return clusterShapeOf({ v3PoolCrd, v1PoolCrd, calicoApiService });
+      return clusterShapeOf({ v3PoolCrd, v1PoolCrd, calicoApiService, v1BlockCrd, v3BlockCrd });
     } catch (error) {
       if (!(error instanceof AccessDeniedError || error instanceof RequestFailedError)) throw error;
       this.shapeProblem = `cannot tell the cluster's shape (${error.message}); read projectcalico.org/v3`;
@@ -207,6 +207,19 @@ export class ClusterReader {
     return object as KubeControllersConfiguration | undefined;
   }
 
+  /** Calico's IPAM blocks, where the cluster's shape has them (none otherwise). */
+  async blocks(): Promise<unknown[]> {
+    const { blocks } = await this.shape();
+    if (!blocks) return [];
+    const { group, version } = blocks;
+    const list = await this.request(
+      `listing ipamblocks.${group}`,
+      () => this.custom.listClusterCustomObject({ group, version, plural: "ipamblocks" }),
+      () => ({ items: [] }),
+    );
+    return (list as { items?: unknown[] }).items ?? [];
+  }
+
   async services(): Promise<Service[]> {
     const list = await this.request("listing services", () => this.core.listServiceForAllNamespaces());
     return plain(list.items) as Service[];
@@ -237,14 +250,15 @@ export class ClusterReader {
   /**
    * What the controller reads: pools first (so missing CRDs are reported as
    * such), reservations, the configuration, every Service (their status says
-   * who holds what) and the Namespaces asked for.
+   * who holds what), Calico's IPAM blocks and the Namespaces asked for.
    */
   async objects(namespaces: string[] = []): Promise<ClusterObjects> {
     const pools = await this.pools();
-    const [reservations, configuration, services, found] = await Promise.all([
+    const [reservations, configuration, services, blocks, found] = await Promise.all([
       this.reservations(),
       this.configuration(),
       this.services(),
+      this.blocks(),
       Promise.all(namespaces.map((name) => this.namespace(name))),
     ]);
     return {
@@ -252,6 +266,7 @@ export class ClusterReader {
       reservations,
       services,
       configuration,
+      blocks,
       namespaces: found.filter((ns): ns is Namespace => ns !== undefined),
     };
   }

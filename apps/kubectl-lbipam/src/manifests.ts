@@ -34,6 +34,7 @@ export function parseManifests(texts: { source: string; text: string }[]): Manif
     services: [],
     namespaces: [],
     configuration: undefined,
+    blocks: [],
   };
   const ignored: string[] = [];
   const seen = new Set<string>();
@@ -90,6 +91,11 @@ export function parseManifests(texts: { source: string; text: string }[]): Manif
       case "Namespace":
         unique();
         objects.namespaces.push(manifest as unknown as Namespace);
+        return;
+      // `kubectl get ipamblocks.crd.projectcalico.org -o yaml`: what Calico's own controller recorded.
+      case "IPAMBlock":
+        unique();
+        objects.blocks?.push(manifest);
         return;
       case "KubeControllersConfiguration":
         if (name === DEFAULT_CONFIGURATION_NAME) {

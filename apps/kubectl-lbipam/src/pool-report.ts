@@ -3,7 +3,7 @@
 // controller has not written status.
 import { cidrSize, formatCidr } from "@lbipam/allocator";
 import { exactCount, listSome, poolCondition } from "@lbipam/api";
-import { foreignByPool } from "@lbipam/state";
+import { foreignByPool, recordedByPool } from "@lbipam/state";
 import { renderTable } from "./output.js";
 import type { ClusterState } from "./state.js";
 
@@ -28,6 +28,12 @@ export interface PoolRow {
   utilisationPercent: number;
   /** Addresses shown by Services lbipam does not manage (counted in allocated), with the Service. */
   foreign: { address: string; service: string }[];
+  /**
+   * Addresses a Calico IPAM block records that no Service lbipam serves holds
+   * (counted in allocated): `serviceExists` false when no Service of that
+   * name and UID exists, so only cleaning the block frees the address.
+   */
+  calicoBlocks: { address: string; service: string; block: string; serviceExists: boolean }[];
 }
 
 export function poolRows(
@@ -36,6 +42,7 @@ export function poolRows(
 ): PoolRow[] {
   const rows: PoolRow[] = [];
   const foreign = foreignByPool(state.ledger, state.poolSet);
+  const recorded = recordedByPool(state.ledger, state.poolSet);
   const names = [...state.views.keys()].sort();
   for (const name of names) {
     const view = state.views.get(name)!;
@@ -64,6 +71,12 @@ export function poolRows(
       free: exactCount(free),
       utilisationPercent: total === 0n ? 0 : Number(((allocated / Number(total)) * 100).toPrecision(6)),
       foreign: foreign.get(name) ?? [],
+      calicoBlocks: (recorded.get(name) ?? []).map(({ address, service, handle, block }) => ({
+        address,
+        service,
+        block,
+        serviceExists: state.calicoHandles.has(`${service} ${handle}`),
+      })),
     });
   }
   return rows;
@@ -116,14 +129,17 @@ export function renderPoolTable(rows: PoolRow[], wide = false): string {
       String(row.reserved),
       String(row.free),
       `${utilisationBar(row)} ${formatPercent(row.utilisationPercent)}`,
-      ...(wide ? [row.namespaceSelector ?? "<all>", String(row.foreign.length)] : []),
+      ...(wide
+        ? [row.namespaceSelector ?? "<all>", String(row.foreign.length + row.calicoBlocks.length)]
+        : []),
     ]),
   );
 }
 
 /**
  * One line per pool that hands out nothing, with the Allocatable condition's
- * message, and one per pool with addresses held for Services lbipam does not manage.
+ * message, one per pool with addresses held for Services lbipam does not
+ * manage, and one per pool with addresses Calico's IPAM blocks hold.
  */
 export function renderPoolNotes(rows: PoolRow[]): string {
   const notes = rows.flatMap((row) => [
@@ -133,6 +149,16 @@ export function renderPoolNotes(rows: PoolRow[]): string {
       : [
           `pool ${row.name}: held for Services lbipam does not manage: ${listSome(
             row.foreign.map((f) => `${f.address} (Service ${f.service})`),
+          )}\n`,
+        ]),
+    ...(row.calicoBlocks.length === 0
+      ? []
+      : [
+          `pool ${row.name}: held by Calico IPAM blocks: ${listSome(
+            row.calicoBlocks.map(
+              (b) =>
+                `${b.address} (block ${b.block}, ${b.serviceExists ? `for Service ${b.service}` : `Service ${b.service} is gone: a Calico block with no Service`})`,
+            ),
           )}\n`,
         ]),
   ]);

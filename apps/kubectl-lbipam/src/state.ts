@@ -4,7 +4,9 @@
 // live commands and `simulate` start from here.
 import { type PoolSet, runAllocatorTask } from "@lbipam/allocator";
 import {
+  calicoBlockRecords,
   calicoControllerActive,
+  calicoServiceHandle,
   DEFAULT_LOAD_BALANCER_CLASS,
   type DecisionInput,
   type IPPool,
@@ -18,7 +20,14 @@ import {
   type Service,
   serviceKey,
 } from "@lbipam/api";
-import { Ledger, PoolRegistry, type RebuildConflict, rebuildLedger } from "@lbipam/state";
+import {
+  Ledger,
+  ledgerDecisionInput,
+  PoolRegistry,
+  type RebuildConflict,
+  rebuildLedger,
+  recordedConflictMessage,
+} from "@lbipam/state";
 
 /** The objects the controller reads. */
 export interface ClusterObjects {
@@ -28,6 +37,8 @@ export interface ClusterObjects {
   namespaces: Namespace[];
   /** The KubeControllersConfiguration named `default`, if any. */
   configuration: KubeControllersConfiguration | undefined;
+  /** Calico's IPAM blocks (either API group), where its own LoadBalancer controller recorded addresses. */
+  blocks?: unknown[];
 }
 
 export interface StateOptions {
@@ -42,9 +53,11 @@ export interface ClusterState {
   poolSet: PoolSet;
   ledger: Ledger;
   config: ManagementConfig;
-  /** Configuration and reservation entries that could not be used. */
+  /** Configuration, reservation and IPAM block entries that could not be used. */
   problems: string[];
   conflicts: RebuildConflict[];
+  /** "namespace/name handle" of each Service a Calico block records anything for (calicoServiceHandle). */
+  calicoHandles: ReadonlySet<string>;
   namespaceLabels(namespace: string): Labels;
 }
 
@@ -61,7 +74,11 @@ export function buildState(objects: ClusterObjects, options: StateOptions = {}):
   const reservationProblems = registry.setReservations(objects.reservations);
   const loadBalancer = readLoadBalancerConfig(objects.configuration);
   const ledger = new Ledger();
-  const rebuilt = rebuildLedger(objects.services, registry, ledger, { loadBalancerClass });
+  const blocks = (objects.blocks ?? []).map(calicoBlockRecords);
+  const rebuilt = rebuildLedger(objects.services, registry, ledger, {
+    loadBalancerClass,
+    records: blocks.flatMap((block) => block.records),
+  });
   // Offline and once: the claims run inline, through the same task function the controller's workers run.
   for (const task of rebuilt.tasks) runAllocatorTask(task);
 
@@ -78,8 +95,21 @@ export function buildState(objects: ClusterObjects, options: StateOptions = {}):
         options.ownsConfiguration ?? true,
       ),
     },
-    problems: [...loadBalancer.problems, ...reservationProblems],
+    problems: [
+      ...loadBalancer.problems,
+      ...reservationProblems,
+      ...blocks.flatMap((block) => block.problems),
+      ...rebuilt.recordedConflicts.map(recordedConflictMessage),
+    ],
     conflicts: rebuilt.conflicts,
+    calicoHandles: new Set(
+      objects.services
+        .filter((service) => ledger.recordsFor(serviceKey(service)).length > 0)
+        .map((service) => {
+          const { name = "", namespace = "", uid = "" } = service.metadata;
+          return `${namespace}/${name} ${calicoServiceHandle({ name, namespace, uid })}`;
+        }),
+    ),
     namespaceLabels: (namespace) => labels.get(namespace) ?? {},
   };
 }
@@ -92,7 +122,6 @@ export function decisionInput(state: ClusterState, service: Service): DecisionIn
     pools: state.views,
     poolSet: state.poolSet,
     config: state.config,
-    holderOf: state.ledger.holderSeenBy(serviceKey(service)),
-    sharing: state.ledger,
+    ...ledgerDecisionInput(state.ledger, service, serviceKey(service)),
   };
 }

@@ -26,6 +26,10 @@ export interface ShapeFacts {
   v1PoolCrd: boolean;
   /** The APIService v3.projectcalico.org exists (Calico's API server). */
   calicoApiService: boolean;
+  /** The CRD ipamblocks.crd.projectcalico.org exists. */
+  v1BlockCrd?: boolean;
+  /** The CRD ipamblocks.projectcalico.org exists (Calico's native v3 mode: lbipam has none). */
+  v3BlockCrd?: boolean;
 }
 
 export interface ShapeDecision {
@@ -35,6 +39,12 @@ export interface ShapeDecision {
   version: "v3" | "v1";
   /** lbipam may write IPPool status and the KubeControllersConfiguration. */
   ownsCalicoObjects: boolean;
+  /**
+   * Where Calico's IPAM blocks are read (calico-blocks.ts), if the cluster
+   * has them: crd.projectcalico.org/v1 (also behind Calico's API server, whose
+   * datastore they are), or projectcalico.org/v3 in native v3 mode.
+   */
+  blocks: { group: "projectcalico.org" | "crd.projectcalico.org"; version: "v3" | "v1" } | undefined;
   /** One line for the log and /readyz. */
   message: string;
   /** Something the operator should fix, if any. */
@@ -45,11 +55,13 @@ const V3 = { group: "projectcalico.org", version: "v3" } as const;
 const V1 = { group: "crd.projectcalico.org", version: "v1" } as const;
 const WRITES_NOTHING = "writes no IPPool status and no KubeControllersConfiguration (Calico's)";
 
-/** The three objects whose presence tells the shape, read by name (deploy/rbac.yaml grants exactly these). */
+/** The objects whose presence tells the shape, read by name (deploy/rbac.yaml grants exactly these). */
 export const SHAPE_OBJECTS = {
   v3PoolCrd: "ippools.projectcalico.org",
   v1PoolCrd: "ippools.crd.projectcalico.org",
   calicoApiService: "v3.projectcalico.org",
+  v1BlockCrd: "ipamblocks.crd.projectcalico.org",
+  v3BlockCrd: "ipamblocks.projectcalico.org",
 } as const;
 
 /** The objects as read (undefined: not found), whichever client read them. */
@@ -57,6 +69,8 @@ export interface ShapeObjects {
   v3PoolCrd: { metadata?: { labels?: Record<string, string> } } | undefined;
   v1PoolCrd: unknown;
   calicoApiService: unknown;
+  v1BlockCrd: unknown;
+  v3BlockCrd: unknown;
 }
 
 /** The shape, from the objects SHAPE_OBJECTS names as read. */
@@ -65,7 +79,16 @@ export function clusterShapeOf(objects: ShapeObjects): ShapeDecision {
     v3PoolCrdLabels: objects.v3PoolCrd === undefined ? undefined : (objects.v3PoolCrd.metadata?.labels ?? {}),
     v1PoolCrd: objects.v1PoolCrd !== undefined,
     calicoApiService: objects.calicoApiService !== undefined,
+    v1BlockCrd: objects.v1BlockCrd !== undefined,
+    v3BlockCrd: objects.v3BlockCrd !== undefined,
   });
+}
+
+/** Where Calico keeps its IPAM blocks in a Calico shape: v1 wherever that CRD exists, else native v3. */
+function blocksOf(facts: ShapeFacts): ShapeDecision["blocks"] {
+  if (facts.v1BlockCrd) return V1;
+  if (facts.v3BlockCrd) return V3;
+  return undefined;
 }
 
 export function clusterShape(facts: ShapeFacts): ShapeDecision {
@@ -75,6 +98,7 @@ export function clusterShape(facts: ShapeFacts): ShapeDecision {
       shape: "calico-v3",
       ...V3,
       ownsCalicoObjects: false,
+      blocks: blocksOf(facts),
       message: `Calico's API server serves projectcalico.org/v3: reads Calico's pools there, ${WRITES_NOTHING}`,
       warning: ownV3
         ? "lbipam's CRDs are installed but Calico's API server serves projectcalico.org/v3 instead: delete them (kubectl delete -f deploy/crds/)"
@@ -86,6 +110,7 @@ export function clusterShape(facts: ShapeFacts): ShapeDecision {
       shape: "calico-v1",
       ...V1,
       ownsCalicoObjects: false,
+      blocks: blocksOf(facts),
       message: `Calico's crd.projectcalico.org/v1 CRDs: reads Calico's pools there, ${WRITES_NOTHING}`,
       warning: ownV3
         ? "lbipam's CRDs are installed beside Calico's v1 CRDs: nothing reads them, and Calico's installers take them for native v3 mode; delete them (kubectl delete -f deploy/crds/)"
@@ -97,6 +122,7 @@ export function clusterShape(facts: ShapeFacts): ShapeDecision {
       shape: "calico-v3",
       ...V3,
       ownsCalicoObjects: false,
+      blocks: blocksOf(facts),
       message: `Calico's native projectcalico.org/v3 CRDs: reads Calico's pools, ${WRITES_NOTHING}`,
       warning: undefined,
     };
@@ -105,6 +131,7 @@ export function clusterShape(facts: ShapeFacts): ShapeDecision {
     shape: "lbipam",
     ...V3,
     ownsCalicoObjects: true,
+    blocks: undefined,
     message: "lbipam's own CRDs (no Calico): writes each LoadBalancer pool's status and the configuration's",
     warning:
       facts.v3PoolCrdLabels === undefined

@@ -57,6 +57,13 @@ export interface DecisionInput {
   holderOf: (address: Address) => string | undefined;
   /** The members of shared addresses and the addresses of each sharing key, from the ledger. */
   sharing: SharingReader;
+  /**
+   * Addresses Calico's own LoadBalancer controller recorded for this very
+   * Service (its handle) in Calico IPAM blocks (calico-blocks.ts). A managed
+   * Service showing no address of a family is given its recorded one, as
+   * Calico would have written it; `holderOf` answers nobody for them.
+   */
+  calicoRecorded?: readonly Address[];
 }
 
 export type FamilyDecision =
@@ -465,6 +472,13 @@ class ServiceDecider {
 
     const families = requestedFamilies(service);
     const current = currentAddresses(service, this.key, this.inPoolRange, holderOf);
+    for (const recorded of this.input.calicoRecorded ?? []) {
+      if (current.ours.some((address) => address.family === recorded.family)) continue;
+      const text = formatAddress(recorded.family, recorded.value);
+      const holderKey = holderOf(recorded);
+      const holder = holderKey === undefined ? "none" : holderKey === this.key ? "self" : "other";
+      current.ours.push({ family: recorded.family, value: recorded.value, text, holder });
+    }
     // Addresses others hold count only where the sharing key may join them (hold()).
     const heldOf = (family: Family, joinable = true) =>
       current.ours.filter((address) => address.family === family && (joinable || address.holder !== "other"));

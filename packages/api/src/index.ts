@@ -1,5 +1,6 @@
 export * from "./annotations.js";
 export * from "./bounded.js";
+export * from "./calico-blocks.js";
 export * from "./calico-metadata.js";
 export * from "./cluster-shape.js";
 export * from "./conditions.js";

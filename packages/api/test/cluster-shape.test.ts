@@ -73,3 +73,38 @@ it("tells the shapes apart, and writes Calico's objects only in a cluster of lbi
     else assert.equal(decision.warning, undefined, what);
   }
 });
+
+it("reads Calico's IPAM blocks where Calico keeps them: v1 wherever that CRD exists (also behind Calico's API server), v3 in native mode, none in lbipam's own shape", () => {
+  const steps: [string, ShapeFacts, string | undefined][] = [
+    ["lbipam's CRDs", { v3PoolCrdLabels: own, v1PoolCrd: false, calicoApiService: false }, undefined],
+    [
+      "Calico's v1 CRDs",
+      { v3PoolCrdLabels: undefined, v1PoolCrd: true, calicoApiService: false, v1BlockCrd: true },
+      "crd.projectcalico.org/v1",
+    ],
+    [
+      "Calico's API server over its v1 datastore",
+      { v3PoolCrdLabels: undefined, v1PoolCrd: true, calicoApiService: true, v1BlockCrd: true },
+      "crd.projectcalico.org/v1",
+    ],
+    [
+      "Calico's native v3 CRDs",
+      { v3PoolCrdLabels: {}, v1PoolCrd: false, calicoApiService: false, v3BlockCrd: true },
+      "projectcalico.org/v3",
+    ],
+    [
+      "Calico's v1 CRDs without the IPAMBlock CRD",
+      { v3PoolCrdLabels: undefined, v1PoolCrd: true, calicoApiService: false },
+      undefined,
+    ],
+    [
+      "an IPAMBlock CRD beside lbipam's own CRDs",
+      { v3PoolCrdLabels: own, v1PoolCrd: false, calicoApiService: false, v3BlockCrd: true },
+      undefined,
+    ],
+  ];
+  for (const [what, facts, blocks] of steps) {
+    const decision = clusterShape(facts);
+    assert.equal(decision.blocks && `${decision.blocks.group}/${decision.blocks.version}`, blocks, what);
+  }
+});

@@ -160,10 +160,14 @@ function settleFamily(key: string, family: FamilyDecision, ledger: Ledger, poolS
     case "claim": {
       const address = parseAddress(family.address);
       const pool = poolSet.get(family.pool);
+      // A Calico block records it for this Service (the decision checked whose): claimed for it already.
+      const recorded = ledger.recordOf(address)?.service === key;
       // Someone took it since the decision (or the pool went): wait for exactly this address.
-      if (ledger.holderOf(address) !== undefined || !pool || !pool.claim(address.value)) {
-        return { raced: requestedIPTakenCondition(family.address) };
-      }
+      const taken = recorded
+        ? ledger.holderOf(address) !== key || !pool
+        : ledger.holderOf(address) !== undefined || !pool || !pool.claim(address.value);
+      if (taken || !pool) return { raced: requestedIPTakenCondition(family.address) };
+      if (recorded) claimHeld(poolSet, address);
       ledger.hold(key, address);
       return {
         address: family.address,
@@ -299,7 +303,7 @@ export function releaseAddress(
   ledger: Ledger,
   poolSet: PoolSet,
 ): { pool: string | undefined } | undefined {
-  if (!ledger.release(key, address) || ledger.isHeld(address)) return undefined;
+  if (!ledger.release(key, address) || ledger.keepsClaim(address)) return undefined;
   const pool = poolSet.find(address.family, address.value);
   pool?.release(address.value);
   return { pool: pool?.name };

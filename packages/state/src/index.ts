@@ -1,3 +1,4 @@
+export * from "./calico-records.js";
 export * from "./carry-out.js";
 export * from "./foreign.js";
 export * from "./ledger.js";

@@ -5,9 +5,12 @@
 // manage ("foreign"): never given to anyone, never released by lbipam.
 // An address shared by Services of one sharing key (sharing.ts in
 // @lbipam/api) has a first holder and the other members beside it; it goes
-// back to its pool only when the last of them lets go.
+// back to its pool only when the last of them lets go. Last, the addresses
+// Calico's own controller recorded for a Service in its IPAM blocks
+// (calico-records.ts): that Service's alone, and never back in their pool
+// while recorded.
 import { type Address, type Family, formatAddress } from "@lbipam/allocator";
-import type { SharingMember, SharingProfile, SharingReader } from "@lbipam/api";
+import type { CalicoRecord, SharingMember, SharingProfile, SharingReader } from "@lbipam/api";
 
 export interface Holding {
   family: Family;
@@ -62,22 +65,43 @@ export class Ledger implements SharingReader {
   private readonly bySharingKey = new Map<string, KeyMembers>();
   private readonly foreignHolders: Record<Family, Map<AddressKey, string>> = { 4: new Map(), 6: new Map() };
   private readonly foreignByKey = new Map<string, Holding[]>();
+  private readonly recorded: Record<Family, Map<AddressKey, CalicoRecord>> = { 4: new Map(), 6: new Map() };
+  private readonly recordedByService = new Map<string, CalicoRecord[]>();
+  private readonly recordedByBlock = new Map<string, CalicoRecord[]>();
 
-  /** The Service holding the address: one lbipam serves, else one it does not manage that shows it. */
+  /**
+   * The Service holding the address: one lbipam serves, else one it does not
+   * manage that shows it, else the one a Calico block records it for.
+   */
   holderOf(address: Address): string | undefined {
     const at = addressKey(address);
-    return this.holders[address.family].get(at) ?? this.foreignHolders[address.family].get(at);
+    return (
+      this.holders[address.family].get(at) ??
+      this.foreignHolders[address.family].get(at) ??
+      this.recorded[address.family].get(at)?.service
+    );
   }
 
   /**
    * holderOf as Service `key` sees it: what it shows while unmanaged is
-   * nobody's, so deciding for it neither releases nor refuses those addresses.
+   * nobody's, and so is what a Calico block records for it when `handle`
+   * (calicoServiceHandle of this Service) is the block's: deciding for it
+   * neither releases nor refuses those addresses. A record of an earlier
+   * Service of the same name is another's.
    */
-  holderSeenBy(key: string): (address: Address) => string | undefined {
+  holderSeenBy(key: string, handle?: string): (address: Address) => string | undefined {
     return (address) => {
-      const holder = this.holderOf(address);
-      if (holder === key && this.isForeign(address)) return undefined;
-      return this.sharers[address.family].get(addressKey(address))?.includes(key) ? key : holder;
+      const at = addressKey(address);
+      const holder = this.holders[address.family].get(at);
+      if (holder !== undefined) return this.sharers[address.family].get(at)?.includes(key) ? key : holder;
+      const foreign = this.foreignHolders[address.family].get(at);
+      if (foreign !== undefined && foreign !== key) return foreign;
+      const record = this.recorded[address.family].get(at);
+      if (record === undefined) return undefined;
+      if (record.service !== key) return record.service;
+      return record.handle === handle
+        ? undefined
+        : `${key} (an earlier Service of that name, in a Calico IPAM block)`;
     };
   }
 
@@ -139,6 +163,8 @@ export class Ledger implements SharingReader {
     const holder = this.holders[address.family].get(at);
     if (holder !== undefined) return holder === key || this.isSharer(key, address);
     if (this.foreignHolders[address.family].has(at)) return false;
+    const record = this.recorded[address.family].get(at);
+    if (record !== undefined && record.service !== key) return false;
     this.holders[address.family].set(at, key);
     this.addHolding(key, { family: address.family, value: address.value, text });
     return true;
@@ -233,6 +259,61 @@ export class Ledger implements SharingReader {
 
   keys(): IterableIterator<string> {
     return this.byKey.keys();
+  }
+
+  /** Records that a Calico block names the address's Service; the record it replaced, if any. */
+  record(record: CalicoRecord): CalicoRecord | undefined {
+    const before = this.unrecord(record.address);
+    this.recorded[record.address.family].set(addressKey(record.address), record);
+    for (const [index, key] of [
+      [this.recordedByService, record.service],
+      [this.recordedByBlock, record.block],
+    ] as const) {
+      const list = index.get(key) ?? [];
+      list.push(record);
+      index.set(key, list);
+    }
+    return before;
+  }
+
+  /** Forgets the Calico record of the address; returns it. */
+  unrecord(address: Address): CalicoRecord | undefined {
+    const at = addressKey(address);
+    const record = this.recorded[address.family].get(at);
+    if (record === undefined) return undefined;
+    this.recorded[address.family].delete(at);
+    for (const [index, key] of [
+      [this.recordedByService, record.service],
+      [this.recordedByBlock, record.block],
+    ] as const) {
+      const rest = (index.get(key) ?? []).filter((r) => r !== record);
+      if (rest.length > 0) index.set(key, rest);
+      else index.delete(key);
+    }
+    return record;
+  }
+
+  recordOf(address: Address): CalicoRecord | undefined {
+    return this.recorded[address.family].get(addressKey(address));
+  }
+
+  /** What Calico's blocks record for the Service `key` (of whichever handle). */
+  recordsFor(key: string): readonly CalicoRecord[] {
+    return this.recordedByService.get(key) ?? [];
+  }
+
+  /** What one Calico block object records. */
+  recordsInBlock(block: string): readonly CalicoRecord[] {
+    return this.recordedByBlock.get(block) ?? [];
+  }
+
+  *records(): IterableIterator<CalicoRecord> {
+    for (const list of this.recordedByService.values()) yield* list;
+  }
+
+  /** True while the address may not go back to its pool: a Service lbipam serves holds it, or a Calico block records it. */
+  keepsClaim(address: Address): boolean {
+    return this.isHeld(address) || this.recorded[address.family].has(addressKey(address));
   }
 
   /** Addresses held for Services lbipam serves (foreign ones not counted). */

@@ -5,12 +5,17 @@
 // otherwise reassigned by its first reconcile, with a Warning. Then the
 // addresses shown by Services of another class (or not LoadBalancer) are held
 // as foreign (foreign.ts), after lbipam's own, so they never go to anyone.
+// Before all of them, the addresses Calico's own controller recorded in its
+// IPAM blocks (calico-records.ts): a Service showing one recorded for another
+// (or for an earlier Service of its name) is a conflict it loses.
 //
 // The ledger is filled here, on the caller's thread; the pools' claims are
 // left as one allocator RebuildTask per pool, so a caller with many addresses
 // can run them on its worker pool (the claims land in the pools' shared memory).
 import { type Address, type AddressPool, formatAddress, type RebuildTask } from "@lbipam/allocator";
 import {
+  type CalicoRecord,
+  calicoServiceHandle,
   loadBalancerClassOf,
   parseIngressAddress,
   type Service,
@@ -20,7 +25,7 @@ import {
 } from "@lbipam/api";
 import { claimHeld } from "./carry-out.js";
 import { holdShown } from "./foreign.js";
-import type { Holding, Ledger } from "./ledger.js";
+import type { Ledger } from "./ledger.js";
 import type { PoolRegistry } from "./pool-registry.js";
 
 export interface RebuildConflict {
@@ -33,6 +38,8 @@ export interface LedgerRebuild {
   /** Addresses now held in the ledger. */
   held: number;
   conflicts: RebuildConflict[];
+  /** Addresses a Service showed that a Calico IPAM block records for another (keptBy): the Service is reassigned. */
+  recordedConflicts: RebuildConflict[];
   /** Addresses shown by Services lbipam does not manage, now held for them. */
   foreign: number;
   /** Addresses a Service lbipam does not manage shows, held by one it serves (left with it). */
@@ -43,6 +50,10 @@ export interface LedgerRebuild {
 
 export function conflictMessage(conflict: RebuildConflict): string {
   return `${conflict.address} is in the status of both ${conflict.keptBy} and ${conflict.lostBy}; the older, ${conflict.keptBy}, keeps it`;
+}
+
+export function recordedConflictMessage(conflict: RebuildConflict): string {
+  return `${conflict.address} is in the status of ${conflict.lostBy}, but a Calico IPAM block records it for ${conflict.keptBy}; ${conflict.lostBy} gets another address`;
 }
 
 /** A Service's age rank: creationTimestamp, then namespace/name breaks ties. */
@@ -105,16 +116,40 @@ export const REBUILD_PER_STEP = 64;
  * lookup per address), the second holds each address for it; every other
  * Service showing it is a conflict.
  */
+export interface RebuildOptions {
+  loadBalancerClass: string;
+  /** What Calico's IPAM blocks record (calicoBlockRecords), if the cluster has them. */
+  records?: readonly CalicoRecord[];
+}
+
+/** Whether the Service may hold an address a Calico block records: only the Service it records it for. */
+function recordedForOther(
+  ledger: Ledger,
+  service: Service,
+  key: string,
+  address: Address,
+): CalicoRecord | undefined {
+  const record = ledger.recordOf(address);
+  if (record === undefined) return undefined;
+  const { name = "", namespace = "", uid = "" } = service.metadata;
+  return record.service === key && record.handle === calicoServiceHandle({ name, namespace, uid })
+    ? undefined
+    : record;
+}
+
 export function* rebuildSteps(
   services: readonly Service[],
   registry: PoolRegistry,
   ledger: Ledger,
-  options: { loadBalancerClass: string },
+  options: RebuildOptions,
 ): Generator<void, LedgerRebuild> {
   if (ledger.size > 0) throw new Error(`a rebuild needs an empty ledger; it holds ${ledger.size} addresses`);
   const oldest = new Map<string, Found>();
   const losers: Found[] = [];
   const foreign: Service[] = [];
+  const recordedLosses: RebuildConflict[] = [];
+  const records = options.records ?? [];
+  for (const record of records) ledger.record(record);
   let handled = 0;
   for (const service of services) {
     // Services of another class are never touched: their addresses are held for them, after ours.
@@ -131,6 +166,15 @@ export function* rebuildSteps(
       if (!address) continue;
       const pool = registry.poolSet.find(address.family, address.value);
       if (!pool) continue;
+      const recorded = records.length > 0 ? recordedForOther(ledger, service, key, address) : undefined;
+      if (recorded) {
+        recordedLosses.push({
+          address: formatAddress(address.family, address.value),
+          keptBy: recorded.service === key ? `an earlier Service ${key} (another UID)` : recorded.service,
+          lostBy: key,
+        });
+        continue;
+      }
       const one: Found = { key, created, address, text: formatAddress(address.family, address.value), pool };
       const best = oldest.get(one.text);
       if (!best) oldest.set(one.text, one);
@@ -143,9 +187,19 @@ export function* rebuildSteps(
     }
     if (++handled % REBUILD_PER_STEP === 0) yield;
   }
-  const result: LedgerRebuild = { held: 0, conflicts: [], foreign: 0, foreignConflicts: [], tasks: [] };
+  const result: LedgerRebuild = {
+    held: 0,
+    conflicts: [],
+    recordedConflicts: recordedLosses,
+    foreign: 0,
+    foreignConflicts: [],
+    tasks: [],
+  };
   const claims = new Map<AddressPool, RebuildTask>();
+  // A recorded address is claimed once, for its record.
+  const claimedForRecords = new Set<string>();
   const claimIn = (pool: AddressPool, text: string) => {
+    if (claimedForRecords.has(text)) return;
     let task = claims.get(pool);
     if (!task) {
       task = { kind: "rebuild", pool: pool.shared(), addresses: [] };
@@ -153,6 +207,11 @@ export function* rebuildSteps(
     }
     task.addresses.push(text);
   };
+  for (const record of records) {
+    const pool = registry.poolSet.find(record.address.family, record.address.value);
+    if (pool) claimIn(pool, record.text);
+    claimedForRecords.add(record.text);
+  }
   for (const { key, address, text, pool } of oldest.values()) {
     ledger.hold(key, address, text);
     result.held++;
@@ -196,7 +255,7 @@ export function rebuildLedger(
   services: readonly Service[],
   registry: PoolRegistry,
   ledger: Ledger,
-  options: { loadBalancerClass: string },
+  options: RebuildOptions,
 ): LedgerRebuild {
   const steps = rebuildSteps(services, registry, ledger, options);
   for (;;) {
@@ -210,7 +269,7 @@ export async function rebuildLedgerInTurns(
   services: readonly Service[],
   registry: PoolRegistry,
   ledger: Ledger,
-  options: { loadBalancerClass: string },
+  options: RebuildOptions,
   turn: () => Promise<void> | undefined,
 ): Promise<LedgerRebuild> {
   const steps = rebuildSteps(services, registry, ledger, options);
@@ -230,10 +289,11 @@ export async function rebuildLedgerInTurns(
  */
 export function reclaimHoldings(ledger: Ledger, registry: PoolRegistry): number {
   let claimed = 0;
-  const reclaim = (holding: Holding) => {
+  const reclaim = (holding: Address) => {
     if (claimHeld(registry.poolSet, holding)) claimed++;
   };
   for (const key of ledger.keys()) for (const holding of ledger.holdings(key)) reclaim(holding);
   for (const { holding } of ledger.foreign()) reclaim(holding);
+  for (const record of ledger.records()) reclaim(record.address);
   return claimed;
 }

@@ -2,9 +2,11 @@
 // leadership: the ledger and the pool registry, rebuilt from the Services'
 // status when it leads (or prepares to), dropped when it stands by, and
 // sampled for the pool gauges.
+import type { CalicoRecord } from "@lbipam/api";
 import {
   foreignByPool,
   forgetForeign,
+  forgetRecords,
   Ledger,
   type LedgerRebuild,
   PoolRegistry,
@@ -26,6 +28,8 @@ export interface AllocationStateDeps {
   };
   /** A turn of the event loop between rebuild steps, when one is due. */
   turn: () => Promise<void> | undefined;
+  /** What Calico's IPAM blocks record now (calico-records.ts in @lbipam/state). */
+  calicoRecords: () => CalicoRecord[];
 }
 
 export class AllocationState {
@@ -44,13 +48,19 @@ export class AllocationState {
       services,
       this.registry,
       this.ledger,
-      { loadBalancerClass: this.deps.loadBalancerClass },
+      { loadBalancerClass: this.deps.loadBalancerClass, records: this.deps.calicoRecords() },
       this.deps.turn,
     );
     for (const conflict of rebuilt.conflicts) {
       logger.warn(
         conflict,
         "two Services show one address; the older keeps it, the other will be reassigned",
+      );
+    }
+    for (const conflict of rebuilt.recordedConflicts) {
+      logger.warn(
+        conflict,
+        "a Service shows an address a Calico IPAM block records for another Service; it will be reassigned",
       );
     }
     for (const conflict of rebuilt.foreignConflicts) {
@@ -74,11 +84,12 @@ export class AllocationState {
     return rebuilt;
   }
 
-  /** Forgets every address held in memory: the ledger (foreign addresses too) and the pools' claims. */
+  /** Forgets every address held in memory: the ledger (foreign and Calico-recorded addresses too) and the pools' claims. */
   dropAll(): void {
     const { ledger, registry } = this;
     for (const key of [...ledger.keys()]) releaseAll(key, ledger, registry.poolSet);
     for (const { key } of [...ledger.foreign()]) forgetForeign(ledger, registry, key);
+    forgetRecords(ledger, registry.poolSet);
   }
 
   /** One sample per pool for the pool gauges, from counts the allocator keeps. */

@@ -4,6 +4,9 @@
 // a work-queue key once all caches have synced.
 import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
 import {
+  type BlockReading,
+  type CalicoRecord,
+  calicoBlockRecords,
   type IPPool,
   type IPReservation,
   type KubeControllersConfiguration,
@@ -19,6 +22,16 @@ import type { RestClient } from "./rest-client.js";
 
 export type CachedService = Service & KubernetesObject;
 export type CachedNamespace = Namespace & KubernetesObject;
+/** A Calico IPAM block as the cache keeps it: its name and what it records (a host's block records nothing). */
+export type CachedBlock = KubernetesObject & { reading: BlockReading };
+
+function projectBlock(object: unknown): CachedBlock {
+  const { metadata } = object as KubernetesObject;
+  return {
+    metadata: { name: metadata?.name, resourceVersion: metadata?.resourceVersion },
+    reading: calicoBlockRecords(object),
+  };
+}
 
 /** Work-queue keys: one prefix per kind, then the object's name (namespace/name for Services). */
 export const KEY = {
@@ -27,6 +40,7 @@ export const KEY = {
   namespace: "n:",
   reservations: "r:",
   config: "c:",
+  block: "b:",
 } as const;
 export type KeyKind = keyof typeof KEY;
 export const KEY_PREFIX_LENGTH = 2;
@@ -34,6 +48,8 @@ export const KEY_PREFIX_LENGTH = 2;
 export interface ClusterCachesOptions {
   /** Where the cluster keeps pools, reservations and the configuration (its shape). */
   calicoApi: { group: string; version: string };
+  /** Where it keeps Calico's IPAM blocks, if it has them (ShapeDecision.blocks). */
+  blocks?: { group: string; version: string } | undefined;
   logger: InformerLogger;
   watchTimeoutSeconds?: number;
   /** A cached object changed (after the first sync): `key` is its work-queue key. */
@@ -48,6 +64,8 @@ export class ClusterCaches {
   readonly pools: Informer<IPPool & KubernetesObject>;
   readonly reservations: Informer<IPReservation & KubernetesObject>;
   readonly configs: Informer<KubeControllersConfiguration & KubernetesObject>;
+  /** Calico's IPAM blocks; none where the cluster has no such CRD (it would never sync). */
+  readonly blocks: Informer<CachedBlock> | undefined;
   private synced = false;
 
   constructor(kubeconfig: KubeConfig, rest: RestClient, options: ClusterCachesOptions) {
@@ -94,6 +112,15 @@ export class ClusterCaches {
     this.pools = informer("ippools", calicoPath("ippools"), "pool");
     this.reservations = informer("ipreservations", calicoPath("ipreservations"), "reservations");
     this.configs = informer(CONFIG_PLURAL, calicoPath(CONFIG_PLURAL), "config");
+    const blocks = options.blocks;
+    this.blocks =
+      blocks &&
+      informer("ipamblocks", `/apis/${blocks.group}/${blocks.version}/ipamblocks`, "block", projectBlock);
+  }
+
+  /** Every address Calico's blocks record now. */
+  calicoRecords(): CalicoRecord[] {
+    return (this.blocks?.list() ?? []).flatMap((block) => block.reading.records);
   }
 
   /**
@@ -112,7 +139,8 @@ export class ClusterCaches {
   }
 
   private get all() {
-    return [this.services, this.namespaces, this.pools, this.reservations, this.configs];
+    const all = [this.services, this.namespaces, this.pools, this.reservations, this.configs];
+    return this.blocks ? [...all, this.blocks] : all;
   }
 
   /** Starts every informer; resolves once every cache has synced. */

@@ -1,5 +1,5 @@
 // Finding the cluster's shape at start (behaviour.md "Calico clusters"): the
-// three facts @lbipam/api's clusterShape decides on, each one GET (deploy/rbac.yaml
+// facts @lbipam/api's clusterShape decides on, each one GET (deploy/rbac.yaml
 // grants exactly these, by name). 404 means absent; any other failure is an
 // error, since guessing wrong would write what Calico reads.
 import { clusterShapeOf, SHAPE_OBJECTS, type ShapeDecision } from "@lbipam/api";
@@ -30,16 +30,23 @@ async function get(
 }
 
 export async function detectClusterShape(rest: RestClient): Promise<ShapeDecision> {
-  const [v3PoolCrd, v1PoolCrd, calicoApiService] = await Promise.all([
-    get(rest, "customresourcedefinitions", `${CRDS}/${SHAPE_OBJECTS.v3PoolCrd}`),
-    get(rest, "customresourcedefinitions", `${CRDS}/${SHAPE_OBJECTS.v1PoolCrd}`),
+  const crd = (name: string) => get(rest, "customresourcedefinitions", `${CRDS}/${name}`);
+  const [v3PoolCrd, v1PoolCrd, calicoApiService, v1BlockCrd, v3BlockCrd] = await Promise.all([
+    crd(SHAPE_OBJECTS.v3PoolCrd),
+    crd(SHAPE_OBJECTS.v1PoolCrd),
     get(rest, "apiservices", `${API_SERVICES}/${SHAPE_OBJECTS.calicoApiService}`),
+    crd(SHAPE_OBJECTS.v1BlockCrd),
+    crd(SHAPE_OBJECTS.v3BlockCrd),
   ]);
-  return clusterShapeOf({ v3PoolCrd, v1PoolCrd, calicoApiService });
+  return clusterShapeOf({ v3PoolCrd, v1PoolCrd, calicoApiService, v1BlockCrd, v3BlockCrd });
 }
 
 const sameShape = (a: ShapeDecision, b: ShapeDecision) =>
-  a.shape === b.shape && a.group === b.group && a.version === b.version;
+  a.shape === b.shape &&
+  a.group === b.group &&
+  a.version === b.version &&
+  a.blocks?.group === b.blocks?.group &&
+  a.blocks?.version === b.blocks?.version;
 
 /**
  * Reads the shape again every `intervalMs` and calls `changed` once when it

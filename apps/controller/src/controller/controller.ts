@@ -12,6 +12,7 @@ import {
 } from "@lbipam/api";
 import { AllocationBatcher } from "./allocation-batcher.js";
 import { AllocationState } from "./allocation-state.js";
+import { BlockSync } from "./block-sync.js";
 import { ClusterCaches, KEY, KEY_PREFIX_LENGTH } from "./cluster-caches.js";
 import { type ClusterWriter, KubeClusterWriter } from "./cluster-writer.js";
 import { ConfigSync } from "./config-sync.js";
@@ -57,6 +58,7 @@ export class Controller {
   private readonly states = new ServiceStates();
   private readonly references = new PoolReferences();
   private readonly poolSync: PoolSync;
+  private readonly blockSync: BlockSync;
   private readyFlag = false;
   private readonly elector: LeaderElector | undefined;
   private stopping = false;
@@ -97,16 +99,19 @@ export class Controller {
       metrics: this.metrics,
       logger,
       turn: () => this.slices.turn(),
+      calicoRecords: () => this.caches.calicoRecords(),
     });
     this.ledger = this.allocations.ledger;
     this.registry = this.allocations.registry;
     this.caches = new ClusterCaches(kubeconfig, this.rest, {
       calicoApi: this.shape,
+      blocks: this.shape.blocks,
       logger,
       watchTimeoutSeconds: options.watchTimeoutSeconds,
       onChange: (kind, key) => {
         if (kind === "service") this.prepared.noteServiceChange(key.slice(KEY_PREFIX_LENGTH));
-        else if (kind === "pool") this.prepared.notePoolChange();
+        // A block's records are part of what a prepared rebuild read, as pools are.
+        else if (kind === "pool" || kind === "block") this.prepared.notePoolChange();
         this.queue.add(key);
       },
       onRestart: (resource) => this.metrics.informerRestarts.inc({ resource }),
@@ -168,6 +173,13 @@ export class Controller {
       ledger: this.ledger,
       references: this.references,
       poolStatus: () => this.leadership.poolStatus,
+    });
+    this.blockSync = new BlockSync({
+      blocks: this.caches.blocks,
+      registry: this.registry,
+      ledger: this.ledger,
+      poolStatus: () => this.leadership.poolStatus,
+      logger,
     });
   }
 
@@ -274,6 +286,11 @@ export class Controller {
       }
       this.wakeWaiting();
       this.poolSync.requestAllStatuses();
+    },
+    [KEY.block]: (name) => {
+      const { services, freed } = this.blockSync.sync(name);
+      if (freed) this.wakeWaiting();
+      for (const key of services) this.queue.add(`${SERVICE}${key}`);
     },
     [KEY.config]: async (name) => {
       if (name === DEFAULT_CONFIGURATION_NAME && (await this.config.sync())) await this.enqueueAllServices();

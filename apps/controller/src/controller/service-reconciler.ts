@@ -24,6 +24,7 @@ import {
   forgetForeign,
   type Holding,
   type Ledger,
+  ledgerDecisionInput,
   type PoolRegistry,
   reconcileInTurns,
   releaseAll,
@@ -108,8 +109,7 @@ export class ServiceReconciler {
       pools: registry.views,
       poolSet: registry.poolSet,
       config: this.deps.config(),
-      holderOf: ledger.holderSeenBy(key),
-      sharing: ledger,
+      ...ledgerDecisionInput(ledger, service, key),
     });
     // An address an unmanaged Service no longer shows may serve a waiting Service.
     const foreign = decision.managed

@@ -24,6 +24,7 @@ import {
 import {
   forgetForeign,
   Ledger,
+  ledgerDecisionInput,
   olderFirst,
   PoolRegistry,
   reclaimHoldings,
@@ -168,8 +169,7 @@ export class TestCluster {
       pools: this.views,
       poolSet: this.poolSet,
       config: this.config,
-      holderOf: this.ledger.holderSeenBy(key),
-      sharing: this.ledger,
+      ...ledgerDecisionInput(this.ledger, service, key),
     });
   }
 
