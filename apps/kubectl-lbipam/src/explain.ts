@@ -3,6 +3,7 @@
 // would unblock a Service that waits.
 import { type Family, formatCidr, parseAddress } from "@lbipam/allocator";
 import {
+  calicoServiceHandle,
   type Decision,
   decide,
   exactCount,
@@ -63,6 +64,12 @@ export interface Explanation {
   status: string[];
   /** Addresses the (unmanaged) Service shows that lbipam holds for it: given to no other Service. */
   heldForIt: string[];
+  /**
+   * What Calico's IPAM blocks record under the Service's name: its own
+   * (`forThisService`: its UID's handle) are kept or given to it; an earlier
+   * Service's of the same name are held out of use.
+   */
+  calicoRecorded: { address: string; block: string; forThisService: boolean }[];
   /** lbipam.io/sharing-key, and the Services each address it holds is shared with (null: no key). */
   sharing: { key: string; addresses: { address: string; members: string[] }[] } | null;
   pools: PoolConsideration[];
@@ -343,6 +350,7 @@ export function explainService(state: ClusterState, service: Service): Explanati
     },
     status: (service.status?.loadBalancer?.ingress ?? []).map((entry) => entry.ip ?? entry.hostname ?? ""),
     heldForIt: state.ledger.foreignHoldings(serviceKey(service)).map((holding) => holding.text),
+    calicoRecorded: calicoRecordedFor(state, service),
     sharing: sharingOf(state, serviceKey(service), decision),
     pools,
     decision: {
@@ -353,6 +361,19 @@ export function explainService(state: ClusterState, service: Service): Explanati
     },
   };
   return { ...explanation, unblock: unblockHints(explanation, service, state) };
+}
+
+function calicoRecordedFor(state: ClusterState, service: Service): Explanation["calicoRecorded"] {
+  const key = serviceKey(service);
+  const records = state.ledger.recordsFor(key);
+  if (records.length === 0) return [];
+  const { name = "", namespace = "", uid = "" } = service.metadata;
+  const handle = calicoServiceHandle({ name, namespace, uid });
+  return records.map((record) => ({
+    address: record.text,
+    block: record.block,
+    forThisService: record.handle === handle,
+  }));
 }
 
 /** The Service's sharing key and who shares each address it holds (from the same ledger as the decision). */
@@ -438,6 +459,13 @@ export function renderExplanation(e: Explanation): string {
   if (!e.managed) out.push(`  none: ${e.unmanagedReason}`);
   if (e.heldForIt.length > 0) {
     out.push(`  held for it: ${listSome(e.heldForIt)} (no other Service is given these addresses)`);
+  }
+  for (const { address, block, forThisService } of e.calicoRecorded) {
+    out.push(
+      forThisService
+        ? `  recorded by Calico: ${address} for this Service, in IPAM block ${block}: kept, or given when its status shows none`
+        : `  recorded by Calico: ${address} for an earlier Service of this name (another UID), in IPAM block ${block}: held out of use`,
+    );
   }
   for (const decision of e.decision.families) {
     out.push(`  ${FAMILY[decision.family]}: ${describeDecision(decision)}`);

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { decide } from "@lbipam/api";
 import { explainService, renderExplanation } from "../src/explain.js";
 import { buildState, decisionInput } from "../src/state.js";
-import { objects, pool, service } from "./helpers/fixtures.js";
+import { fixtureObjects, objects, pool, service } from "./helpers/fixtures.js";
 
 const edge = pool("edge", { cidr: "192.0.2.0/31", blockSize: 31 });
 const spare = pool("spare", { cidr: "198.51.100.0/31", blockSize: 31, disabled: true });
@@ -443,5 +443,33 @@ describe("explain", () => {
     assert.deepEqual(explanation.decision.families, [{ family: 4, action: "allocate", pools: ["edge"] }]);
     assert.equal(explanation.pools[0]?.verdict, "used");
     assert.match(explanation.unblock[0]!, /check that the controller is running/);
+  });
+});
+
+describe("explain in a Calico cluster", () => {
+  it("says what Calico's IPAM blocks record for the Service, and decides to give it back when its status lost it", () => {
+    const all = fixtureObjects("calico/v1.yaml");
+    const state = buildState(all);
+    const unshown = all.services.find((s) => s.metadata.name === "unshown")!;
+    const explanation = explainService(state, unshown);
+    assert.deepEqual(explanation.calicoRecorded, [
+      { address: "10.80.0.2", block: "10-80-0-0-29", forThisService: true },
+    ]);
+    assert.deepEqual(
+      explanation.decision.families.map((f) => `${f.action} ${"address" in f ? f.address : ""}`),
+      ["claim 10.80.0.2"],
+    );
+    assert.match(
+      renderExplanation(explanation),
+      /recorded by Calico: 10\.80\.0\.2 for this Service, in IPAM block 10-80-0-0-29/,
+    );
+    // The same name created again (another UID): the record is an earlier Service's.
+    const again = { ...unshown, metadata: { ...unshown.metadata, uid: "another" } };
+    const other = explainService(state, again);
+    assert.equal(other.calicoRecorded[0]?.forThisService, false);
+    assert.deepEqual(
+      other.decision.families.map((f) => `${f.action} ${"address" in f ? f.address : ""}`),
+      ["allocate "],
+    );
   });
 });

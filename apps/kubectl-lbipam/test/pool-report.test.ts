@@ -162,3 +162,21 @@ describe("utilisation bar", () => {
     });
   }
 });
+
+describe("pool rows in a Calico cluster", () => {
+  it("show the addresses Calico's IPAM blocks hold that no Service lbipam serves holds, naming a block whose Service is gone", () => {
+    const all = fixtureObjects("calico/v1.yaml");
+    const specs = new Map(all.pools.map((p) => [p.metadata.name ?? "", p.spec]));
+    const [row] = poolRows(buildState(all), specs);
+    assert.equal(row!.name, "lb");
+    assert.equal(row!.allocated, 3, "kept's address, and the two only a block holds");
+    assert.deepEqual(row!.calicoBlocks, [
+      { address: "10.80.0.0", service: "shop/gone", block: "10-80-0-0-29", serviceExists: false },
+      { address: "10.80.0.2", service: "shop/unshown", block: "10-80-0-0-29", serviceExists: true },
+    ]);
+    assert.match(
+      renderPoolNotes([row!]),
+      /pool lb: held by Calico IPAM blocks: 10\.80\.0\.0 \(block 10-80-0-0-29, Service shop\/gone is gone: a Calico block with no Service\); 10\.80\.0\.2 \(block 10-80-0-0-29, for Service shop\/unshown\)/,
+    );
+  });
+});

@@ -384,3 +384,26 @@ describe("manifests", () => {
     });
   }
 });
+
+describe("simulate with Calico's IPAM blocks (files from kubectl get ipamblocks.crd.projectcalico.org -o yaml)", () => {
+  it("keeps what Calico's controller recorded for each Service, gives a Service its recorded address when its status lost it, and never gives a recorded address to another", () => {
+    const result = simulate(fixtureObjects("calico/v1.yaml"));
+    assert.deepEqual(assignments(result), {
+      "shop/kept": "allocated 10.80.0.1",
+      "shop/unshown": "allocated 10.80.0.2",
+      "shop/new": "allocated 10.80.0.3",
+    });
+    // The gone Service's address stays out of use: four of eight taken.
+    assert.equal(result.pools.find((p) => p.name === "lb")?.allocated, 4);
+  });
+
+  it("without the blocks, the Service whose status lost its address is given another: the check a migration needs", () => {
+    const all = fixtureObjects("calico/v1.yaml");
+    const result = simulate({ ...all, blocks: [] });
+    assert.deepEqual(assignments(result), {
+      "shop/kept": "allocated 10.80.0.1",
+      "shop/unshown": "allocated 10.80.0.0",
+      "shop/new": "allocated 10.80.0.2",
+    });
+  });
+});
