@@ -10,10 +10,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { CALICO_LB_AFFINITY, type ClusterShape, calicoServiceHandle } from "@lbipam/api";
+import { CALICO_LB_AFFINITY, calicoServiceHandle } from "@lbipam/api";
 import { detectClusterShape } from "../src/controller/cluster-shape.js";
 import { RestClient } from "../src/controller/rest-client.js";
-import { calicoNativeV3Crds, calicoV1Crds } from "./helpers/calico-crds.js";
+import { CALICO_SHAPES, calicoV1Crds } from "./helpers/calico-crds.js";
 import {
   createPool,
   createService,
@@ -68,21 +68,18 @@ function calicoWrites(cluster: TestCluster): number {
   return writes;
 }
 
-const shapes: [string, () => string, ClusterShape, { group: string; version: string }][] = [
-  ["Calico's v1 CRDs", () => calicoV1Crds, "calico-v1", { group: "crd.projectcalico.org", version: "v1" }],
-  ["Calico's native v3 CRDs", calicoNativeV3Crds, "calico-v3", { group: "projectcalico.org", version: "v3" }],
-];
-
 describe("Calico clusters", () => {
-  for (const [what, crds, shape, api] of shapes) {
+  for (const { what, crds, shape, pools: api, blocks, setUp } of CALICO_SHAPES) {
     it(`${what}: found as ${shape}, serves from its LoadBalancer pool, and writes nothing Calico owns`, async () => {
       const cluster = await startCluster(crds());
+      await setUp(cluster);
       const rest = new RestClient(cluster.kubeconfig, 2);
       let controller: ReturnType<typeof startController> | undefined;
       try {
         const found = await detectClusterShape(rest);
         assert.equal(found.shape, shape);
         assert.equal(found.ownsCalicoObjects, false);
+        assert.deepEqual(found.blocks, blocks, "the IPAM blocks are read where Calico keeps them");
         await isolatedNamespace(cluster, "shop");
         await createPool(
           cluster,
@@ -127,12 +124,13 @@ describe("Calico clusters", () => {
     });
   }
 
-  for (const [what, crds, , api] of shapes) {
+  for (const { what, crds, pools: api, blocks: blockApi, setUp } of CALICO_SHAPES) {
     it(`${what}: addresses Calico's own controller recorded in its IPAM blocks stay their Services': kept, given when not shown, never given to another, held while their Service is gone`, async () => {
       const cluster = await startCluster(crds());
+      await setUp(cluster);
       const rest = new RestClient(cluster.kubeconfig, 2);
       let controller: ReturnType<typeof startController> | undefined;
-      const blocks = { ...api, plural: "ipamblocks" };
+      const blocks = { ...blockApi, plural: "ipamblocks" };
       try {
         await isolatedNamespace(cluster, "shop");
         await createPool(
@@ -157,14 +155,13 @@ describe("Calico clusters", () => {
         );
         await cluster.custom.createClusterCustomObject({
           ...blocks,
-          body: calicoBlock(api, "10.80.0.0/30", [
+          body: calicoBlock(blockApi, "10.80.0.0/30", [
             { ordinal: 1, namespace: "shop", service: "kept", uid: await uid("kept") },
             { ordinal: 2, namespace: "shop", service: "unshown", uid: await uid("unshown") },
             { ordinal: 0, namespace: "shop", service: "gone", uid: "0e9d5b1c-5a43-4c1e-9d8e-3f1f0f7c2a11" },
           ]),
         });
         const found = await detectClusterShape(rest);
-        assert.deepEqual(found.blocks, api, "the blocks are read where Calico keeps them");
         // From here on, every request is the controller's (until the block is cleaned below).
         cluster.server.counters.reset();
         const keptBefore = await cluster.core.readNamespacedServiceStatus({
@@ -196,7 +193,7 @@ describe("Calico clusters", () => {
           ...blocks,
           name: "10-80-0-0-30",
           body: {
-            ...calicoBlock(api, "10.80.0.0/30", [
+            ...calicoBlock(blockApi, "10.80.0.0/30", [
               { ordinal: 1, namespace: "shop", service: "kept", uid: await uid("kept") },
               { ordinal: 2, namespace: "shop", service: "unshown", uid: await uid("unshown") },
             ]),

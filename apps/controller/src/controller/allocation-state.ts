@@ -2,7 +2,7 @@
 // leadership: the ledger and the pool registry, rebuilt from the Services'
 // status when it leads (or prepares to), dropped when it stands by, and
 // sampled for the pool gauges.
-import type { CalicoRecord } from "@lbipam/api";
+import { type BlockReading, listSome } from "@lbipam/api";
 import {
   foreignByPool,
   forgetForeign,
@@ -29,7 +29,7 @@ export interface AllocationStateDeps {
   /** A turn of the event loop between rebuild steps, when one is due. */
   turn: () => Promise<void> | undefined;
   /** What Calico's IPAM blocks record now (calico-records.ts in @lbipam/state). */
-  calicoRecords: () => CalicoRecord[];
+  calicoRecords: () => BlockReading;
 }
 
 export class AllocationState {
@@ -44,11 +44,19 @@ export class AllocationState {
    */
   async rebuild(services: readonly CachedService[], phase: "takeover" | "standby"): Promise<LedgerRebuild> {
     const { logger } = this.deps;
+    const calico = this.deps.calicoRecords();
+    if (calico.problems.length > 0)
+      logger.warn({ problems: listSome(calico.problems) }, "Calico IPAM blocks read in part");
+    if (calico.records.length > 0)
+      logger.info(
+        { addresses: calico.records.length },
+        "addresses Calico's LoadBalancer controller recorded in its IPAM blocks: each kept for its Service, given to no other",
+      );
     const rebuilt = await rebuildLedgerInTurns(
       services,
       this.registry,
       this.ledger,
-      { loadBalancerClass: this.deps.loadBalancerClass, records: this.deps.calicoRecords() },
+      { loadBalancerClass: this.deps.loadBalancerClass, records: calico.records },
       this.deps.turn,
     );
     for (const conflict of rebuilt.conflicts) {

@@ -5,7 +5,6 @@
 import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
 import {
   type BlockReading,
-  type CalicoRecord,
   calicoBlockRecords,
   type IPPool,
   type IPReservation,
@@ -118,9 +117,13 @@ export class ClusterCaches {
       informer("ipamblocks", `/apis/${blocks.group}/${blocks.version}/ipamblocks`, "block", projectBlock);
   }
 
-  /** Every address Calico's blocks record now. */
-  calicoRecords(): CalicoRecord[] {
-    return (this.blocks?.list() ?? []).flatMap((block) => block.reading.records);
+  /** Every address Calico's blocks record now, and what could not be read of them. */
+  calicoRecords(): BlockReading {
+    const blocks = this.blocks?.list() ?? [];
+    return {
+      records: blocks.flatMap((block) => block.reading.records),
+      problems: blocks.flatMap((block) => block.reading.problems),
+    };
   }
 
   /**

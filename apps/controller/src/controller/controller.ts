@@ -231,7 +231,13 @@ export class Controller {
   async start(): Promise<void> {
     const { logger } = this.options;
     logger.info(
-      { shape: this.shape.shape, api: `${this.shape.group}/${this.shape.version}` },
+      {
+        shape: this.shape.shape,
+        api: `${this.shape.group}/${this.shape.version}`,
+        ...(this.shape.blocks
+          ? { ipamBlocks: `${this.shape.blocks.group}/${this.shape.blocks.version}` }
+          : {}),
+      },
       this.shape.message,
     );
     if (this.shape.warning) logger.warn({ shape: this.shape.shape }, this.shape.warning);

@@ -35,7 +35,13 @@ ${CONNECTION_HELP}`,
     const shape = await reader.shape();
     if (reader.shapeProblem) io.stderr(`warning: ${reader.shapeProblem}\n`);
     if (shape.warning) io.stderr(`warning: ${shape.warning}\n`);
-    const cluster = { shape: shape.shape, api: `${shape.group}/${shape.version}`, message: shape.message };
+    const ipamBlocks = shape.blocks ? `ipamblocks.${shape.blocks.group}/${shape.blocks.version}` : null;
+    const cluster = {
+      shape: shape.shape,
+      api: `${shape.group}/${shape.version}`,
+      ipamBlocks,
+      message: shape.message,
+    };
     const state = buildState(objects, {
       loadBalancerClass: stringFlag(values, "load-balancer-class"),
       ownsConfiguration: shape.ownsCalicoObjects,
@@ -49,7 +55,7 @@ ${CONNECTION_HELP}`,
         items: rows,
         names: rows.map((row) => `ippool.projectcalico.org/${row.name}`),
         table: (wide) =>
-          `${renderPoolTable(rows, wide)}${renderPoolNotes(rows)}\ncluster ${cluster.shape}: ${cluster.message}\n`,
+          `${renderPoolTable(rows, wide)}${renderPoolNotes(rows)}\ncluster ${cluster.shape}: ${cluster.message}${ipamBlocks ? `; reads Calico's IPAM blocks in ${ipamBlocks}` : ""}\n`,
       }),
     );
     return 0;
