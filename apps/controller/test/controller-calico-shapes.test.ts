@@ -10,10 +10,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { CALICO_LB_AFFINITY, calicoServiceHandle } from "@lbipam/api";
 import { detectClusterShape } from "../src/controller/cluster-shape.js";
 import { RestClient } from "../src/controller/rest-client.js";
-import { CALICO_SHAPES, calicoV1Crds } from "./helpers/calico-crds.js";
+import { CALICO_SHAPES, calicoBlock, calicoV1Crds } from "./helpers/calico-crds.js";
 import {
   createPool,
   createService,
@@ -26,37 +25,6 @@ import {
   waitFor,
   waitIngress,
 } from "./helpers/cluster.js";
-
-/** A block as Calico's LoadBalancer controller writes it: affinity virtual:load-balancer, one attribute per allocation. */
-function calicoBlock(
-  api: { group: string; version: string },
-  cidr: string,
-  allocations: { ordinal: number; namespace: string; service: string; uid: string }[],
-  size = 4,
-) {
-  return {
-    apiVersion: `${api.group}/${api.version}`,
-    kind: "IPAMBlock",
-    metadata: { name: cidr.replace(/[./]/g, "-") },
-    spec: {
-      cidr,
-      affinity: CALICO_LB_AFFINITY,
-      allocations: Array.from({ length: size }, (_, ordinal) => {
-        const index = allocations.findIndex((a) => a.ordinal === ordinal);
-        return index < 0 ? null : index;
-      }),
-      attributes: allocations.map(({ namespace, service, uid }) => ({
-        handle_id: calicoServiceHandle({ name: service, namespace, uid }),
-        secondary: { namespace, service, type: "LoadBalancer" },
-      })),
-      unallocated: Array.from({ length: size }, (_, i) => i).filter(
-        (ordinal) => !allocations.some((a) => a.ordinal === ordinal),
-      ),
-      sequenceNumber: 1,
-      strictAffinity: false,
-    },
-  };
-}
 
 /** Writes to pools, reservations, the configuration and IPAM blocks the server answered, any verb, any subresource. */
 function calicoWrites(cluster: TestCluster): number {

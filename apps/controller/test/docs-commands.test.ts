@@ -44,7 +44,17 @@ import { delimiter, dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Controller } from "../src/controller/controller.js";
-import { ingressOf, startCluster, startController, type TestCluster, waitFor } from "./helpers/cluster.js";
+import { CALICO_SHAPES, type CalicoShape, calicoBlock } from "./helpers/calico-crds.js";
+import {
+  createPool,
+  createService,
+  ingressOf,
+  mergePatch,
+  startCluster,
+  startController,
+  type TestCluster,
+  waitFor,
+} from "./helpers/cluster.js";
 
 const repository = fileURLToPath(new URL("../../../../", import.meta.url));
 
@@ -68,6 +78,8 @@ interface DocCommand {
   exit: number;
   /** Lines a console block shows after the command. */
   output: string[];
+  /** The world it runs in: its section's (SECTION_WORLDS), else the page's. */
+  world: string;
 }
 
 interface DocFile {
@@ -146,6 +158,7 @@ function makeCommands(page: string, line: number, written: string, output: strin
       comment: last ? comment : "",
       exit: last ? exit : 0,
       output: last ? output : [],
+      world: PAGE_WORLD,
     };
   });
 }
@@ -242,6 +255,12 @@ function readPage(page: string, markdown: string): Page {
     .forEach((item) => {
       item.add();
     });
+  const headings = prose.flatMap((line, i) => (/^#{1,6} /.test(line) ? [{ line: i + 1, title: line }] : []));
+  for (const command of result.commands) {
+    const heading = headings.filter((h) => h.line < command.line).at(-1);
+    const world = heading && SECTION_WORLDS[`${page} ${heading.title}`];
+    if (world) command.world = world.what;
+  }
   return result;
 }
 
@@ -361,8 +380,23 @@ spec:
 /** Pages that start their own controller; every other page's world runs one. */
 const OWN_CONTROLLER = new Set(["README.md"]);
 
+/** The world of a page's commands, unless their section has one of its own. */
+const PAGE_WORLD = "lbipam's own CRDs";
+
+/**
+ * Sections ("page heading") whose commands run in a Calico cluster of that
+ * shape (helpers/calico-crds.ts) instead of the page's world, furnished as
+ * Calico's own LoadBalancer controller left it (CALICO_SERVICES), with no
+ * controller of lbipam's: the section starts it.
+ */
+const SECTION_WORLDS: Record<string, CalicoShape> = Object.fromEntries(
+  CALICO_SHAPES.map((shape) => [`docs/migrating.md ### ${shape.what}`, shape]),
+);
+
 interface World {
   page: string;
+  /** PAGE_WORLD, or the Calico shape's `what`. */
+  kind: string;
   dir: string;
   env: NodeJS.ProcessEnv;
   cluster: TestCluster;
@@ -475,7 +509,7 @@ async function stopCommand(command: DocCommand, script: string, started: Started
     `${script}: exit ${result.code} (${result.signal}) after SIGINT:\n${output}`,
   );
   await until(`every process of ${script} to end`, () => !groupAlive(started.child));
-  const stopped = CHECKS[command.text]?.background?.stopped;
+  const stopped = checkOf(command).background?.stopped;
   if (stopped) assert.match(output, stopped, `${script} stopped cleanly`);
 }
 
@@ -503,12 +537,14 @@ function searchPath(): string {
 }
 
 /** A fresh API server, a working directory and the environment commands run in. */
-async function makeWorld(page: string): Promise<World> {
+async function makeWorld(page: string, kind: string): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), "lbipam-docs-"));
   for (const link of ["apps", "deploy", "examples", "node_modules"]) {
     symlinkSync(join(repository, link), join(dir, link));
   }
-  const cluster = await startCluster();
+  const calico = CALICO_SHAPES.find((shape) => shape.what === kind);
+  const cluster = await startCluster(calico?.crds());
+  await calico?.setUp(cluster);
   const kubeconfig = join(dir, ".kube", "config");
   mkdirSync(dirname(kubeconfig));
   cluster.server.writeKubeconfig(kubeconfig);
@@ -528,6 +564,7 @@ async function makeWorld(page: string): Promise<World> {
   });
   return {
     page,
+    kind,
     dir,
     env,
     cluster,
@@ -540,6 +577,12 @@ async function makeWorld(page: string): Promise<World> {
 
 /** The fixture applied, a controller where the page starts none, and the files the page assumes. */
 async function furnish(world: World, files: DocFile[]): Promise<void> {
+  const calico = CALICO_SHAPES.find((shape) => shape.what === world.kind);
+  if (calico) {
+    await furnishCalico(world, calico);
+    for (const file of files) writeFileSync(join(world.dir, file.name), file.content);
+    return;
+  }
   const { dir, page, cluster } = world;
   writeFileSync(join(dir, "fixture.yaml"), FIXTURE);
   writeFileSync(join(dir, "pools.yaml"), POOLS);
@@ -555,6 +598,45 @@ async function furnish(world: World, files: DocFile[]): Promise<void> {
   const services = await run(world, "kubectl get services,namespaces -A -o yaml > services.yaml");
   assert.equal(services.code, 0, services.stderr);
   for (const file of files) writeFileSync(join(dir, file.name), file.content);
+}
+
+/**
+ * A Calico cluster as Calico's own LoadBalancer controller left it: a
+ * Workload pool and a LoadBalancer pool, shop/web and shop/api showing the
+ * addresses it gave them, and its IPAM block recording those and 10.80.0.0
+ * for shop/gone, a Service deleted since.
+ */
+async function furnishCalico(world: World, shape: CalicoShape): Promise<void> {
+  const { cluster } = world;
+  for (const name of ["shop", "lbipam-system"])
+    await cluster.core.createNamespace({ body: { metadata: { name } } });
+  await createPool(
+    cluster,
+    "pods",
+    { cidr: "10.244.0.0/16", allowedUses: ["Workload", "Tunnel"] },
+    shape.pools,
+  );
+  await createPool(cluster, "lb", { cidr: "10.80.0.0/29", blockSize: 29 }, shape.pools);
+  const recorded = [
+    { ordinal: 0, namespace: "shop", service: "gone", uid: "5f0c6b1e-0d2a-4c3b-9e7f-1a2b3c4d5e6f" },
+  ];
+  for (const [ordinal, name] of [
+    [1, "web"],
+    [2, "api"],
+  ] as const) {
+    await createService(cluster, "shop", name);
+    const ip = `10.80.0.${ordinal}`;
+    const shown = await cluster.core.patchNamespacedServiceStatus(
+      { namespace: "shop", name, body: { status: { loadBalancer: { ingress: [{ ip }] } } } },
+      mergePatch,
+    );
+    recorded.push({ ordinal, namespace: "shop", service: name, uid: shown.metadata?.uid ?? "" });
+  }
+  await cluster.custom.createClusterCustomObject({
+    ...shape.blocks,
+    plural: "ipamblocks",
+    body: calicoBlock(shape.blocks, "10.80.0.0/29", recorded, 8),
+  });
 }
 
 /** Waits until a controller has served the fixture: an address, a wait, a pool status. */
@@ -606,8 +688,6 @@ const SKIPPED: Record<string, string> = {
     "a benchmark suite: it clones the repository, runs npm ci and rewrites bench/results/start.json",
   "npm run bench -- scale":
     "100,000 Services: about ten minutes, and it rewrites bench/results/scale.json (deploy-manifests.test.ts checks the sizing taken from it)",
-  "kubectl apply -k lbipam-calico":
-    "real cluster only: the embedded API server serves no Deployments, RBAC or Prometheus Operator kinds (deploy-manifests.test.ts renders the overlay and compares it with deploy/)",
   "kubectl -n kube-system set env deployment/calico-kube-controllers ENABLED_CONTROLLERS=node,policy,namespace,serviceaccount,workloadendpoint":
     "real cluster only: there is no Calico kube-controllers here (controller-calico-shapes.test.ts stands in for it)",
   "kubectl apply -k deploy/":
@@ -670,6 +750,11 @@ const RUN_INSTEAD: Record<string, Instead> = {
     run: () => "kubectl lbipam explain my-service -n shop",
     why: "NAME -n NS: the fixture's shop/my-service",
   },
+  "kubectl apply -k lbipam-calico": {
+    run: (world) =>
+      `npx lbipam controller --kubeconfig ~/.kube/config --metrics-listen 127.0.0.1:${world.port}`,
+    why: "the controller the overlay deploys, run here (the embedded API server serves no Deployments or RBAC; deploy-manifests.test.ts renders the overlay and compares it with deploy/)",
+  },
 };
 
 interface Check {
@@ -731,6 +816,44 @@ async function until(what: string, done: () => boolean | Promise<boolean>, start
   }
 }
 
+/** Waits for /readyz of a controller started with --metrics-listen on the world's port; its URL. */
+async function untilReady(world: World, started: Started): Promise<string> {
+  const url = `http://127.0.0.1:${world.port}`;
+  await until(
+    "/readyz",
+    async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200,
+    started,
+  );
+  return url;
+}
+
+/** What a command in a section world (SECTION_WORLDS) must show: the page's CHECKS are of the page's world. */
+const SECTION_CHECKS: Record<string, Check> = {
+  "kubectl apply -k lbipam-calico": {
+    background: {
+      async ready(world, started) {
+        await untilReady(world, started);
+        // Served: the Service Calico's controller gave 10.80.0.1 now carries lbipam's condition too.
+        await until(
+          "shop/web's condition",
+          async () =>
+            (
+              await world.cluster.core.readNamespacedServiceStatus({ namespace: "shop", name: "web" })
+            ).status?.conditions?.some((c) => c.type === "projectcalico.org/LoadBalancerIPAllocated") ??
+            false,
+          started,
+        );
+      },
+      keep: true,
+    },
+  },
+};
+
+/** The checks of a command, by the world it runs in. */
+function checkOf(command: DocCommand): Check {
+  return (command.world === PAGE_WORLD ? CHECKS : SECTION_CHECKS)[command.text] ?? {};
+}
+
 const CHECKS: Record<string, Check> = {
   "npm start": {
     background: {
@@ -789,12 +912,7 @@ const CHECKS: Record<string, Check> = {
   "npx lbipam controller --kubeconfig ~/.kube/config --metrics-listen 127.0.0.1:9464": {
     background: {
       async ready(world, started) {
-        const url = `http://127.0.0.1:${world.port}`;
-        await until(
-          "/readyz",
-          async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200,
-          started,
-        );
+        const url = await untilReady(world, started);
         // A warm standby is ready too, so leadership is its own wait.
         await until(
           "lbipam_leader 1",
@@ -968,7 +1086,7 @@ it("has no command in a fence that is not run (tag it sh or console, or text if 
 
 it("has no table entry that no page uses", () => {
   const used = new Set(pages.flatMap((page) => page.commands.map((c) => c.text)));
-  const stale = [SKIPPED, FRAGMENTS, RUN_INSTEAD, CHECKS].flatMap((table) =>
+  const stale = [SKIPPED, FRAGMENTS, RUN_INSTEAD, CHECKS, SECTION_CHECKS].flatMap((table) =>
     Object.keys(table).filter((key) => !used.has(key)),
   );
   assert.deepEqual(stale, []);
@@ -983,20 +1101,27 @@ describe("the pages", { concurrency: true }, () => {
       continue;
     }
     describe(page.name, { concurrency: false }, () => {
-      let world: World | undefined;
+      const worlds = new Map<string, World>();
       if (runnable.length > 0) {
         before(async () => {
-          world = await makeWorld(page.name);
-          await furnish(world, page.files);
+          for (const kind of new Set(runnable.map((c) => c.world))) {
+            const world = await makeWorld(page.name, kind);
+            worlds.set(kind, world);
+            await furnish(world, page.files);
+          }
         });
-        after(() => endWorld(world));
+        after(async () => {
+          for (const world of worlds.values()) await endWorld(world);
+        });
       }
 
       const ran = new Map<string, number>();
       for (const command of page.commands) {
         const name = `${page.name}:${command.line}: ${command.text}`;
-        const earlier = command.output.length === 0 ? ran.get(command.text) : undefined;
-        if (earlier === undefined && command.output.length === 0) ran.set(command.text, command.line);
+        // A command is run once per world: what it did stays done there.
+        const once = `${command.world} ${command.text}`;
+        const earlier = command.output.length === 0 ? ran.get(once) : undefined;
+        if (earlier === undefined && command.output.length === 0) ran.set(once, command.line);
         const skipped =
           SKIPPED[command.text] ??
           FRAGMENTS[command.text] ??
@@ -1008,13 +1133,14 @@ describe("the pages", { concurrency: true }, () => {
           continue;
         }
         it(name, async (t) => {
+          const world = worlds.get(command.world);
           assert.ok(world, "the page's world");
           const instead = RUN_INSTEAD[command.text];
           if (instead) t.diagnostic(`runs ${instead.run(world)}: ${instead.why}`);
           else
             assert.doesNotMatch(command.text, PLACEHOLDER, "a placeholder: add the command to RUN_INSTEAD");
           const script = instead ? instead.run(world) : command.script;
-          const check = CHECKS[command.text] ?? {};
+          const check = checkOf(command);
           const started = start(world, script, { exec: check.background !== undefined });
           if (check.background) {
             await check.background.ready(world, started);
@@ -1035,11 +1161,12 @@ describe("the pages", { concurrency: true }, () => {
         });
       }
 
-      if (runnable.some((c) => CHECKS[c.text]?.background?.keep)) {
+      if (runnable.some((c) => checkOf(c).background?.keep)) {
         it(`${page.name}: what the page started stops cleanly`, async () => {
-          assert.ok(world);
-          for (const { command, script, process: started } of world.running.splice(0).reverse()) {
-            await stopCommand(command, script, started);
+          for (const world of worlds.values()) {
+            for (const { command, script, process: started } of world.running.splice(0).reverse()) {
+              await stopCommand(command, script, started);
+            }
           }
         });
       }

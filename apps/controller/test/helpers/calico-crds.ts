@@ -7,7 +7,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ClusterShape } from "@lbipam/api";
+import { CALICO_LB_AFFINITY, type ClusterShape, calicoServiceHandle } from "@lbipam/api";
 import { parse, stringify } from "yaml";
 import { crdDirectory, type TestCluster } from "./cluster.js";
 
@@ -126,3 +126,34 @@ export const CALICO_SHAPES: CalicoShape[] = [
     setUp: nothing,
   },
 ];
+
+/** A block as Calico's LoadBalancer controller writes it: affinity virtual:load-balancer, one attribute per allocation. */
+export function calicoBlock(
+  api: { group: string; version: string },
+  cidr: string,
+  allocations: { ordinal: number; namespace: string; service: string; uid: string }[],
+  size = 4,
+) {
+  return {
+    apiVersion: `${api.group}/${api.version}`,
+    kind: "IPAMBlock",
+    metadata: { name: cidr.replace(/[./]/g, "-") },
+    spec: {
+      cidr,
+      affinity: CALICO_LB_AFFINITY,
+      allocations: Array.from({ length: size }, (_, ordinal) => {
+        const index = allocations.findIndex((a) => a.ordinal === ordinal);
+        return index < 0 ? null : index;
+      }),
+      attributes: allocations.map(({ namespace, service, uid }) => ({
+        handle_id: calicoServiceHandle({ name: service, namespace, uid }),
+        secondary: { namespace, service, type: "LoadBalancer" },
+      })),
+      unallocated: Array.from({ length: size }, (_, i) => i).filter(
+        (ordinal) => !allocations.some((a) => a.ordinal === ordinal),
+      ),
+      sequenceNumber: 1,
+      strictAffinity: false,
+    },
+  };
+}
