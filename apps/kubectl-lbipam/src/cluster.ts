@@ -12,6 +12,7 @@ import {
   DEFAULT_CONFIGURATION_NAME,
   type IPPool,
   type IPReservation,
+  isCalicoShape,
   type KubeControllersConfiguration,
   type Namespace,
   OWN_SHAPE,
@@ -132,15 +133,20 @@ export class ClusterReader {
     try {
       const crd = (what: string, name: string) =>
         exists(`getting the ${what} CRD`, () => crds.readCustomResourceDefinition({ name }));
-      const [v3PoolCrd, v1PoolCrd, calicoApiService, v1BlockCrd, v3BlockCrd] = await Promise.all([
+      const [v3PoolCrd, v1PoolCrd, calicoApiService] = await Promise.all([
         crd("IPPool", SHAPE_OBJECTS.v3PoolCrd),
         crd("IPPool", SHAPE_OBJECTS.v1PoolCrd),
         exists("getting Calico's APIService", () =>
           apiServices.readAPIService({ name: SHAPE_OBJECTS.calicoApiService }),
         ),
-        crd("IPAMBlock", SHAPE_OBJECTS.v1BlockCrd),
-        crd("IPAMBlock", SHAPE_OBJECTS.v3BlockCrd),
       ]);
+      // Where Calico's IPAM blocks are matters only in a Calico cluster.
+      const [v1BlockCrd, v3BlockCrd] = isCalicoShape({ v3PoolCrd, v1PoolCrd, calicoApiService })
+        ? await Promise.all([
+            crd("IPAMBlock", SHAPE_OBJECTS.v1BlockCrd),
+            crd("IPAMBlock", SHAPE_OBJECTS.v3BlockCrd),
+          ])
+        : [undefined, undefined];
       return clusterShapeOf({ v3PoolCrd, v1PoolCrd, calicoApiService, v1BlockCrd, v3BlockCrd });
     } catch (error) {
       if (!(error instanceof AccessDeniedError || error instanceof RequestFailedError)) throw error;

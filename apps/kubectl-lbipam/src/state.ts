@@ -104,7 +104,7 @@ export function buildState(objects: ClusterObjects, options: StateOptions = {}):
     conflicts: rebuilt.conflicts,
     calicoHandles: new Set(
       objects.services
-        .filter((service) => ledger.recordsFor(serviceKey(service)).length > 0)
+        .filter((service) => ledger.hasRecordsFor(serviceKey(service)))
         .map((service) => {
           const { name = "", namespace = "", uid = "" } = service.metadata;
           return `${namespace}/${name} ${calicoServiceHandle({ name, namespace, uid })}`;

@@ -10,7 +10,7 @@
 // the plugin give it the objects they read.
 import { createHash } from "node:crypto";
 import { type Address, cidrSize, formatAddress, parseCidr } from "@lbipam/allocator";
-import { quote } from "./bounded.js";
+import { boundedMessage, quote } from "./bounded.js";
 
 /** The affinity of the blocks Calico's LoadBalancer controller allocates from. */
 export const CALICO_LB_AFFINITY = "virtual:load-balancer";
@@ -60,6 +60,12 @@ export function calicoServiceHandle(service: { name: string; namespace: string; 
   return `lb-${hash}`.slice(0, 253);
 }
 
+/** A namespace's name (DNS-1123 label) and a Service's (DNS-1035 label), as the API server allows them. */
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const SERVICE_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** Calico cuts its handles to a DNS-1123 subdomain's length. */
+const HANDLE_LENGTH = 253;
+
 /** The records of one IPAM block object (either API group: their spec is the same). */
 export function calicoBlockRecords(block: unknown): BlockReading {
   const spec = fields(fields(block).spec);
@@ -71,7 +77,7 @@ export function calicoBlockRecords(block: unknown): BlockReading {
   try {
     cidr = parseCidr(spec.cidr, false);
   } catch (cause) {
-    problem(`spec.cidr: ${(cause as Error).message}`);
+    problem(`spec.cidr: ${boundedMessage((cause as Error).message)}`);
     return { records: [], problems };
   }
   const allocations = Array.isArray(spec.allocations) ? spec.allocations : [];
@@ -81,6 +87,7 @@ export function calicoBlockRecords(block: unknown): BlockReading {
   if (allocations.length > ordinals)
     problem(`${allocations.length} allocations for ${size} addresses; the first ${ordinals} are read`);
   const records: CalicoRecord[] = [];
+  const unnamed: number[] = [];
   for (let ordinal = 0; ordinal < ordinals; ordinal++) {
     const index = allocations[ordinal];
     if (index === null || index === undefined) continue;
@@ -89,9 +96,17 @@ export function calicoBlockRecords(block: unknown): BlockReading {
     const namespace = secondary[CALICO_ATTRIBUTE.namespace];
     const service = secondary[CALICO_ATTRIBUTE.service];
     const handle = attribute.handle_id;
-    // As Calico's controller does: an allocation that names no Service is not a Service's.
-    if (typeof namespace !== "string" || typeof service !== "string" || typeof handle !== "string") {
-      problem(`allocation ${ordinal} names no namespace, Service and handle; not read`);
+    // As Calico's controller does, an allocation that names no Service is not a Service's; nor
+    // is one naming what no Service can be named (and each record would copy the names).
+    if (
+      typeof namespace !== "string" ||
+      typeof service !== "string" ||
+      typeof handle !== "string" ||
+      !NAMESPACE_NAME.test(namespace) ||
+      !SERVICE_NAME.test(service) ||
+      handle.length > HANDLE_LENGTH
+    ) {
+      unnamed.push(ordinal);
       continue;
     }
     const value = cidr.base + BigInt(ordinal);
@@ -103,5 +118,9 @@ export function calicoBlockRecords(block: unknown): BlockReading {
       block: name,
     });
   }
+  if (unnamed.length > 0)
+    problem(
+      `${unnamed.length === 1 ? "allocation" : `${unnamed.length} allocations, the first`} ${unnamed[0]} ${unnamed.length === 1 ? "names" : "name"} no valid namespace, Service and handle; not read`,
+    );
   return { records, problems };
 }

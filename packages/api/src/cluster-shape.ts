@@ -69,8 +69,9 @@ export interface ShapeObjects {
   v3PoolCrd: { metadata?: { labels?: Record<string, string> } } | undefined;
   v1PoolCrd: unknown;
   calicoApiService: unknown;
-  v1BlockCrd: unknown;
-  v3BlockCrd: unknown;
+  /** Read only in a Calico shape (isCalicoShape); undefined otherwise. */
+  v1BlockCrd?: unknown;
+  v3BlockCrd?: unknown;
 }
 
 /** The shape, from the objects SHAPE_OBJECTS names as read. */
@@ -84,11 +85,21 @@ export function clusterShapeOf(objects: ShapeObjects): ShapeDecision {
   });
 }
 
-/** Where Calico keeps its IPAM blocks in a Calico shape: v1 wherever that CRD exists, else native v3. */
-function blocksOf(facts: ShapeFacts): ShapeDecision["blocks"] {
-  if (facts.v1BlockCrd) return V1;
-  if (facts.v3BlockCrd) return V3;
-  return undefined;
+/**
+ * Where Calico keeps its IPAM blocks: in its v1 datastore (also behind its
+ * API server), or in native v3 mode in projectcalico.org; undefined when
+ * that CRD is missing (an informer on it would never sync).
+ */
+function blocksOf(facts: ShapeFacts, nativeV3: boolean): ShapeDecision["blocks"] {
+  if (nativeV3) return facts.v3BlockCrd ? V3 : undefined;
+  return facts.v1BlockCrd ? V1 : undefined;
+}
+
+/** Whether the facts of the pools alone make a Calico shape: only then are the IPAM block CRDs read. */
+export function isCalicoShape(
+  objects: Pick<ShapeObjects, "v3PoolCrd" | "v1PoolCrd" | "calicoApiService">,
+): boolean {
+  return clusterShapeOf({ ...objects, v1BlockCrd: undefined, v3BlockCrd: undefined }).shape !== "lbipam";
 }
 
 export function clusterShape(facts: ShapeFacts): ShapeDecision {
@@ -98,7 +109,7 @@ export function clusterShape(facts: ShapeFacts): ShapeDecision {
       shape: "calico-v3",
       ...V3,
       ownsCalicoObjects: false,
-      blocks: blocksOf(facts),
+      blocks: blocksOf(facts, false),
       message: `Calico's API server serves projectcalico.org/v3: reads Calico's pools there, ${WRITES_NOTHING}`,
       warning: ownV3
         ? "lbipam's CRDs are installed but Calico's API server serves projectcalico.org/v3 instead: delete them (kubectl delete -f deploy/crds/)"
@@ -110,7 +121,7 @@ export function clusterShape(facts: ShapeFacts): ShapeDecision {
       shape: "calico-v1",
       ...V1,
       ownsCalicoObjects: false,
-      blocks: blocksOf(facts),
+      blocks: blocksOf(facts, false),
       message: `Calico's crd.projectcalico.org/v1 CRDs: reads Calico's pools there, ${WRITES_NOTHING}`,
       warning: ownV3
         ? "lbipam's CRDs are installed beside Calico's v1 CRDs: nothing reads them, and Calico's installers take them for native v3 mode; delete them (kubectl delete -f deploy/crds/)"
@@ -122,7 +133,7 @@ export function clusterShape(facts: ShapeFacts): ShapeDecision {
       shape: "calico-v3",
       ...V3,
       ownsCalicoObjects: false,
-      blocks: blocksOf(facts),
+      blocks: blocksOf(facts, true),
       message: `Calico's native projectcalico.org/v3 CRDs: reads Calico's pools, ${WRITES_NOTHING}`,
       warning: undefined,
     };

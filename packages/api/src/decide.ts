@@ -394,7 +394,11 @@ class ServiceDecider {
     }
     if (holder === this.key) return { family, action: "keep", address: wanted.text };
     if (holder !== undefined) return wait(ServiceReason.RequestedIPInUse, `held by Service ${holder}`);
-    if (this.input.poolSet.get(view.name)?.isAllocated(wanted.value)) {
+    // Its own recorded address is claimed for it already, by the Calico block.
+    const recordedForIt = this.input.calicoRecorded?.some(
+      (recorded) => recorded.family === wanted.family && recorded.value === wanted.value,
+    );
+    if (!recordedForIt && this.input.poolSet.get(view.name)?.isAllocated(wanted.value)) {
       return wait(ServiceReason.RequestedIPInUse, "already allocated");
     }
     return { family, action: "claim", address: wanted.text, pool: view.name };
@@ -472,13 +476,6 @@ class ServiceDecider {
 
     const families = requestedFamilies(service);
     const current = currentAddresses(service, this.key, this.inPoolRange, holderOf);
-    for (const recorded of this.input.calicoRecorded ?? []) {
-      if (current.ours.some((address) => address.family === recorded.family)) continue;
-      const text = formatAddress(recorded.family, recorded.value);
-      const holderKey = holderOf(recorded);
-      const holder = holderKey === undefined ? "none" : holderKey === this.key ? "self" : "other";
-      current.ours.push({ family: recorded.family, value: recorded.value, text, holder });
-    }
     // Addresses others hold count only where the sharing key may join them (hold()).
     const heldOf = (family: Family, joinable = true) =>
       current.ours.filter((address) => address.family === family && (joinable || address.holder !== "other"));
@@ -502,6 +499,14 @@ class ServiceDecider {
         return kept ?? { family, action: "wait", reason, message };
       });
     } else {
+      // Given back as Calico would have written it: a family the status shows nothing of.
+      for (const recorded of this.input.calicoRecorded ?? []) {
+        if (current.ours.some((address) => address.family === recorded.family)) continue;
+        const text = formatAddress(recorded.family, recorded.value);
+        const holderKey = holderOf(recorded);
+        const holder = holderKey === undefined ? "none" : holderKey === this.key ? "self" : "other";
+        current.ours.push({ family: recorded.family, value: recorded.value, text, holder });
+      }
       this.profile = sharingProfileOf(service, request.sharing);
       decisions = families.map((family) => this.decideFamily(family, request, annotated, heldOf(family)));
       decisions = this.applyPolicy(decisions);

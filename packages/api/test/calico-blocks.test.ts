@@ -65,13 +65,22 @@ it("reads one record per allocation of a LoadBalancer block, and nothing of othe
         attributes: [{ handle_id: "lb-x", secondary: { namespace: "shop" } }, attribute("shop", "b")],
       }),
       ["10.80.0.1 shop/b lb-b"],
-      [/allocation 0 names no namespace/],
+      [/allocation 0 names no valid namespace/],
     ],
     [
       "an allocation pointing past the attributes",
       block({ allocations: [7], attributes: [] }),
       [],
-      [/allocation 0 names no namespace/],
+      [/allocation 0 names no valid namespace/],
+    ],
+    [
+      "names no Service can have (a namespace of 1,000 characters, an upper-case Service)",
+      block({
+        allocations: [0, 1, 2],
+        attributes: [attribute("a".repeat(1000), "web"), attribute("shop", "Web"), attribute("shop", "ok")],
+      }),
+      ["10.80.0.2 shop/ok lb-ok"],
+      [/2 allocations, the first 0 name no valid namespace/],
     ],
     [
       "an IPv6 block",

@@ -93,6 +93,11 @@ it("reads Calico's IPAM blocks where Calico keeps them: v1 wherever that CRD exi
       "projectcalico.org/v3",
     ],
     [
+      "Calico's native v3 CRDs beside a left-over v1 IPAMBlock CRD",
+      { v3PoolCrdLabels: {}, v1PoolCrd: false, calicoApiService: false, v1BlockCrd: true, v3BlockCrd: true },
+      "projectcalico.org/v3",
+    ],
+    [
       "Calico's v1 CRDs without the IPAMBlock CRD",
       { v3PoolCrdLabels: undefined, v1PoolCrd: true, calicoApiService: false },
       undefined,

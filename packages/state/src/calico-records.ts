@@ -12,11 +12,11 @@ import type { Ledger } from "./ledger.js";
 import type { PoolRegistry } from "./pool-registry.js";
 
 export interface BlockChange {
-  /** The Services whose records came or went: reconcile them. */
+  /** The Services whose records came or went, and those holding what is now recorded for another: reconcile them. */
   services: string[];
   /** Addresses no longer recorded that nobody holds: back in their pools. */
   freed: Address[];
-  /** Addresses now recorded that a Service lbipam serves holds for another: left with it. */
+  /** Addresses now recorded for another than the Service lbipam serves that holds them: that Service is moved. */
   heldByOthers: { address: string; recordedFor: string; holder: string }[];
 }
 
@@ -24,18 +24,15 @@ const sameRecord = (a: CalicoRecord | undefined, b: CalicoRecord) =>
   a !== undefined && a.service === b.service && a.handle === b.handle;
 const byAddress = (records: readonly CalicoRecord[]) => new Map(records.map((r) => [r.text, r]));
 
-/** Forgets one record, giving its address back to its pool when nobody else holds it. */
+/** Forgets one record, giving its address back to its pool when nothing else holds or records it. */
 function forget(ledger: Ledger, poolSet: PoolSet, record: CalicoRecord): boolean {
-  if (ledger.recordOf(record.address) !== record) return false;
-  ledger.unrecord(record.address);
-  if (ledger.holderOf(record.address) !== undefined) return false;
+  if (!ledger.unrecord(record) || ledger.holderOf(record.address) !== undefined) return false;
   poolSet.find(record.address.family, record.address.value)?.release(record.address.value);
   return true;
 }
 
-/** Records one address, claiming it in its pool; the holder it is left with, if another Service lbipam serves holds it. */
-export function holdRecord(ledger: Ledger, poolSet: PoolSet, record: CalicoRecord): string | undefined {
-  // Two blocks recording one address is not Calico's doing: the later read stands.
+/** Records one address, claiming it in its pool; the Service lbipam serves that holds it for another, if one does. */
+function holdRecord(ledger: Ledger, poolSet: PoolSet, record: CalicoRecord): string | undefined {
   ledger.record(record);
   claimHeld(poolSet, record.address);
   const holder = ledger.isHeld(record.address) ? ledger.holderOf(record.address) : undefined;
@@ -63,8 +60,10 @@ export function syncBlockRecords(
     if (sameRecord(then.get(record.text), record)) continue;
     services.add(record.service);
     const holder = holdRecord(ledger, registry.poolSet, record);
-    if (holder !== undefined)
+    if (holder !== undefined) {
       change.heldByOthers.push({ address: record.text, recordedFor: record.service, holder });
+      services.add(holder);
+    }
   }
   change.services = [...services];
   return change;
@@ -86,8 +85,8 @@ export function ledgerDecisionInput(
   service: Service,
   key: string,
 ): Pick<DecisionInput, "holderOf" | "sharing" | "calicoRecorded"> {
+  if (!ledger.hasRecordsFor(key)) return { holderOf: ledger.holderSeenBy(key), sharing: ledger };
   const records = ledger.recordsFor(key);
-  if (records.length === 0) return { holderOf: ledger.holderSeenBy(key), sharing: ledger };
   const { name = "", namespace = "", uid = "" } = service.metadata;
   const handle = calicoServiceHandle({ name, namespace, uid });
   const calicoRecorded = records
@@ -105,11 +104,18 @@ export interface RecordedAddress {
   block: string;
 }
 
-/** Per pool, the addresses Calico's blocks record that no Service lbipam serves holds (those in no pool are left out). */
+/**
+ * Per pool, the addresses Calico's blocks record that no Service holds (not
+ * lbipam's, nor one it does not manage showing it), each once; those in no
+ * pool are left out.
+ */
 export function recordedByPool(ledger: Ledger, poolSet: PoolSet): Map<string, RecordedAddress[]> {
   const byPool = new Map<string, RecordedAddress[]>();
+  const seen = new Set<string>();
   for (const { address, text, service, handle, block } of ledger.records()) {
-    if (ledger.isHeld(address)) continue;
+    if (seen.has(text)) continue;
+    seen.add(text);
+    if (ledger.isHeld(address) || ledger.isForeign(address)) continue;
     const pool = poolSet.find(address.family, address.value);
     if (!pool) continue;
     const list = byPool.get(pool.name) ?? [];

@@ -103,8 +103,10 @@ function* carryOutSteps(
       }
       const address: Address = { family: family.family, value: got.value };
       if (!ledger.hold(key, address)) {
-        // The claim stays, so the address is never given out twice; ask for another.
-        disagreements.push({ address: got.pool.format(got.value), holder: ledger.holderOf(address) });
+        // The claim stays, so the address is never given out twice; ask for another. A Calico
+        // block recording it since the allocation began is no disagreement: the block claimed it.
+        if (ledger.recordsAt(address).length === 0)
+          disagreements.push({ address: got.pool.format(got.value), holder: ledger.holderOf(address) });
         again.push(ask);
         return;
       }
@@ -161,7 +163,7 @@ function settleFamily(key: string, family: FamilyDecision, ledger: Ledger, poolS
       const address = parseAddress(family.address);
       const pool = poolSet.get(family.pool);
       // A Calico block records it for this Service (the decision checked whose): claimed for it already.
-      const recorded = ledger.recordOf(address)?.service === key;
+      const recorded = ledger.recordedFor(address) === key;
       // Someone took it since the decision (or the pool went): wait for exactly this address.
       const taken = recorded
         ? ledger.holderOf(address) !== key || !pool

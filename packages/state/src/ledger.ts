@@ -51,6 +51,24 @@ function withoutMember(members: KeyMembers, service: string): KeyMembers | undef
   return (members instanceof Set ? members.size : members.length) === 0 ? undefined : members;
 }
 
+const recordId = (record: CalicoRecord) => `${record.block}\n${record.text}`;
+
+/**
+ * Who the Calico records of an address make it, as Service `key` of Calico
+ * handle `handle` sees them: undefined when every record is this very
+ * Service's, else the other Service (or the earlier one of this name).
+ */
+function recordedAgainst(
+  records: readonly CalicoRecord[],
+  key: string,
+  handle: string | undefined,
+): string | undefined {
+  const other = records.find((r) => r.service !== key);
+  if (other) return other.service;
+  const earlier = records.find((r) => r.handle !== handle);
+  return earlier && `${key} (an earlier Service of that name, in Calico IPAM block ${earlier.block})`;
+}
+
 const eachMember = (members: KeyMembers | undefined): Iterable<string> =>
   members === undefined ? [] : typeof members === "string" ? [members] : members;
 
@@ -65,9 +83,11 @@ export class Ledger implements SharingReader {
   private readonly bySharingKey = new Map<string, KeyMembers>();
   private readonly foreignHolders: Record<Family, Map<AddressKey, string>> = { 4: new Map(), 6: new Map() };
   private readonly foreignByKey = new Map<string, Holding[]>();
-  private readonly recorded: Record<Family, Map<AddressKey, CalicoRecord>> = { 4: new Map(), 6: new Map() };
-  private readonly recordedByService = new Map<string, CalicoRecord[]>();
-  private readonly recordedByBlock = new Map<string, CalicoRecord[]>();
+  /** Calico's records of each address: one per block recording it (two blocks recording one address is not Calico's doing). */
+  private readonly recorded: Record<Family, Map<AddressKey, CalicoRecord[]>> = { 4: new Map(), 6: new Map() };
+  /** The same records by the Service they name and by block, each keyed by block and address. */
+  private readonly recordedByService = new Map<string, Map<string, CalicoRecord>>();
+  private readonly recordedByBlock = new Map<string, Map<string, CalicoRecord>>();
 
   /**
    * The Service holding the address: one lbipam serves, else one it does not
@@ -78,30 +98,27 @@ export class Ledger implements SharingReader {
     return (
       this.holders[address.family].get(at) ??
       this.foreignHolders[address.family].get(at) ??
-      this.recorded[address.family].get(at)?.service
+      this.recorded[address.family].get(at)?.[0]?.service
     );
   }
 
   /**
    * holderOf as Service `key` sees it: what it shows while unmanaged is
    * nobody's, and so is what a Calico block records for it when `handle`
-   * (calicoServiceHandle of this Service) is the block's: deciding for it
-   * neither releases nor refuses those addresses. A record of an earlier
-   * Service of the same name is another's.
+   * (calicoServiceHandle of this Service) is the block's. A Calico record of
+   * another Service, or of an earlier Service of the same name, makes the
+   * address that one's whoever holds it: never this Service's.
    */
   holderSeenBy(key: string, handle?: string): (address: Address) => string | undefined {
     return (address) => {
       const at = addressKey(address);
+      const records = this.recorded[address.family].get(at);
+      const recordedFor = records && recordedAgainst(records, key, handle);
+      if (recordedFor !== undefined) return recordedFor;
       const holder = this.holders[address.family].get(at);
       if (holder !== undefined) return this.sharers[address.family].get(at)?.includes(key) ? key : holder;
       const foreign = this.foreignHolders[address.family].get(at);
-      if (foreign !== undefined && foreign !== key) return foreign;
-      const record = this.recorded[address.family].get(at);
-      if (record === undefined) return undefined;
-      if (record.service !== key) return record.service;
-      return record.handle === handle
-        ? undefined
-        : `${key} (an earlier Service of that name, in a Calico IPAM block)`;
+      return foreign === key ? undefined : foreign;
     };
   }
 
@@ -162,9 +179,7 @@ export class Ledger implements SharingReader {
     const at = addressKey(address);
     const holder = this.holders[address.family].get(at);
     if (holder !== undefined) return holder === key || this.isSharer(key, address);
-    if (this.foreignHolders[address.family].has(at)) return false;
-    const record = this.recorded[address.family].get(at);
-    if (record !== undefined && record.service !== key) return false;
+    if (this.foreignHolders[address.family].has(at) || this.recordedForOther(key, address)) return false;
     this.holders[address.family].set(at, key);
     this.addHolding(key, { family: address.family, value: address.value, text });
     return true;
@@ -180,6 +195,8 @@ export class Ledger implements SharingReader {
     const holder = this.holders[address.family].get(at);
     if (holder === undefined) return false;
     if (holder === key || this.isSharer(key, address)) return true;
+    // An address a Calico block records is that one Service's: never shared with another.
+    if (this.recordedForOther(key, address)) return false;
     const sharers = this.sharers[address.family].get(at) ?? [];
     sharers.push(key);
     this.sharers[address.family].set(at, sharers);
@@ -261,54 +278,78 @@ export class Ledger implements SharingReader {
     return this.byKey.keys();
   }
 
-  /** Records that a Calico block names the address's Service; the record it replaced, if any. */
-  record(record: CalicoRecord): CalicoRecord | undefined {
-    const before = this.unrecord(record.address);
-    this.recorded[record.address.family].set(addressKey(record.address), record);
+  /** Records that a Calico block names the address's Service (in place of that block's earlier record of it). */
+  record(record: CalicoRecord): void {
+    const at = addressKey(record.address);
+    const list = (this.recorded[record.address.family].get(at) ?? []).filter((r) => r.block !== record.block);
+    list.push(record);
+    this.recorded[record.address.family].set(at, list);
+    const id = recordId(record);
     for (const [index, key] of [
       [this.recordedByService, record.service],
       [this.recordedByBlock, record.block],
     ] as const) {
-      const list = index.get(key) ?? [];
-      list.push(record);
-      index.set(key, list);
+      const records = index.get(key) ?? new Map<string, CalicoRecord>();
+      records.set(id, record);
+      index.set(key, records);
     }
-    return before;
   }
 
-  /** Forgets the Calico record of the address; returns it. */
-  unrecord(address: Address): CalicoRecord | undefined {
-    const at = addressKey(address);
-    const record = this.recorded[address.family].get(at);
-    if (record === undefined) return undefined;
-    this.recorded[address.family].delete(at);
+  /** Forgets one block's record of an address; false if that block did not record it. */
+  unrecord(record: CalicoRecord): boolean {
+    const at = addressKey(record.address);
+    const list = this.recorded[record.address.family].get(at);
+    const mine = list?.find((r) => r.block === record.block);
+    if (!list || !mine) return false;
+    const rest = list.filter((r) => r !== mine);
+    if (rest.length > 0) this.recorded[record.address.family].set(at, rest);
+    else this.recorded[record.address.family].delete(at);
+    const id = recordId(mine);
     for (const [index, key] of [
-      [this.recordedByService, record.service],
-      [this.recordedByBlock, record.block],
+      [this.recordedByService, mine.service],
+      [this.recordedByBlock, mine.block],
     ] as const) {
-      const rest = (index.get(key) ?? []).filter((r) => r !== record);
-      if (rest.length > 0) index.set(key, rest);
-      else index.delete(key);
+      const records = index.get(key);
+      records?.delete(id);
+      if (records?.size === 0) index.delete(key);
     }
-    return record;
+    return true;
   }
 
-  recordOf(address: Address): CalicoRecord | undefined {
-    return this.recorded[address.family].get(addressKey(address));
+  /** What Calico's blocks record of the address (normally one record, or none). */
+  recordsAt(address: Address): readonly CalicoRecord[] {
+    return this.recorded[address.family].get(addressKey(address)) ?? [];
+  }
+
+  /** The Service every Calico record of the address names, if there are records and they agree. */
+  recordedFor(address: Address): string | undefined {
+    const records = this.recordsAt(address);
+    const first = records[0]?.service;
+    return records.every((r) => r.service === first) ? first : undefined;
+  }
+
+  /** True when a Calico block records the address for a Service other than `key`. */
+  private recordedForOther(key: string, address: Address): boolean {
+    return this.recordsAt(address).some((r) => r.service !== key);
+  }
+
+  /** True when Calico's blocks record anything for the Service `key`: its decision needs its handle. */
+  hasRecordsFor(key: string): boolean {
+    return this.recordedByService.has(key);
   }
 
   /** What Calico's blocks record for the Service `key` (of whichever handle). */
-  recordsFor(key: string): readonly CalicoRecord[] {
-    return this.recordedByService.get(key) ?? [];
+  recordsFor(key: string): CalicoRecord[] {
+    return [...(this.recordedByService.get(key)?.values() ?? [])];
   }
 
   /** What one Calico block object records. */
-  recordsInBlock(block: string): readonly CalicoRecord[] {
-    return this.recordedByBlock.get(block) ?? [];
+  recordsInBlock(block: string): CalicoRecord[] {
+    return [...(this.recordedByBlock.get(block)?.values() ?? [])];
   }
 
   *records(): IterableIterator<CalicoRecord> {
-    for (const list of this.recordedByService.values()) yield* list;
+    for (const records of this.recordedByBlock.values()) yield* records.values();
   }
 
   /** True while the address may not go back to its pool: a Service lbipam serves holds it, or a Calico block records it. */

@@ -122,19 +122,18 @@ export interface RebuildOptions {
   records?: readonly CalicoRecord[];
 }
 
-/** Whether the Service may hold an address a Calico block records: only the Service it records it for. */
+/** A Calico record of the address that is not this very Service's (another Service's, or an earlier one's of its name). */
 function recordedForOther(
   ledger: Ledger,
   service: Service,
   key: string,
   address: Address,
 ): CalicoRecord | undefined {
-  const record = ledger.recordOf(address);
-  if (record === undefined) return undefined;
+  const records = ledger.recordsAt(address);
+  if (records.length === 0) return undefined;
   const { name = "", namespace = "", uid = "" } = service.metadata;
-  return record.service === key && record.handle === calicoServiceHandle({ name, namespace, uid })
-    ? undefined
-    : record;
+  const handle = calicoServiceHandle({ name, namespace, uid });
+  return records.find((record) => record.service !== key || record.handle !== handle);
 }
 
 export function* rebuildSteps(

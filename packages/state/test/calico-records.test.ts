@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { it } from "node:test";
 import { parseAddress, runAllocatorTask } from "@lbipam/allocator";
 import { type CalicoRecord, calicoServiceHandle, type Service } from "@lbipam/api";
-import { Ledger, rebuildLedger, recordedByPool, syncBlockRecords } from "../src/index.js";
+import { forgetRecords, Ledger, rebuildLedger, recordedByPool, syncBlockRecords } from "../src/index.js";
 import { ippool, lbService, TestCluster } from "./helpers/cluster.js";
 
 function withUid(service: Service, uid: string): Service {
@@ -139,4 +139,110 @@ it("rebuild: a Service showing what a block records for it keeps it; one showing
   assert.ok(!ledger.isHeld(parseAddress("10.80.0.2")), "recorded for another, not held for the thief");
   assert.ok(ledger.isHeld(parseAddress("10.80.0.4")));
   assert.equal(cluster.poolSet.get("lb")!.counts().allocated, 4);
+});
+
+it("one address in two blocks stays out of use until neither records it; two blocks naming two Services give it to neither", () => {
+  const cluster = new TestCluster([ippool("lb", "10.80.0.0/30", { blockSize: 30 })]);
+  const a = parseAddress("10.80.0.0");
+  syncBlockRecords(cluster.ledger, cluster.registry, "one", [record("10.80.0.0", "shop/gone", "u1", "one")]);
+  syncBlockRecords(cluster.ledger, cluster.registry, "two", [record("10.80.0.0", "shop/gone", "u1", "two")]);
+  assert.deepEqual(
+    syncBlockRecords(cluster.ledger, cluster.registry, "two", []).freed,
+    [],
+    "block one still records it",
+  );
+  assert.ok(cluster.poolSet.get("lb")!.isAllocated(a.value));
+  assert.equal(
+    syncBlockRecords(cluster.ledger, cluster.registry, "one", []).freed.length,
+    1,
+    "neither records it now",
+  );
+  assert.ok(!cluster.poolSet.get("lb")!.isAllocated(a.value));
+
+  syncBlockRecords(cluster.ledger, cluster.registry, "one", [record("10.80.0.0", "shop/x", "ux", "one")]);
+  syncBlockRecords(cluster.ledger, cluster.registry, "two", [record("10.80.0.0", "shop/y", "uy", "two")]);
+  cluster.setService(withUid(lbService("shop/x", { created: 1 }), "ux"));
+  cluster.setService(withUid(lbService("shop/y", { created: 2 }), "uy"));
+  cluster.settle();
+  assert.deepEqual([cluster.ips("shop/x"), cluster.ips("shop/y")], [["10.80.0.1"], ["10.80.0.2"]]);
+});
+
+it("a record that moves to another Service moves the address: the Service lbipam gave it to is given another", () => {
+  const cluster = new TestCluster([ippool("lb", "10.80.0.0/30", { blockSize: 30 })]);
+  cluster.setService(withUid(lbService("shop/first", { created: 1 }), "u1"));
+  cluster.setService(withUid(lbService("shop/second", { created: 2 }), "u2"));
+  cluster.settle();
+  assert.deepEqual(cluster.ips("shop/first"), ["10.80.0.0"]);
+  const change = syncBlockRecords(cluster.ledger, cluster.registry, "blk", [
+    record("10.80.0.0", "shop/second", "u2"),
+  ]);
+  assert.deepEqual(change.heldByOthers, [
+    { address: "10.80.0.0", recordedFor: "shop/second", holder: "shop/first" },
+  ]);
+  assert.deepEqual(change.services.sort(), ["shop/first", "shop/second"]);
+  cluster.settle();
+  assert.deepEqual(cluster.ips("shop/first"), ["10.80.0.2"]);
+  assert.deepEqual(
+    cluster.ips("shop/second"),
+    ["10.80.0.1"],
+    "it keeps what it shows; the record holds 10.80.0.0 for it",
+  );
+  assert.ok(cluster.poolSet.get("lb")!.isAllocated(parseAddress("10.80.0.0").value));
+});
+
+it("an address recorded for one Service is shared with no other, whatever their sharing key", () => {
+  const cluster = new TestCluster([ippool("lb", "10.80.0.0/30", { blockSize: 30 })]);
+  syncBlockRecords(cluster.ledger, cluster.registry, "blk", [record("10.80.0.0", "shop/x", "ux")]);
+  const key = { "lbipam.io/sharing-key": "k" };
+  cluster.setService(withUid(lbService("shop/x", { created: 1, annotations: key, ports: ["TCP/80"] }), "ux"));
+  cluster.setService(withUid(lbService("shop/y", { created: 2, annotations: key, ports: ["TCP/81"] }), "uy"));
+  cluster.settle();
+  assert.deepEqual(cluster.ips("shop/x"), ["10.80.0.0"]);
+  assert.notDeepEqual(cluster.ips("shop/y"), ["10.80.0.0"]);
+  assert.ok(!cluster.ledger.share("shop/y", parseAddress("10.80.0.0")));
+});
+
+it("a Service created again under a recorded name (another UID) is not given the earlier one's address, even while the ledger still holds it for the name", () => {
+  const cluster = new TestCluster([ippool("lb", "10.80.0.0/30", { blockSize: 30 })]);
+  syncBlockRecords(cluster.ledger, cluster.registry, "blk", [record("10.80.0.0", "shop/web", "u-old")]);
+  cluster.setService(withUid(lbService("shop/web", { created: 1 }), "u-old"));
+  cluster.settle();
+  assert.deepEqual(cluster.ips("shop/web"), ["10.80.0.0"]);
+  // Deleted and created again, the two seen as one change: the ledger still holds 10.80.0.0 for shop/web.
+  cluster.setService(withUid(lbService("shop/web", { created: 2, ingress: [{ ip: "10.80.0.0" }] }), "u-new"));
+  cluster.settle();
+  assert.deepEqual(cluster.ips("shop/web"), ["10.80.0.1"]);
+  assert.ok(cluster.poolSet.get("lb")!.isAllocated(parseAddress("10.80.0.0").value), "held out of use");
+});
+
+it("forgetting every record (standing by) gives back only what nobody else holds", () => {
+  const cluster = new TestCluster([ippool("lb", "10.80.0.0/30", { blockSize: 30 })]);
+  syncBlockRecords(cluster.ledger, cluster.registry, "blk", [
+    record("10.80.0.0", "shop/gone", "u0"),
+    record("10.80.0.1", "shop/web", "u1"),
+  ]);
+  cluster.setService(withUid(lbService("shop/web"), "u1"));
+  cluster.settle();
+  forgetRecords(cluster.ledger, cluster.poolSet);
+  assert.deepEqual([...cluster.ledger.records()], []);
+  const pool = cluster.poolSet.get("lb")!;
+  assert.deepEqual(
+    [pool.isAllocated(parseAddress("10.80.0.0").value), pool.isAllocated(parseAddress("10.80.0.1").value)],
+    [false, true],
+  );
+});
+
+it("a Service asking by annotation for the address recorded for it gets it at once, though it shows another", () => {
+  const cluster = new TestCluster([ippool("lb", "10.80.0.0/30", { blockSize: 30 })]);
+  cluster.setService(withUid(lbService("shop/web"), "u1"));
+  cluster.settle();
+  assert.deepEqual(cluster.ips("shop/web"), ["10.80.0.0"]);
+  syncBlockRecords(cluster.ledger, cluster.registry, "blk", [record("10.80.0.1", "shop/web", "u1")]);
+  const asks = lbService("shop/web", {
+    annotations: { "projectcalico.org/loadBalancerIPs": '["10.80.0.1"]' },
+  });
+  cluster.setService(withUid({ ...asks, status: cluster.services.get("shop/web")!.status }, "u1"));
+  cluster.reconcile("shop/web");
+  assert.deepEqual(cluster.ips("shop/web"), ["10.80.0.1"], "in one reconcile");
+  assert.equal(cluster.reason("shop/web"), "Allocated");
 });

@@ -20,6 +20,15 @@ export interface BlockSyncDeps {
 export class BlockSync {
   constructor(private readonly deps: BlockSyncDeps) {}
 
+  /** True when the block records an address for a Service, or did when last synced: only then is its change worked on. */
+  recordsOrRecorded(name: string): boolean {
+    const reading = this.deps.blocks?.get(name)?.reading;
+    return (
+      (reading !== undefined && (reading.records.length > 0 || reading.problems.length > 0)) ||
+      this.deps.ledger.recordsInBlock(name).length > 0
+    );
+  }
+
   /** Syncs one block with its object; the keys of the Services its change names, and whether an address went back. */
   sync(name: string): { services: readonly string[]; freed: boolean } {
     const { registry, ledger, logger } = this.deps;
@@ -30,7 +39,7 @@ export class BlockSync {
     for (const conflict of change.heldByOthers) {
       logger.warn(
         { block: name, ...conflict },
-        "a Calico IPAM block records an address one of lbipam's Services holds; left with that Service",
+        "a Calico IPAM block records an address for another Service than the one of lbipam's holding it; that one is given another address",
       );
     }
     const poolStatus = this.deps.poolStatus();

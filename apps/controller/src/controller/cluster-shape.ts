@@ -2,7 +2,7 @@
 // facts @lbipam/api's clusterShape decides on, each one GET (deploy/rbac.yaml
 // grants exactly these, by name). 404 means absent; any other failure is an
 // error, since guessing wrong would write what Calico reads.
-import { clusterShapeOf, SHAPE_OBJECTS, type ShapeDecision } from "@lbipam/api";
+import { clusterShapeOf, isCalicoShape, SHAPE_OBJECTS, type ShapeDecision } from "@lbipam/api";
 import { ApiRequestError } from "../errors.js";
 import { statusMessage } from "./cluster-writer.js";
 import type { RestClient } from "./rest-client.js";
@@ -31,13 +31,16 @@ async function get(
 
 export async function detectClusterShape(rest: RestClient): Promise<ShapeDecision> {
   const crd = (name: string) => get(rest, "customresourcedefinitions", `${CRDS}/${name}`);
-  const [v3PoolCrd, v1PoolCrd, calicoApiService, v1BlockCrd, v3BlockCrd] = await Promise.all([
+  const [v3PoolCrd, v1PoolCrd, calicoApiService] = await Promise.all([
     crd(SHAPE_OBJECTS.v3PoolCrd),
     crd(SHAPE_OBJECTS.v1PoolCrd),
     get(rest, "apiservices", `${API_SERVICES}/${SHAPE_OBJECTS.calicoApiService}`),
-    crd(SHAPE_OBJECTS.v1BlockCrd),
-    crd(SHAPE_OBJECTS.v3BlockCrd),
   ]);
+  // Where Calico's IPAM blocks are matters only in a Calico cluster.
+  const calico = isCalicoShape({ v3PoolCrd, v1PoolCrd, calicoApiService });
+  const [v1BlockCrd, v3BlockCrd] = calico
+    ? await Promise.all([crd(SHAPE_OBJECTS.v1BlockCrd), crd(SHAPE_OBJECTS.v3BlockCrd)])
+    : [undefined, undefined];
   return clusterShapeOf({ v3PoolCrd, v1PoolCrd, calicoApiService, v1BlockCrd, v3BlockCrd });
 }
 

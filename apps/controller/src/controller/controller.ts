@@ -109,6 +109,8 @@ export class Controller {
       logger,
       watchTimeoutSeconds: options.watchTimeoutSeconds,
       onChange: (kind, key) => {
+        // Most blocks are nodes' pod blocks, changing with every pod and recording no Service.
+        if (kind === "block" && !this.blockSync.recordsOrRecorded(key.slice(KEY_PREFIX_LENGTH))) return;
         if (kind === "service") this.prepared.noteServiceChange(key.slice(KEY_PREFIX_LENGTH));
         // A block's records are part of what a prepared rebuild read, as pools are.
         else if (kind === "pool" || kind === "block") this.prepared.notePoolChange();
