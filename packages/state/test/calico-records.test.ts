@@ -246,3 +246,26 @@ it("a Service asking by annotation for the address recorded for it gets it at on
   assert.deepEqual(cluster.ips("shop/web"), ["10.80.0.1"], "in one reconcile");
   assert.equal(cluster.reason("shop/web"), "Allocated");
 });
+
+it("a Service being deleted, or with a malformed annotation, takes nothing new: not even its recorded address", () => {
+  const cluster = new TestCluster([ippool("lb", "10.80.0.0/30", { blockSize: 30 })]);
+  syncBlockRecords(cluster.ledger, cluster.registry, "blk", [
+    record("10.80.0.0", "shop/leaving", "u1"),
+    record("10.80.0.1", "shop/typo", "u2"),
+  ]);
+  const leaving = withUid(lbService("shop/leaving"), "u1");
+  cluster.setService({
+    ...leaving,
+    metadata: { ...leaving.metadata, deletionTimestamp: "2026-02-01T00:00:00Z" },
+  });
+  cluster.setService(
+    withUid(lbService("shop/typo", { annotations: { "projectcalico.org/ipv4pools": "not json" } }), "u2"),
+  );
+  cluster.settle();
+  assert.deepEqual([cluster.ips("shop/leaving"), cluster.ips("shop/typo")], [[], []]);
+  assert.deepEqual(
+    [cluster.reason("shop/leaving"), cluster.reason("shop/typo")],
+    ["ServiceTerminating", "InvalidAnnotation"],
+  );
+  assert.deepEqual(cluster.held(), [], "the ledger holds nothing for them");
+});
