@@ -3,7 +3,7 @@
 // would unblock a Service that waits.
 import { type Family, formatCidr, parseAddress } from "@lbipam/allocator";
 import {
-  calicoServiceHandle,
+  calicoHandleOf,
   type Decision,
   decide,
   exactCount,
@@ -367,8 +367,7 @@ function calicoRecordedFor(state: ClusterState, service: Service): Explanation["
   const key = serviceKey(service);
   const records = state.ledger.recordsFor(key);
   if (records.length === 0) return [];
-  const { name = "", namespace = "", uid = "" } = service.metadata;
-  const handle = calicoServiceHandle({ name, namespace, uid });
+  const handle = calicoHandleOf(service);
   return records.map((record) => ({
     address: record.text,
     block: record.block,

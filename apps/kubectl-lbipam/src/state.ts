@@ -6,7 +6,7 @@ import { type PoolSet, runAllocatorTask } from "@lbipam/allocator";
 import {
   calicoBlockRecords,
   calicoControllerActive,
-  calicoServiceHandle,
+  calicoHandleOf,
   DEFAULT_LOAD_BALANCER_CLASS,
   type DecisionInput,
   type IPPool,
@@ -105,10 +105,7 @@ export function buildState(objects: ClusterObjects, options: StateOptions = {}):
     calicoHandles: new Set(
       objects.services
         .filter((service) => ledger.hasRecordsFor(serviceKey(service)))
-        .map((service) => {
-          const { name = "", namespace = "", uid = "" } = service.metadata;
-          return `${namespace}/${name} ${calicoServiceHandle({ name, namespace, uid })}`;
-        }),
+        .map((service) => `${serviceKey(service)} ${calicoHandleOf(service)}`),
     ),
     namespaceLabels: (namespace) => labels.get(namespace) ?? {},
   };

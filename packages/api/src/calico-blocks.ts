@@ -60,6 +60,14 @@ export function calicoServiceHandle(service: { name: string; namespace: string; 
   return `lb-${hash}`.slice(0, 253);
 }
 
+/** calicoServiceHandle of a Service as its metadata names it. */
+export function calicoHandleOf(service: {
+  metadata: { name?: string; namespace?: string; uid?: string };
+}): string {
+  const { name = "", namespace = "", uid = "" } = service.metadata;
+  return calicoServiceHandle({ name, namespace, uid });
+}
+
 /** A namespace's name (DNS-1123 label) and a Service's (DNS-1035 label), as the API server allows them. */
 const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const SERVICE_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;

@@ -6,7 +6,7 @@
 // another of the same name, keeps its address out of use until the block
 // no longer records it (behaviour.md "Calico clusters").
 import type { Address, PoolSet } from "@lbipam/allocator";
-import { type CalicoRecord, calicoServiceHandle, type DecisionInput, type Service } from "@lbipam/api";
+import { type CalicoRecord, calicoHandleOf, type DecisionInput, type Service } from "@lbipam/api";
 import { claimHeld } from "./carry-out.js";
 import type { Ledger } from "./ledger.js";
 import type { PoolRegistry } from "./pool-registry.js";
@@ -87,8 +87,7 @@ export function ledgerDecisionInput(
 ): Pick<DecisionInput, "holderOf" | "sharing" | "calicoRecorded"> {
   if (!ledger.hasRecordsFor(key)) return { holderOf: ledger.holderSeenBy(key), sharing: ledger };
   const records = ledger.recordsFor(key);
-  const { name = "", namespace = "", uid = "" } = service.metadata;
-  const handle = calicoServiceHandle({ name, namespace, uid });
+  const handle = calicoHandleOf(service);
   const calicoRecorded = records
     .filter((record) => record.handle === handle)
     .map((record) => record.address)

@@ -280,9 +280,10 @@ export class Ledger implements SharingReader {
 
   /** Records that a Calico block names the address's Service (in place of that block's earlier record of it). */
   record(record: CalicoRecord): void {
+    // The block's earlier record of the address may name another Service: out of its index too.
+    this.unrecord(record);
     const at = addressKey(record.address);
-    const list = (this.recorded[record.address.family].get(at) ?? []).filter((r) => r.block !== record.block);
-    list.push(record);
+    const list = [...(this.recorded[record.address.family].get(at) ?? []), record];
     this.recorded[record.address.family].set(at, list);
     const id = recordId(record);
     for (const [index, key] of [

@@ -15,7 +15,7 @@
 import { type Address, type AddressPool, formatAddress, type RebuildTask } from "@lbipam/allocator";
 import {
   type CalicoRecord,
-  calicoServiceHandle,
+  calicoHandleOf,
   loadBalancerClassOf,
   parseIngressAddress,
   type Service,
@@ -109,13 +109,6 @@ interface Found extends Age {
 /** Services (or addresses) handled between two steps: a step of one is mostly its own overhead. */
 export const REBUILD_PER_STEP = 64;
 
-/**
- * The rebuild, a few Services per step, so a caller with 100,000 of them can
- * give the event loop turns between steps. Into an empty ledger. Two passes,
- * no sort: the first finds the oldest Service showing each address (one map
- * lookup per address), the second holds each address for it; every other
- * Service showing it is a conflict.
- */
 export interface RebuildOptions {
   loadBalancerClass: string;
   /** What Calico's IPAM blocks record (calicoBlockRecords), if the cluster has them. */
@@ -131,11 +124,17 @@ function recordedForOther(
 ): CalicoRecord | undefined {
   const records = ledger.recordsAt(address);
   if (records.length === 0) return undefined;
-  const { name = "", namespace = "", uid = "" } = service.metadata;
-  const handle = calicoServiceHandle({ name, namespace, uid });
+  const handle = calicoHandleOf(service);
   return records.find((record) => record.service !== key || record.handle !== handle);
 }
 
+/**
+ * The rebuild, a few Services per step, so a caller with 100,000 of them can
+ * give the event loop turns between steps. Into an empty ledger. Two passes,
+ * no sort: the first finds the oldest Service showing each address (one map
+ * lookup per address), the second holds each address for it; every other
+ * Service showing it is a conflict.
+ */
 export function* rebuildSteps(
   services: readonly Service[],
   registry: PoolRegistry,

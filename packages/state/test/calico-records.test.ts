@@ -269,3 +269,19 @@ it("a Service being deleted, or with a malformed annotation, takes nothing new: 
   );
   assert.deepEqual(cluster.held(), [], "the ledger holds nothing for them");
 });
+
+it("a block's new record of an address replaces its earlier one in every index, whoever either names", () => {
+  const ledger = new Ledger();
+  ledger.record(record("10.80.0.0", "shop/x", "ux"));
+  ledger.record(record("10.80.0.0", "shop/y", "uy"));
+  assert.deepEqual(ledger.recordsFor("shop/x"), []);
+  assert.ok(!ledger.hasRecordsFor("shop/x"));
+  assert.deepEqual(
+    ledger.recordsAt(parseAddress("10.80.0.0")).map((r) => r.service),
+    ["shop/y"],
+  );
+  assert.deepEqual(
+    ledger.recordsInBlock("blk").map((r) => r.service),
+    ["shop/y"],
+  );
+});
