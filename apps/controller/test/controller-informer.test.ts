@@ -1,4 +1,4 @@
-// The informer over the embedded API server and the real client-node watch:
+// The informer over the embedded API server and its own watch transport:
 // a list a page at a time (continue tokens, a token that expires, turns of
 // the event loop between pages), then the watch: resume after dropped
 // watches, list again after 410 and reconcile the cache, restart after
@@ -14,7 +14,7 @@ import {
 } from "@kubernetes/client-node";
 import { type ApiServer, startApiServer } from "@lbipam/apiserver";
 import { Informer } from "../src/controller/informer.js";
-import { RestClient } from "../src/controller/rest-client.js";
+import { RestClient, StreamRefused } from "../src/controller/rest-client.js";
 
 let server: ApiServer;
 let kubeconfig: KubeConfig;
@@ -60,7 +60,7 @@ function recordingInformer(
 ) {
   const seen: string[] = [];
   const { afterAdd, ...informerOptions } = options;
-  const informer = new Informer<V1Service>(kubeconfig, rest, {
+  const informer = new Informer<V1Service>(rest, {
     resource: "services",
     path: `/api/v1/namespaces/${namespace}/services`,
     logger: quietLogger,
@@ -244,5 +244,56 @@ describe("Informer", () => {
     await core.createNamespacedService({ namespace: "inf-d", body: service("still-seen") });
     await eventually(() => informer.get("still-seen", "inf-d") !== undefined, "events after the restarts");
     await informer.stop();
+  });
+});
+
+// The watch's transport: lbipam's own reading of an answer line by line
+// (before, client-node's Watch, which buffered a line of any length and
+// swallowed whatever the event handler threw).
+describe("RestClient.stream", () => {
+  const watchPath = (namespace: string) =>
+    `/api/v1/namespaces/${namespace}/services?watch=true&resourceVersion=0`;
+
+  it("hands over each event of a watch as one line, and ends when aborted", async () => {
+    await createNamespace("str-a", ["one", "two"]);
+    const lines: string[] = [];
+    const stream = await rest.stream(watchPath("str-a"), (line) => lines.push(line));
+    await eventually(() => lines.length >= 2, "both Services' events");
+    const events = lines.map((line) => JSON.parse(line) as { type: string; object: V1Service });
+    assert.deepEqual(events.map((e) => `${e.type} ${e.object.metadata?.name}`).sort(), [
+      "ADDED one",
+      "ADDED two",
+    ]);
+    stream.abort();
+    await stream.ended;
+  });
+
+  it("ends with an error on a line over the limit instead of buffering it", async () => {
+    await createNamespace("str-b");
+    const big = service("big");
+    big.metadata = { name: "big", annotations: { note: "x".repeat(5000) } };
+    await core.createNamespacedService({ namespace: "str-b", body: big });
+    const lines: string[] = [];
+    const stream = await rest.stream(watchPath("str-b"), (line) => lines.push(line), 1000);
+    await assert.rejects(stream.ended, /a line of the answer is over 1000 characters/);
+    assert.deepEqual(lines, [], "no part of the long line was handed over");
+  });
+
+  it("ends with the error its line handler threw", async () => {
+    await createNamespace("str-c", ["one"]);
+    const stream = await rest.stream(watchPath("str-c"), () => {
+      throw new Error("handler failed");
+    });
+    await assert.rejects(stream.ended, /handler failed/);
+  });
+
+  it("rejects a refused watch with the status and the server's message", async () => {
+    const stream = await rest.stream("/api/v1/namespaces/str-d/nosuchkind?watch=true", () => {});
+    await assert.rejects(stream.ended, (error: unknown) => {
+      assert.ok(error instanceof StreamRefused);
+      assert.equal(error.status, 404);
+      assert.match(error.body, /"kind":"Status"/);
+      return true;
+    });
   });
 });

@@ -28,7 +28,15 @@ export function setCondition(
   return [...others, condition];
 }
 
-/** Now as Kubernetes writes times: RFC 3339 with whole seconds. */
+let stampedSecond = Number.NaN;
+let stamped = "";
+
+/** Now as Kubernetes writes times: RFC 3339 with whole seconds (formatted once a second). */
 export function kubeNow(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== stampedSecond) {
+    stampedSecond = second;
+    stamped = new Date(second * 1000).toISOString().replace(".000Z", "Z");
+  }
+  return stamped;
 }

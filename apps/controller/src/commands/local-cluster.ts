@@ -163,7 +163,7 @@ function watchAssignments(
     shown.set(key, line);
     say(line);
   };
-  const informer = new Informer<V1Service>(kubeconfig, rest, {
+  const informer = new Informer<V1Service>(rest, {
     resource: "services",
     path: "/api/v1/services",
     logger: log,

@@ -2,7 +2,7 @@
 // holding what the controller reads of its objects (Services and Namespaces
 // are many: only their projections are kept), and every change reported as
 // a work-queue key once all caches have synced.
-import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
+import type { KubernetesObject } from "@kubernetes/client-node";
 import {
   type BlockReading,
   calicoBlockRecords,
@@ -51,8 +51,11 @@ export interface ClusterCachesOptions {
   blocks?: { group: string; version: string } | undefined;
   logger: InformerLogger;
   watchTimeoutSeconds?: number;
-  /** A cached object changed (after the first sync): `key` is its work-queue key. */
-  onChange(kind: KeyKind, key: string): void;
+  /**
+   * A cached object changed (after the first sync): `key` is its work-queue
+   * key; for an update, `previous` is the version cached before.
+   */
+  onChange(kind: KeyKind, key: string, object: KubernetesObject, previous?: KubernetesObject): void;
   /** An informer restarted its list and watch, for metrics. */
   onRestart(resource: string): void;
 }
@@ -67,22 +70,22 @@ export class ClusterCaches {
   readonly blocks: Informer<CachedBlock> | undefined;
   private synced = false;
 
-  constructor(kubeconfig: KubeConfig, rest: RestClient, options: ClusterCachesOptions) {
+  constructor(rest: RestClient, options: ClusterCachesOptions) {
     const informer = <T extends KubernetesObject>(
       resource: string,
       path: string,
       kind: KeyKind,
       project?: (object: unknown) => T,
     ) => {
-      const handler = (object: KubernetesObject) => {
+      const handler = (object: KubernetesObject, previous?: KubernetesObject) => {
         // Until every cache has synced nothing is worked on, and leading starts from the caches
         // whole: queueing the first list's 100,000 adds one by one would be thrown away.
         if (!this.synced) return;
         const meta = object.metadata ?? {};
         const name = kind === "service" ? `${meta.namespace}/${meta.name}` : (meta.name ?? "");
-        options.onChange(kind, `${KEY[kind]}${name}`);
+        options.onChange(kind, `${KEY[kind]}${name}`, object, previous);
       };
-      return new Informer<T>(kubeconfig, rest, {
+      return new Informer<T>(rest, {
         resource,
         path,
         project,

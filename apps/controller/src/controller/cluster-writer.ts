@@ -17,7 +17,7 @@ export interface ObjectKey {
 export interface ClusterWriter {
   /** Merge-patches a Service's status; with `resourceVersion`, only if the Service is still at that version. */
   patchServiceStatus(key: ObjectKey, resourceVersion: string | undefined, status: object): Promise<void>;
-  createEvent(event: CoreV1Event): Promise<CoreV1Event>;
+  createEvent(event: CoreV1Event): Promise<void>;
   patchEvent(key: ObjectKey, patch: object): Promise<void>;
   patchClusterObjectStatus(plural: string, name: string, status: object): Promise<void>;
   createClusterObject(plural: string, body: object): Promise<void>;
@@ -55,9 +55,9 @@ export class KubeClusterWriter implements ClusterWriter {
       });
     }
     this.observe(verb, resource, reply.status);
+    // Only a refusal's answer is read: a write's answer (the object written) is not needed.
     if (reply.status >= 300)
       throw new ApiRequestError(verb, resource, reply.status, statusMessage(reply.body));
-    return reply.body;
   }
 
   async patchServiceStatus(
@@ -70,11 +70,9 @@ export class KubeClusterWriter implements ClusterWriter {
     await this.send("patch", "services/status", "PATCH", path, body, MERGE_PATCH);
   }
 
-  async createEvent(event: CoreV1Event): Promise<CoreV1Event> {
+  async createEvent(event: CoreV1Event): Promise<void> {
     const namespace = encodeURIComponent(event.metadata.namespace ?? "default");
-    return JSON.parse(
-      await this.send("create", "events", "POST", `/api/v1/namespaces/${namespace}/events`, event),
-    ) as CoreV1Event;
+    await this.send("create", "events", "POST", `/api/v1/namespaces/${namespace}/events`, event);
   }
 
   async patchEvent(key: ObjectKey, patch: object): Promise<void> {

@@ -13,7 +13,7 @@ import {
 import { AllocationBatcher } from "./allocation-batcher.js";
 import { AllocationState } from "./allocation-state.js";
 import { BlockSync } from "./block-sync.js";
-import { ClusterCaches, KEY, KEY_PREFIX_LENGTH } from "./cluster-caches.js";
+import { type CachedService, ClusterCaches, KEY, KEY_PREFIX_LENGTH } from "./cluster-caches.js";
 import { type ClusterWriter, KubeClusterWriter } from "./cluster-writer.js";
 import { ConfigSync } from "./config-sync.js";
 import { EventLoopSlices } from "./event-loop-slices.js";
@@ -29,6 +29,7 @@ import { PreparedTakeover } from "./prepared-takeover.js";
 import { RestClient } from "./rest-client.js";
 import { ServiceReconciler } from "./service-reconciler.js";
 import { ServiceStates } from "./service-states.js";
+import { StatusEchoes } from "./status-echoes.js";
 import { TokenBucket } from "./token-bucket.js";
 import { WaitingServices } from "./waiting-services.js";
 import { addInTurns } from "./work-loop.js";
@@ -56,6 +57,7 @@ export class Controller {
   private readonly leadership: Leadership;
   private readonly config: ConfigSync;
   private readonly states = new ServiceStates();
+  private readonly echoes = new StatusEchoes();
   private readonly references = new PoolReferences();
   private readonly poolSync: PoolSync;
   private readonly blockSync: BlockSync;
@@ -103,15 +105,21 @@ export class Controller {
     });
     this.ledger = this.allocations.ledger;
     this.registry = this.allocations.registry;
-    this.caches = new ClusterCaches(kubeconfig, this.rest, {
+    this.caches = new ClusterCaches(this.rest, {
       calicoApi: this.shape,
       blocks: this.shape.blocks,
       logger,
       watchTimeoutSeconds: options.watchTimeoutSeconds,
-      onChange: (kind, key) => {
+      onChange: (kind, key, object, previous) => {
         // Most blocks are nodes' pod blocks, changing with every pod and recording no Service.
         if (kind === "block" && !this.blockSync.recordsOrRecorded(key.slice(KEY_PREFIX_LENGTH))) return;
-        if (kind === "service") this.prepared.noteServiceChange(key.slice(KEY_PREFIX_LENGTH));
+        if (kind === "service") {
+          const serviceKey = key.slice(KEY_PREFIX_LENGTH);
+          this.prepared.noteServiceChange(serviceKey);
+          // What this controller just wrote, coming back: nothing to do (status-echoes.ts).
+          if (previous && this.echoes.isEcho(serviceKey, previous as CachedService, object as CachedService))
+            return;
+        }
         // A block's records are part of what a prepared rebuild read, as pools are.
         else if (kind === "pool" || kind === "block") this.prepared.notePoolChange();
         this.queue.add(key);
@@ -130,6 +138,7 @@ export class Controller {
       recorder: this.recorder,
       metrics: this.metrics,
       batcher: this.batcher,
+      echoes: this.echoes,
       logger,
     });
     this.leadership = new Leadership({

@@ -16,10 +16,11 @@
 // - any other error restarts it after a backoff, and a watch silent for
 //   longer than the limit (a dead connection nobody closed) is restarted.
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { type KubeConfig, type KubernetesObject, Watch } from "@kubernetes/client-node";
+import type { KubernetesObject } from "@kubernetes/client-node";
 import { ApiRequestError } from "../errors.js";
+import { statusMessage } from "./cluster-writer.js";
 import { LIST_PAGE_SIZE, type ListPage, listPage } from "./list-page.js";
-import type { RestClient } from "./rest-client.js";
+import { type LineStream, type RestClient, StreamRefused } from "./rest-client.js";
 
 export interface InformerLogger {
   info(fields: object, message: string): void;
@@ -43,7 +44,8 @@ export interface InformerOptions<T extends KubernetesObject> {
   backoffMs?: { base: number; max: number };
   logger: InformerLogger;
   onAdd(object: T): void;
-  onUpdate(object: T): void;
+  /** `previous` is the version the cache held before. */
+  onUpdate(object: T, previous: T): void;
   onDelete(object: T): void;
   /** Called on each restart (after an error or a silent watch), for metrics. */
   onRestart?(): void;
@@ -53,6 +55,12 @@ export interface InformerStats {
   restarts: number;
   errors: number;
   lastActivity: number;
+}
+
+/** One line of a watch. */
+interface WatchEvent {
+  type?: string;
+  object?: unknown;
 }
 
 /** What a watch's ERROR event carries: a Kubernetes Status. */
@@ -71,8 +79,7 @@ export class Informer<T extends KubernetesObject> {
   private resourceVersion = "";
   /** Bumped by every restart and by stop: a list or watch of an older run ends at its next step. */
   private run = 0;
-  private watchRequest: AbortController | undefined;
-  private readonly watcher: Watch;
+  private watchRequest: LineStream | undefined;
   private readonly project: (object: unknown) => T;
   private stopping = false;
   private failures = 0;
@@ -84,11 +91,9 @@ export class Informer<T extends KubernetesObject> {
   readonly stats: InformerStats = { restarts: 0, errors: 0, lastActivity: Date.now() };
 
   constructor(
-    kubeconfig: KubeConfig,
     private readonly rest: RestClient,
     private readonly options: InformerOptions<T>,
   ) {
-    this.watcher = new Watch(kubeconfig);
     this.project = options.project ?? ((object) => object as T);
     this.synced = new Promise((resolve) => {
       this.resolveSynced = resolve;
@@ -183,55 +188,62 @@ export class Informer<T extends KubernetesObject> {
   }
 
   /** Follows changes from `resourceVersion` until the watch ends; rejects on an error. */
-  private watch(run: number): Promise<void> {
+  private async watch(run: number): Promise<void> {
     const { resource, path, watchTimeoutSeconds = 300 } = this.options;
-    const query = {
+    const query = new URLSearchParams({
+      watch: "true",
       resourceVersion: this.resourceVersion,
-      allowWatchBookmarks: true,
-      timeoutSeconds: watchTimeoutSeconds,
-    };
-    return new Promise((resolve, reject) => {
-      // An ERROR event ends this watch at once: nothing it sends later is applied.
-      let ended = false;
-      const opening = this.watcher.watch(
-        path,
-        query,
-        (phase, object) => {
-          if (ended || run !== this.run) return;
-          if (phase === "ERROR") {
-            ended = true;
-            void opening.then((request) => request.abort());
-            const status = (object ?? {}) as WatchStatus;
-            if (status.code !== 410) {
-              reject(
-                new ApiRequestError("watch", resource, status.code ?? 0, status.message ?? "error event"),
-              );
-              return;
-            }
-            // The version it resumed from is older than the server keeps: list again.
-            this.options.logger.info({ resource, err: status.message }, "watch expired; listing again");
-            this.resourceVersion = "";
-            resolve();
-            return;
-          }
-          this.markActive();
-          if (phase === "ADDED" || phase === "MODIFIED") this.put(this.project(object));
-          else if (phase === "DELETED") this.remove(this.project(object));
-          // Every event, bookmarks too, says where to resume.
-          const version = (object as KubernetesObject | undefined)?.metadata?.resourceVersion;
-          if (version) this.resourceVersion = version;
-        },
-        (error) => (error ? reject(error) : resolve()),
-      );
-      opening.then((request) => {
-        // A watch opened after a stop or restart belongs to no one: close it.
-        if (run !== this.run) request.abort();
-        else {
-          this.watchRequest = request;
-          this.stats.lastActivity = Date.now();
-        }
-      }, reject);
+      allowWatchBookmarks: "true",
+      timeoutSeconds: String(watchTimeoutSeconds),
     });
+    // An ERROR event ends this watch at once: nothing it sends later is applied.
+    let errorEvent: WatchStatus | undefined;
+    const stream = await this.rest.stream(`${path}?${query}`, (line) => {
+      if (errorEvent || run !== this.run) return;
+      let event: WatchEvent;
+      try {
+        event = JSON.parse(line) as WatchEvent;
+      } catch (error) {
+        // As client-go's streamwatcher.go: an event that does not decode ends the watch.
+        throw new Error(`an event of the watch is not JSON: ${line.slice(0, 200)}`, { cause: error });
+      }
+      const { type, object } = event;
+      if (type === "ERROR") {
+        errorEvent = (object ?? {}) as WatchStatus;
+        stream.abort();
+        return;
+      }
+      this.markActive();
+      if (type === "ADDED" || type === "MODIFIED") this.put(this.project(object));
+      else if (type === "DELETED") this.remove(this.project(object));
+      // Every event, bookmarks too, says where to resume.
+      const version = (object as KubernetesObject | undefined)?.metadata?.resourceVersion;
+      if (version) this.resourceVersion = version;
+    });
+    if (run !== this.run) {
+      // A watch opened after a stop or restart belongs to no one: close it.
+      stream.abort();
+      await stream.ended.catch(() => {});
+      return;
+    }
+    this.watchRequest = stream;
+    this.stats.lastActivity = Date.now();
+    try {
+      await stream.ended;
+    } catch (error) {
+      // After an ERROR event the stream was ended here: the event, not how it ended, is the failure.
+      if (error instanceof StreamRefused)
+        errorEvent ??= { code: error.status, message: statusMessage(error.body) };
+      else if (!errorEvent) throw error;
+    }
+    if (!errorEvent) return;
+    if (errorEvent.code !== 410) {
+      throw new ApiRequestError("watch", resource, errorEvent.code ?? 0, errorEvent.message ?? "error event");
+    }
+    // The version it resumed from is older than the server keeps (an ERROR event or the
+    // answer's status says so; client-go's reflector.go relists on either): list again.
+    this.options.logger.info({ resource, err: errorEvent.message }, "watch expired; listing again");
+    this.resourceVersion = "";
   }
 
   /** Caches the object and reports it added, or updated when its version differs; returns what is cached. */
@@ -246,7 +258,7 @@ export class Informer<T extends KubernetesObject> {
     const cached = byName.get(name);
     if (cached && sameVersion(cached, object)) return cached;
     byName.set(name, object);
-    if (cached) this.options.onUpdate(object);
+    if (cached) this.options.onUpdate(object, cached);
     else this.options.onAdd(object);
     return object;
   }

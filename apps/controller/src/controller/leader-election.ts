@@ -413,7 +413,7 @@ export function leaderOnly(writer: ClusterWriter, leading: () => boolean): Clust
     },
     async createEvent(event: CoreV1Event) {
       check("Event");
-      return writer.createEvent(event);
+      await writer.createEvent(event);
     },
     async patchEvent(key: ObjectKey, patch: object) {
       check("Event");

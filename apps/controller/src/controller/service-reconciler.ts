@@ -39,6 +39,7 @@ import type { ControllerMetrics } from "./metrics.js";
 import type { ReadCache } from "./read-cache.js";
 import { type ServiceStatusPatch, statusChanged } from "./service-status.js";
 import { SharingTurns } from "./sharing-turns.js";
+import type { StatusEchoes } from "./status-echoes.js";
 import type { WaitingServices } from "./waiting-services.js";
 
 export interface ReconcileResult {
@@ -62,6 +63,8 @@ export interface ServiceReconcilerDeps {
   recorder: EventRecorder;
   metrics: ControllerMetrics;
   batcher: AllocationBatcher;
+  /** Told of each status write, so that its echo is not worked on again. */
+  echoes?: StatusEchoes;
   logger: {
     info(fields: object, message: string): void;
     warn(fields: object, message: string): void;
@@ -138,11 +141,15 @@ export class ServiceReconciler {
           ),
         };
         if (!statusChanged(service, patch)) return;
-        await this.deps.writer.patchServiceStatus(
-          { namespace, name },
-          service.metadata.resourceVersion,
-          patch,
-        );
+        const { resourceVersion } = service.metadata;
+        // Expected before the write: its echo may arrive before its answer.
+        this.deps.echoes?.expect(key, resourceVersion, patch);
+        try {
+          await this.deps.writer.patchServiceStatus({ namespace, name }, resourceVersion, patch);
+        } catch (error) {
+          this.deps.echoes?.forget(key);
+          throw error;
+        }
         this.deps.metrics.statusWrites.inc({ resource: "services" });
         this.recordChanges(service, patch);
         // Warnings go with the status change that shows the problem, so a

@@ -41,9 +41,8 @@ export class RecordingWriter implements ClusterWriter {
     this.record("serviceStatus", `${key.namespace}/${key.name}`, status);
     this.onServiceStatus(key, status);
   }
-  async createEvent(event: CoreV1Event): Promise<CoreV1Event> {
+  async createEvent(event: CoreV1Event): Promise<void> {
     this.record("event", `${event.metadata?.namespace}/${event.metadata?.name}`, event);
-    return event;
   }
   async patchEvent(key: ObjectKey, patch: object): Promise<void> {
     this.record("eventPatch", `${key.namespace}/${key.name}`, patch);

@@ -34,7 +34,7 @@ export async function watchStatuses(cluster: TestCluster, namespace: string): Pr
     }
   };
   const rest = new RestClient(cluster.kubeconfig, 1);
-  const informer = new Informer<V1Service>(cluster.kubeconfig, rest, {
+  const informer = new Informer<V1Service>(rest, {
     resource: "services",
     path: `/api/v1/namespaces/${namespace}/services`,
     logger: quietLogger,
