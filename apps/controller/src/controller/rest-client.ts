@@ -2,7 +2,7 @@
 // watches read line by line. client-node 1.x builds a new TLS agent (and
 // handshake) for every request, which capped the controller at under a
 // hundred writes a second, and reads a watch through node-fetch, a
-// PassThrough and readline (a tenth of the controller's CPU in a burst); both
+// PassThrough and readline (about 5% of the controller's CPU in a burst); both
 // go through this client instead. Credentials come from the KubeConfig, read
 // again every minute so rotated tokens and certificates are picked up.
 import { Agent, type RequestOptions, request } from "node:https";
