@@ -188,6 +188,7 @@ it("builds on the active Node LTS, every base pinned by digest, and runs as a nu
   assert.deepEqual(entrypoint(), [
     "node",
     "--heap-growing-percent=30",
+    "--max-semi-space-size=16",
     "apps/controller/bin/lbipam.js",
     "controller",
   ]);
