@@ -69,6 +69,9 @@ interface WatchStatus {
   message?: string;
 }
 
+/** A watch that ends sooner than this having sent nothing did not really run. */
+const SHORT_WATCH_MS = 1000;
+
 const sameVersion = (a: KubernetesObject, b: KubernetesObject) =>
   a.metadata?.resourceVersion !== undefined && a.metadata.resourceVersion === b.metadata?.resourceVersion;
 
@@ -83,6 +86,8 @@ export class Informer<T extends KubernetesObject> {
   private readonly project: (object: unknown) => T;
   private stopping = false;
   private failures = 0;
+  /** Watches in a row that were answered 410 at once, with no event. */
+  private expiredAtOnce = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private resolveSynced!: () => void;
@@ -198,6 +203,8 @@ export class Informer<T extends KubernetesObject> {
     });
     // An ERROR event ends this watch at once: nothing it sends later is applied.
     let errorEvent: WatchStatus | undefined;
+    let events = 0;
+    const opened = Date.now();
     const stream = await this.rest.stream(`${path}?${query}`, (line) => {
       if (errorEvent || run !== this.run) return;
       let event: WatchEvent;
@@ -213,6 +220,8 @@ export class Informer<T extends KubernetesObject> {
         stream.abort();
         return;
       }
+      events++;
+      this.expiredAtOnce = 0;
       this.markActive();
       if (type === "ADDED" || type === "MODIFIED") this.put(this.project(object));
       else if (type === "DELETED") this.remove(this.project(object));
@@ -236,14 +245,26 @@ export class Informer<T extends KubernetesObject> {
         errorEvent ??= { code: error.status, message: statusMessage(error.body) };
       else if (!errorEvent) throw error;
     }
-    if (!errorEvent) return;
+    // A stop or restart meanwhile: what this watch saw is no longer this run's to act on.
+    if (run !== this.run) return;
+    // As client-go's reflector.go ("very short watch"): a watch that ends at once having
+    // sent nothing is an error, so a server that keeps doing that is retried after a backoff.
+    const atOnce = events === 0 && Date.now() - opened < SHORT_WATCH_MS;
+    if (!errorEvent) {
+      if (atOnce) throw new ApiRequestError("watch", resource, 0, "the watch ended at once, with no event");
+      return;
+    }
     if (errorEvent.code !== 410) {
       throw new ApiRequestError("watch", resource, errorEvent.code ?? 0, errorEvent.message ?? "error event");
     }
     // The version it resumed from is older than the server keeps (an ERROR event or the
     // answer's status says so; client-go's reflector.go relists on either): list again.
-    this.options.logger.info({ resource, err: errorEvent.message }, "watch expired; listing again");
     this.resourceVersion = "";
+    // Once is usual (a watch resumed after a drop); again, right after a list, is a server
+    // that expires every watch: the next list waits for the backoff.
+    if (atOnce && ++this.expiredAtOnce > 1)
+      throw new ApiRequestError("watch", resource, 410, "every watch expires at once; listing again later");
+    this.options.logger.info({ resource, err: errorEvent.message }, "watch expired; listing again");
   }
 
   /** Caches the object and reports it added, or updated when its version differs; returns what is cached. */

@@ -57,6 +57,8 @@ export class RestClient {
   private streamAgent: Agent | undefined;
   private headers: Record<string, string> = {};
   private refreshedAt = 0;
+  /** The TLS material the agents were made with. */
+  private tlsText = "";
   private readonly hostname: string;
   private readonly port: string;
   private readonly basePath: string;
@@ -99,10 +101,15 @@ export class RestClient {
       rejectUnauthorized: options.rejectUnauthorized,
       servername: options.servername,
     };
-    this.agent?.destroy();
-    this.agent = new Agent({ ...tls, keepAlive: true, maxSockets: this.maxSockets });
-    // Open watches keep the agent they started with; it is let go, not destroyed.
-    this.streamAgent = new Agent(tls);
+    // A rotated token changes only the headers: the agents, and the requests on them, stay.
+    const tlsText = JSON.stringify(tls);
+    if (!this.agent || tlsText !== this.tlsText) {
+      this.agent?.destroy();
+      this.agent = new Agent({ ...tls, keepAlive: true, maxSockets: this.maxSockets });
+      // Open watches keep the agent they started with; it is let go, not destroyed.
+      this.streamAgent = new Agent(tls);
+      this.tlsText = tlsText;
+    }
     this.refreshedAt = Date.now();
     return this.agent;
   }
@@ -148,7 +155,8 @@ export class RestClient {
    * alike (apimachinery/pkg/watch/streamwatcher.go: EOF and unexpected EOF
    * both end the watch, to be reopened). It fails on a status other than
    * 200, on a line over `maxLineChars` (not buffered further), and when
-   * `onLine` throws.
+   * `onLine` throws. `abort()` ends it at once, without an error, and no line
+   * is handed over after it, not even one already received.
    */
   async stream(
     path: string,
@@ -160,6 +168,8 @@ export class RestClient {
     if (!agent) throw new Error("no agent for streams");
     const headers = { ...this.headers, Accept: "application/json" };
     let abort = () => {};
+    // Once aborted, no further line is handed over and the stream ends without an error.
+    let aborted = false;
     const ended = new Promise<void>((resolve, reject) => {
       const req = request(this.options("GET", path, agent, headers), (res) => {
         res.setEncoding("utf8");
@@ -167,21 +177,24 @@ export class RestClient {
         res.on("error", () => {});
         if (res.statusCode !== 200) {
           let refusal = "";
+          const refuse = () => reject(new StreamRefused(res.statusCode ?? 0, refusal));
           res.on("data", (chunk: string) => {
-            if (refusal.length < REFUSAL_CHARS) refusal += chunk;
+            refusal += chunk;
+            // Enough for its message: an answer that goes on is not waited for.
+            if (refusal.length >= REFUSAL_CHARS) res.destroy();
           });
-          res.on("close", () => reject(new StreamRefused(res.statusCode ?? 0, refusal)));
+          res.on("close", refuse);
           return;
         }
         let partial = "";
         let failure: unknown;
         const tooLong = () => new Error(`a line of the answer is over ${maxLineChars} characters`);
         res.on("data", (chunk: string) => {
-          if (failure !== undefined) return;
+          if (failure !== undefined || aborted) return;
           let start = 0;
           let newline = chunk.indexOf("\n");
           try {
-            while (newline >= 0) {
+            while (newline >= 0 && !aborted) {
               const line = partial + chunk.slice(start, newline);
               partial = "";
               if (line.length > maxLineChars) throw tooLong();
@@ -199,8 +212,12 @@ export class RestClient {
         res.on("close", () => (failure === undefined ? resolve() : reject(failure)));
       });
       req.on("socket", (socket) => socket.setKeepAlive(true, 30_000));
-      req.on("error", reject);
-      abort = () => req.destroy();
+      req.on("error", (error) => (aborted ? resolve() : reject(error)));
+      abort = () => {
+        aborted = true;
+        req.destroy();
+        resolve();
+      };
       req.end();
     });
     return { ended, abort };
