@@ -11,6 +11,7 @@ import { AllocationBatcher } from "../src/controller/allocation-batcher.js";
 import { EventRecorder } from "../src/controller/event-recorder.js";
 import type { ReadCache } from "../src/controller/read-cache.js";
 import { type ReconcileResult, ServiceReconciler } from "../src/controller/service-reconciler.js";
+import { StatusEchoes } from "../src/controller/status-echoes.js";
 import { WaitingServices } from "../src/controller/waiting-services.js";
 import { idleMetrics } from "./helpers/metrics.js";
 import { RecordingWriter } from "./helpers/recording-writer.js";
@@ -76,6 +77,7 @@ function newWorld(pools: IPPool[]): World {
     recorder,
     metrics,
     batcher: new AllocationBatcher(undefined, 1, metrics),
+    echoes: new StatusEchoes(),
     logger: quiet,
   });
   return { services, registry, ledger, waiting, writer, recorder, reconciler };

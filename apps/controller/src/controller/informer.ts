@@ -240,10 +240,9 @@ export class Informer<T extends KubernetesObject> {
     try {
       await stream.ended;
     } catch (error) {
-      // After an ERROR event the stream was ended here: the event, not how it ended, is the failure.
-      if (error instanceof StreamRefused)
-        errorEvent ??= { code: error.status, message: statusMessage(error.body) };
-      else if (!errorEvent) throw error;
+      // A refusal is read as the ERROR event it stands for (an ERROR event's abort ends without one).
+      if (!(error instanceof StreamRefused)) throw error;
+      errorEvent = { code: error.status, message: statusMessage(error.body) };
     }
     // A stop or restart meanwhile: what this watch saw is no longer this run's to act on.
     if (run !== this.run) return;

@@ -15,7 +15,7 @@ export interface RestReply {
 
 /** A watch's answer being read line by line; `ended` settles when it ends. */
 export interface LineStream {
-  /** Resolves when the server ends the answer; rejects on an error, a status other than 200, or a line over the limit. */
+  /** Resolves when the server ends the answer or on abort(); rejects on an error, a status other than 200, or a line over the limit. */
   readonly ended: Promise<void>;
   abort(): void;
 }

@@ -64,7 +64,7 @@ export interface ServiceReconcilerDeps {
   metrics: ControllerMetrics;
   batcher: AllocationBatcher;
   /** Told of each status write, so that its echo is not worked on again. */
-  echoes?: StatusEchoes;
+  echoes: StatusEchoes;
   logger: {
     info(fields: object, message: string): void;
     warn(fields: object, message: string): void;
@@ -143,11 +143,11 @@ export class ServiceReconciler {
         if (!statusChanged(service, patch)) return;
         const { resourceVersion } = service.metadata;
         // Expected before the write: its echo may arrive before its answer.
-        this.deps.echoes?.expect(key, resourceVersion, patch);
+        this.deps.echoes.expect(key, resourceVersion, patch);
         try {
           await this.deps.writer.patchServiceStatus({ namespace, name }, resourceVersion, patch);
         } catch (error) {
-          this.deps.echoes?.forget(key);
+          this.deps.echoes.forget(key);
           throw error;
         }
         this.deps.metrics.statusWrites.inc({ resource: "services" });

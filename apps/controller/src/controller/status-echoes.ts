@@ -5,8 +5,8 @@
 // reconciles (issue 16). The echo is recognised exactly: the Service was at
 // the version the write was conditioned on (the write carries it as a
 // precondition, so nobody changed it in between), and the new version
-// differs from it only in that status (as the server defaults it). Anything else, or no write expected,
-// is a change like any other.
+// differs from it only in that status (as the server defaults it). Anything
+// else, or no write expected, is a change like any other.
 
 import type { CachedService } from "./cluster-caches.js";
 import { sameJson } from "./same-json.js";
